@@ -1,0 +1,3 @@
+from nitet_cli.cli import main
+
+main()

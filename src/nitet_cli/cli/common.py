@@ -1,0 +1,84 @@
+"""Shared pieces of the CLI: state, database opening, error display, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import typer.core
+
+from nitet_cli.errors import NitetError
+
+
+@dataclass
+class State:
+    db_option: str | None = None
+    quiet: bool = False
+    _conn: Any = field(default=None, repr=False)
+
+    @property
+    def db_path(self) -> Path:
+        from nitet_cli.paths import resolve_db_path
+
+        return resolve_db_path(self.db_option)
+
+
+class CliError(click.ClickException):
+    """A NitetError as click shows it: 'ข้อผิดพลาด: …' on stderr, the error's exit code."""
+
+    def __init__(self, error: NitetError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"ข้อผิดพลาด: {self.format_message()}", err=True)
+
+
+class NitetGroup(typer.core.TyperGroup):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NitetError as error:
+            raise CliError(error) from error
+
+
+def state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = State()
+    return root.obj
+
+
+def open_db(ctx: typer.Context, *, create: bool = False):
+    """The database connection for this command (migrated to the current schema)."""
+    from nitet_cli.db import connect
+
+    st = state(ctx)
+    if st._conn is None:
+        st._conn = connect(st.db_path, create=create)
+        ctx.call_on_close(st._conn.close)
+    return st._conn
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def console():
+    from rich.console import Console
+
+    return Console()
+
+
+def err_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty()

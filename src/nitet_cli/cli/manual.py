@@ -1,0 +1,132 @@
+"""``nitet init`` and ``nitet manual load|show|export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nitet_cli.cli import app
+from nitet_cli.cli.common import console, open_db, print_json, state
+
+manual_app = typer.Typer(help="คู่มือปฏิบัติงาน: โหลด แสดง และส่งออกเป็น DOCX", no_args_is_help=True)
+app.add_typer(manual_app, name="manual")
+
+
+def _describe_load(result) -> str:
+    if not result.changed:
+        return "ไม่มีการเปลี่ยนแปลง (คู่มือตรงกับฐานข้อมูลแล้ว)"
+    parts = []
+    for label, value in (
+        ("เพิ่มเรื่อง", result.duties_added),
+        ("แก้ไขเรื่อง", result.duties_updated),
+        ("ยกเลิกเรื่อง", result.duties_retired),
+        ("เพิ่มแถว", result.standards_added),
+        ("แก้ไขแถว", result.standards_updated),
+        ("ยกเลิกแถว", result.standards_retired),
+    ):
+        if value:
+            parts.append(f"{label} {value}")
+    if result.profile_changed:
+        parts.append("ปรับข้อมูลผู้จัดทำ")
+    return ", ".join(parts)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    manual_file: Path = typer.Option(None, "--manual", help="ไฟล์คู่มือ YAML (ค่าเริ่มต้น: คู่มือที่มากับโปรแกรม)"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """สร้างฐานข้อมูลและโหลดคู่มือปฏิบัติงาน"""
+    from nitet_cli.manual import read_manual, store_manual
+    from nitet_cli.paths import bundled_manual
+
+    manual = read_manual(manual_file or bundled_manual())  # check the file before creating anything
+    conn = open_db(ctx, create=True)
+    result = store_manual(conn, manual)
+    db_path = state(ctx).db_path
+    if json_output:
+        print_json({"db": str(db_path), "duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed})
+        return
+    console().print(
+        f"ฐานข้อมูล: {db_path}\nคู่มือ: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}"
+    )
+
+
+@manual_app.command("load")
+def manual_load(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="ไฟล์คู่มือ .yaml"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """ตรวจและโหลดคู่มือจาก YAML (โหลดซ้ำได้: แถวที่หายไปจะถูกยกเลิก ไม่ถูกลบ)"""
+    from dataclasses import asdict
+
+    from nitet_cli.manual import read_manual, store_manual
+
+    manual = read_manual(file)
+    conn = open_db(ctx, create=True)
+    result = store_manual(conn, manual)
+    if json_output:
+        print_json({"duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed, **asdict(result)})
+        return
+    console().print(f"โหลด {file}: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}")
+
+
+@manual_app.command("show")
+def manual_show(
+    ctx: typer.Context,
+    duty: int = typer.Option(None, "--duty", help="แสดงเฉพาะเรื่องที่ระบุ"),
+    retired: bool = typer.Option(False, "--retired", help="รวมแถวที่ยกเลิกแล้ว"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """แสดงคู่มือปฏิบัติงานที่อยู่ในฐานข้อมูล"""
+    from nitet_cli.errors import NotFoundError
+    from nitet_cli.manual import get_manual, manual_as_dict
+
+    manual = get_manual(open_db(ctx), include_retired=retired)
+    if duty is not None:
+        numbers = [d.number for d in manual.duties]
+        if duty not in numbers:
+            raise NotFoundError(f"ไม่มีเรื่องที่ {duty} — มีเรื่องที่ {', '.join(map(str, numbers))}")
+        manual.duties = [d for d in manual.duties if d.number == duty]
+    if json_output:
+        print_json(manual_as_dict(manual))
+        return
+    from rich.table import Table
+
+    out = console()
+    p = manual.profile
+    out.print(f"[bold]{manual.title}[/bold] — {p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}")
+    out.print(p["office"])
+    for d in manual.duties:
+        table = Table(title=f"เรื่องที่ {d.number}. {d.title}", show_lines=True, title_justify="left")
+        table.add_column("ที่", justify="right", no_wrap=True)
+        table.add_column("กิจกรรม/วิธีปฏิบัติ")
+        table.add_column("มาตรฐานการปฏิบัติงาน")
+        table.add_column("เป้าหมาย", no_wrap=True)
+        for s in d.standards:
+            target = ""
+            if s.target:
+                groups = ", ".join(s.target.get("school_groups") or []) or "ทุกโรงเรียน"
+                target = f"{groups}: ≥{s.target['min_per_term']} ครั้ง/ภาคเรียน"
+            table.add_row(s.id, s.activity, s.standard, target)
+        out.print(table)
+
+
+@manual_app.command("export")
+def manual_export(
+    ctx: typer.Context,
+    output: Path = typer.Option(Path("manual.docx"), "-o", "--output", help="ไฟล์ DOCX ที่จะเขียน"),
+    template: str = typer.Option("manual", "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """ส่งออกคู่มือปฏิบัติงานเป็นเอกสาร Word (.docx) ตามแบบราชการไทย"""
+    from nitet_cli.documents import export_manual
+
+    path = export_manual(open_db(ctx), output, template=template)
+    if json_output:
+        print_json({"output": str(path)})
+        return
+    console().print(f"เขียน {path}")

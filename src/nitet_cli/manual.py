@@ -1,0 +1,386 @@
+"""The work manual (คู่มือปฏิบัติงาน): read and check the YAML, store it, read it back.
+
+``load_manual`` validates the whole file before it touches the database, then
+upserts it in one transaction: loading the same file twice changes nothing, changed
+text updates, and a duty or row that disappears from the file is retired (kept, and
+still shown on past entries), never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from nitet_cli.db import transaction
+from nitet_cli.errors import InputError, NotFoundError
+from nitet_cli.text import clean_text, to_arabic_digits
+
+PROFILE_FIELDS = (
+    "name",
+    "position",
+    "academic_standing",
+    "work_unit",
+    "work_group",
+    "office",
+    "agency",
+    "ministry",
+)
+TARGET_KINDS = {"school_visits"}
+
+
+@dataclass
+class Standard:
+    duty_number: int
+    step: int
+    activity: str
+    standard: str
+    target: dict | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.duty_number}.{self.step}"
+
+
+@dataclass
+class Duty:
+    number: int
+    title: str
+    standards: list[Standard] = field(default_factory=list)
+
+
+@dataclass
+class Manual:
+    title: str
+    profile: dict[str, str]
+    duties: list[Duty]
+    source: str = ""
+    sha256: str = ""
+
+    @property
+    def standard_count(self) -> int:
+        return sum(len(d.standards) for d in self.duties)
+
+
+@dataclass
+class LoadResult:
+    duties_added: int = 0
+    duties_updated: int = 0
+    duties_retired: int = 0
+    standards_added: int = 0
+    standards_updated: int = 0
+    standards_retired: int = 0
+    standards_unchanged: int = 0
+    profile_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.duties_added,
+                self.duties_updated,
+                self.duties_retired,
+                self.standards_added,
+                self.standards_updated,
+                self.standards_retired,
+                self.profile_changed,
+            )
+        )
+
+
+# --- reading and checking the YAML -------------------------------------------------
+
+
+def read_manual(path: Path | str) -> Manual:
+    """Parse and validate a manual YAML file; raise InputError naming what is wrong."""
+    import yaml
+
+    path = Path(path)
+    if not path.exists():
+        raise NotFoundError(f"ไม่พบไฟล์คู่มือ {path} — ระบุเส้นทางของไฟล์ .yaml ที่มีอยู่")
+    if path.is_dir():
+        raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์คู่มือ .yaml ไม่ใช่โฟลเดอร์")
+    raw_bytes = path.read_bytes()
+    try:
+        raw = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — บันทึกไฟล์เป็น UTF-8") from exc
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = exc.problem or exc.context or "รูปแบบ YAML ไม่ถูกต้อง"
+        raise InputError(f"{where}: YAML ผิดรูปแบบ ({problem}) — บรรทัด {mark.line + 1 if mark else '?'} คอลัมน์ {mark.column + 1 if mark else '?'}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: YAML ผิดรูปแบบ ({exc})") from exc
+    manual = parse_manual(data, source=str(path))
+    manual.sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    return manual
+
+
+def _text(value: Any, where: str, name: str, *, required: bool = True) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError(f"{where}: ไม่มีค่า '{name}' — ต้องเป็นข้อความที่ไม่ว่าง")
+        return ""
+    if isinstance(value, (dict, list)):
+        raise InputError(f"{where}: '{name}' ต้องเป็นข้อความ ไม่ใช่ {type(value).__name__}")
+    return clean_text(str(value)) or ""
+
+
+def _number(value: Any, where: str, name: str) -> int:
+    """A positive whole number; "๓" and "3." (as typed in the seed) are accepted too."""
+    if value is None:
+        raise InputError(f"{where}: ไม่มีค่า '{name}' — ต้องเป็นเลขจำนวนเต็มบวก เช่น 1")
+    if isinstance(value, str):
+        digits = to_arabic_digits(value.strip().rstrip("."))
+        value = int(digits) if digits.isdigit() else value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{where}: '{name}' ต้องเป็นเลขจำนวนเต็มบวก เช่น 1 ไม่ใช่ {value!r}")
+    return value
+
+
+def _target(value: Any, where: str) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: 'target' ต้องเป็นชุดค่า เช่น {{kind: school_visits, min_per_term: 2, school_groups: [บ้านคู่]}}")
+    kind = value.get("kind")
+    if kind not in TARGET_KINDS:
+        raise InputError(f"{where}: target.kind ต้องเป็น {', '.join(sorted(TARGET_KINDS))} ไม่ใช่ {kind!r}")
+    minimum = value.get("min_per_term")
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+        raise InputError(f"{where}: target.min_per_term ต้องเป็นเลขจำนวนเต็มบวก เช่น 2 ไม่ใช่ {minimum!r}")
+    groups = value.get("school_groups", [])
+    if groups is None:
+        groups = []
+    if not isinstance(groups, list) or not all(isinstance(g, str) and g.strip() for g in groups):
+        raise InputError(f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มโรงเรียน เช่น [บ้านคู่] หรือ [] สำหรับทุกโรงเรียน")
+    return {"kind": kind, "min_per_term": minimum, "school_groups": [clean_text(g) for g in groups]}
+
+
+def parse_manual(data: Any, source: str = "manual") -> Manual:
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: ต้องเป็นชุดค่าที่มี 'profile' และ 'duties' ที่ระดับบนสุด")
+    meta = data.get("manual") or {}
+    if not isinstance(meta, dict):
+        raise InputError(f"{source}: 'manual' ต้องเป็นชุดค่า เช่น {{title: คู่มือปฏิบัติงาน}}")
+    manual_title = _text(meta.get("title"), source, "manual.title", required=False) or "คู่มือปฏิบัติงาน"
+
+    profile_raw = data.get("profile")
+    if not isinstance(profile_raw, dict):
+        raise InputError(f"{source}: ไม่มีส่วน 'profile' (ชื่อ ตำแหน่ง หน่วยงาน ของเจ้าของคู่มือ)")
+    profile = {
+        name: _text(profile_raw.get(name), f"{source}: profile", name, required=(name == "name"))
+        for name in PROFILE_FIELDS
+    }
+
+    duties_raw = data.get("duties")
+    if not isinstance(duties_raw, list) or not duties_raw:
+        raise InputError(f"{source}: ไม่มีรายการ 'duties' (งานในหน้าที่ เรื่องที่ ๑, ๒, …)")
+    duties: list[Duty] = []
+    seen_duties: dict[int, int] = {}
+    for index, duty_raw in enumerate(duties_raw, start=1):
+        where = f"{source}: duty #{index}"
+        if not isinstance(duty_raw, dict):
+            raise InputError(f"{where}: ต้องเป็นชุดค่าที่มี number, title, standards")
+        number = _number(duty_raw.get("number"), where, "number")
+        where = f"{source}: เรื่องที่ {number}"
+        if number in seen_duties:
+            raise InputError(f"{where}: หมายเลขเรื่องซ้ำ (duty #{seen_duties[number]} และ #{index}) — แต่ละเรื่องต้องมีหมายเลขไม่ซ้ำกัน")
+        seen_duties[number] = index
+        title = _text(duty_raw.get("title"), where, "title")
+        rows = duty_raw.get("standards")
+        if not isinstance(rows, list) or not rows:
+            raise InputError(f"{where}: ไม่มีแถวกิจกรรม (standards) — แต่ละเรื่องต้องมีอย่างน้อย ๑ แถว")
+        duty = Duty(number=number, title=title)
+        seen_steps: set[int] = set()
+        for row_index, row in enumerate(rows, start=1):
+            row_where = f"{where} แถวที่ {row_index}"
+            if not isinstance(row, dict):
+                raise InputError(f"{row_where}: ต้องเป็นชุดค่าที่มี step, activity, standard")
+            step = _number(row.get("step"), row_where, "step")
+            row_where = f"{where} แถว {number}.{step}"
+            if step in seen_steps:
+                raise InputError(f"{row_where}: ลำดับที่ {step} ซ้ำในเรื่องที่ {number} — แต่ละแถวต้องมีลำดับไม่ซ้ำกัน")
+            seen_steps.add(step)
+            duty.standards.append(
+                Standard(
+                    duty_number=number,
+                    step=step,
+                    activity=_text(row.get("activity"), row_where, "activity"),
+                    standard=_text(row.get("standard"), row_where, "standard"),
+                    target=_target(row.get("target"), row_where),
+                )
+            )
+        duties.append(duty)
+    return Manual(title=manual_title, profile=profile, duties=duties, source=source)
+
+
+# --- storing ---------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def store_manual(conn: sqlite3.Connection, manual: Manual) -> LoadResult:
+    """Upsert ``manual`` in one transaction."""
+    result = LoadResult()
+    now = _now()
+    with transaction(conn):
+        result.profile_changed = _store_profile(conn, manual.profile, now)
+        for key, value in (("title", manual.title), ("source", manual.source), ("sha256", manual.sha256)):
+            conn.execute(
+                "INSERT INTO manual_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+        existing_duties = {r["number"]: r for r in conn.execute("SELECT * FROM duties")}
+        for position, duty in enumerate(manual.duties):
+            old = existing_duties.pop(duty.number, None)
+            if old is None:
+                conn.execute(
+                    "INSERT INTO duties (number, title, position) VALUES (?, ?, ?)",
+                    (duty.number, duty.title, position),
+                )
+                result.duties_added += 1
+            elif (old["title"], old["position"], old["retired_at"]) != (duty.title, position, None):
+                conn.execute(
+                    "UPDATE duties SET title = ?, position = ?, retired_at = NULL WHERE number = ?",
+                    (duty.title, position, duty.number),
+                )
+                result.duties_updated += 1
+        for number, old in existing_duties.items():
+            if old["retired_at"] is None:
+                conn.execute("UPDATE duties SET retired_at = ? WHERE number = ?", (now, number))
+                result.duties_retired += 1
+
+        existing = {r["id"]: r for r in conn.execute("SELECT * FROM standards")}
+        position = 0
+        for duty in manual.duties:
+            for row in duty.standards:
+                target = json.dumps(row.target, ensure_ascii=False, sort_keys=True) if row.target else None
+                new = (row.duty_number, row.step, row.activity, row.standard, target, position, None)
+                old = existing.pop(row.id, None)
+                if old is None:
+                    conn.execute(
+                        "INSERT INTO standards (id, duty_number, step, activity, standard, target, position)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (row.id, *new[:-1]),
+                    )
+                    result.standards_added += 1
+                elif tuple(old[k] for k in ("duty_number", "step", "activity", "standard", "target", "position", "retired_at")) != new:
+                    conn.execute(
+                        "UPDATE standards SET activity = ?, standard = ?, target = ?, position = ?, retired_at = NULL"
+                        " WHERE id = ?",
+                        (row.activity, row.standard, target, position, row.id),
+                    )
+                    result.standards_updated += 1
+                else:
+                    result.standards_unchanged += 1
+                position += 1
+        for standard_id, old in existing.items():
+            if old["retired_at"] is None:
+                conn.execute("UPDATE standards SET retired_at = ? WHERE id = ?", (now, standard_id))
+                result.standards_retired += 1
+    return result
+
+
+def _store_profile(conn: sqlite3.Connection, profile: dict[str, str], now: str) -> bool:
+    row = conn.execute("SELECT * FROM supervisors WHERE is_self = 1").fetchone()
+    if row is None:
+        columns = ", ".join(PROFILE_FIELDS)
+        marks = ", ".join("?" for _ in PROFILE_FIELDS)
+        conn.execute(
+            f"INSERT INTO supervisors (uuid, {columns}, is_self, updated_at) VALUES (?, {marks}, 1, ?)",
+            (str(uuid.uuid4()), *(profile[f] for f in PROFILE_FIELDS), now),
+        )
+        return True
+    if all(row[f] == profile[f] for f in PROFILE_FIELDS):
+        return False
+    assignments = ", ".join(f"{f} = ?" for f in PROFILE_FIELDS)
+    conn.execute(
+        f"UPDATE supervisors SET {assignments}, updated_at = ? WHERE id = ?",
+        (*(profile[f] for f in PROFILE_FIELDS), now, row["id"]),
+    )
+    return True
+
+
+def load_manual(conn: sqlite3.Connection, path: Path | str) -> tuple[Manual, LoadResult]:
+    manual = read_manual(path)
+    return manual, store_manual(conn, manual)
+
+
+# --- reading back ---------------------------------------------------------------------
+
+
+def get_profile(conn: sqlite3.Connection) -> dict[str, str] | None:
+    row = conn.execute("SELECT * FROM supervisors WHERE is_self = 1").fetchone()
+    if row is None:
+        return None
+    return {f: row[f] for f in ("uuid", *PROFILE_FIELDS)}
+
+
+def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Manual:
+    """The stored manual, in the order of the YAML it came from."""
+    profile = get_profile(conn)
+    if profile is None:
+        raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+    meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM manual_meta")}
+    retired = "" if include_retired else "WHERE retired_at IS NULL"
+    duties = {
+        r["number"]: Duty(number=r["number"], title=r["title"])
+        for r in conn.execute(f"SELECT number, title FROM duties {retired} ORDER BY position, number")
+    }
+    for r in conn.execute(f"SELECT * FROM standards {retired} ORDER BY position, duty_number, step"):
+        duty = duties.get(r["duty_number"])
+        if duty is None:
+            continue
+        duty.standards.append(
+            Standard(
+                duty_number=r["duty_number"],
+                step=r["step"],
+                activity=r["activity"],
+                standard=r["standard"],
+                target=json.loads(r["target"]) if r["target"] else None,
+            )
+        )
+    return Manual(
+        title=meta.get("title", "คู่มือปฏิบัติงาน"),
+        profile=profile,
+        duties=list(duties.values()),
+        source=meta.get("source", ""),
+        sha256=meta.get("sha256", ""),
+    )
+
+
+def manual_as_dict(manual: Manual) -> dict:
+    """The manual as plain data, for --json and for templates."""
+    return {
+        "title": manual.title,
+        "profile": dict(manual.profile),
+        "duties": [
+            {
+                "number": d.number,
+                "title": d.title,
+                "standards": [
+                    {
+                        "id": s.id,
+                        "step": s.step,
+                        "activity": s.activity,
+                        "standard": s.standard,
+                        "target": s.target,
+                    }
+                    for s in d.standards
+                ],
+            }
+            for d in manual.duties
+        ],
+    }

@@ -1,0 +1,259 @@
+"""The schema, as numbered migrations recorded in the database (after simonw/llm).
+
+Each migration runs once, in its own transaction, and is recorded by name in
+``_nitet_migrations``. Never edit a released migration: add a new one. The tests keep
+a fixture database of every past schema version and upgrade each to the current one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from nitet_cli.errors import DatabaseError
+
+MIGRATIONS_TABLE = "_nitet_migrations"
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_initial(conn: sqlite3.Connection) -> None:
+    conn.executescript(
+        """
+        -- Whose work this is. The owner of the database has is_self = 1; a merged
+        -- database (a group head's) holds several supervisors.
+        CREATE TABLE supervisors (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            position TEXT NOT NULL DEFAULT '',
+            academic_standing TEXT NOT NULL DEFAULT '',
+            work_unit TEXT NOT NULL DEFAULT '',
+            work_group TEXT NOT NULL DEFAULT '',
+            office TEXT NOT NULL DEFAULT '',
+            agency TEXT NOT NULL DEFAULT '',
+            ministry TEXT NOT NULL DEFAULT '',
+            is_self INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX supervisors_one_self ON supervisors(is_self) WHERE is_self = 1;
+
+        -- Facts about the loaded manual: title, source file, its hash, when loaded.
+        CREATE TABLE manual_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        -- งานในหน้าที่ / เรื่องที่ ๑–๙
+        CREATE TABLE duties (
+            number INTEGER PRIMARY KEY CHECK (number > 0),
+            title TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            retired_at TEXT
+        );
+
+        -- One row of a duty's table: กิจกรรม/วิธีปฏิบัติ and มาตรฐานการปฏิบัติงาน.
+        -- A row that disappears from the YAML is retired, never deleted.
+        CREATE TABLE standards (
+            id TEXT PRIMARY KEY,                 -- "<duty>.<step>", e.g. "7.3"
+            duty_number INTEGER NOT NULL REFERENCES duties(number),
+            step INTEGER NOT NULL CHECK (step > 0),
+            activity TEXT NOT NULL,
+            standard TEXT NOT NULL,
+            target TEXT,                         -- JSON, e.g. {"kind": "school_visits", ...}
+            position INTEGER NOT NULL,
+            retired_at TEXT,
+            UNIQUE (duty_number, step)
+        );
+
+        -- OBEC school codes are text: leading zeros matter.
+        CREATE TABLE schools (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            school_group TEXT NOT NULL DEFAULT '',
+            district TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX schools_group ON schools(school_group);
+
+        -- Term dates announced by the office; years are Buddhist Era. Terms not
+        -- listed here use the defaults in terms.py.
+        CREATE TABLE terms (
+            year INTEGER NOT NULL,
+            term INTEGER NOT NULL CHECK (term IN (1, 2)),
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL,
+            PRIMARY KEY (year, term),
+            CHECK (start_date <= end_date)
+        );
+
+        -- A visit, meeting, training, report written, … The UUID makes merging safe.
+        CREATE TABLE activities (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            supervisor_id INTEGER REFERENCES supervisors(id),
+            date TEXT NOT NULL,                  -- ISO 8601, Gregorian
+            kind TEXT NOT NULL DEFAULT 'visit',
+            mode TEXT NOT NULL DEFAULT 'onsite',
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            findings TEXT NOT NULL DEFAULT '',
+            suggestions TEXT NOT NULL DEFAULT '',
+            participants TEXT NOT NULL DEFAULT '',
+            teachers INTEGER CHECK (teachers IS NULL OR teachers >= 0),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX activities_date ON activities(date);
+        CREATE INDEX activities_supervisor_date ON activities(supervisor_id, date);
+
+        CREATE TABLE activity_standards (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            standard_id TEXT NOT NULL REFERENCES standards(id),
+            PRIMARY KEY (activity_id, standard_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX activity_standards_standard ON activity_standards(standard_id, activity_id);
+
+        CREATE TABLE activity_schools (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            school_code TEXT NOT NULL REFERENCES schools(code) ON UPDATE CASCADE,
+            PRIMARY KEY (activity_id, school_code)
+        ) WITHOUT ROWID;
+        CREATE INDEX activity_schools_school ON activity_schools(school_code, activity_id);
+
+        -- ร่องรอย/หลักฐาน: a file in the content-addressed store (sha256) or a link (url).
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('file', 'link')),
+            sha256 TEXT,
+            original_name TEXT,
+            media_type TEXT,
+            size INTEGER,
+            url TEXT,
+            caption TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            CHECK ((kind = 'file' AND sha256 IS NOT NULL) OR (kind = 'link' AND url IS NOT NULL))
+        );
+        CREATE INDEX evidence_activity ON evidence(activity_id);
+        CREATE INDEX evidence_sha256 ON evidence(sha256);
+        """
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """How many migrations this database has had; 0 for a new file."""
+    if not _has_table(conn, MIGRATIONS_TABLE):
+        return 0
+    return conn.execute(f"SELECT count(*) FROM {MIGRATIONS_TABLE}").fetchone()[0]
+
+
+def current_version() -> int:
+    return len(MIGRATIONS)
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return row is not None
+
+
+def check_is_nitet(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Refuse a SQLite file that belongs to another program or a newer nitet."""
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite ที่ใช้ได้ ({exc})") from exc
+    if tables and MIGRATIONS_TABLE not in tables:
+        raise DatabaseError(
+            f"{path} เป็นฐานข้อมูลของโปรแกรมอื่น ไม่ใช่ของ nitet — ระบุไฟล์ฐานข้อมูล nitet หรือไฟล์ใหม่"
+        )
+    if MIGRATIONS_TABLE in tables:
+        known = {name for name, _ in MIGRATIONS}
+        applied = {r[0] for r in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+        unknown = applied - known
+        if unknown:
+            raise DatabaseError(
+                f"{path} สร้างโดย nitet รุ่นที่ใหม่กว่า (migration {', '.join(sorted(unknown))}) — ปรับรุ่น nitet ก่อนใช้ไฟล์นี้"
+            )
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
+    """Apply every migration not yet applied; returns how many ran."""
+    check_is_nitet(conn, path)
+    if schema_version(conn) == current_version():
+        return 0
+    ran = 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        applied = {r[0] for r in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    for name, fn in MIGRATIONS:
+        if name in applied:
+            continue
+        # executescript() commits first, so each migration's SQL goes through
+        # plain execute() calls inside one explicit transaction.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            already = conn.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE name = ?", (name,)).fetchone()
+            if already is None:  # another process may have applied it while we waited
+                fn(_ScriptInTransaction(conn))
+                conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, _now()))
+                ran += 1
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return ran
+
+
+class _ScriptInTransaction:
+    """A connection stand-in whose executescript() runs statement by statement,
+    so that a migration stays inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def executescript(self, script: str) -> None:
+        for statement in _split_sql(script):
+            self._conn.execute(statement)
+
+    def execute(self, *args):
+        return self._conn.execute(*args)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def _split_sql(script: str) -> list[str]:
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,52 @@
+"""Where nitet keeps its files.
+
+The database path comes from ``--db``, else ``NITET_DB``, else the per-user data
+directory that platformdirs names for this system (``~/.local/share/nitet/nitet.db``
+on Linux). Evidence files live in a content-addressed store beside the database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_DB = "NITET_DB"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# In a source checkout (editable install) the bundled files sit at the repository root;
+# in a wheel they are copied into the package.
+_REPO_ROOT = PACKAGE_DIR.parent.parent
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("nitet", appauthor=False) / "nitet.db"
+
+
+def resolve_db_path(option: str | os.PathLike | None = None) -> Path:
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()
+
+
+def evidence_dir(db_path: Path) -> Path:
+    """The evidence store beside ``db_path``: ``nitet.db`` → ``nitet-evidence/``."""
+    return db_path.with_name(f"{db_path.stem}-evidence")
+
+
+def _bundled(name: str) -> Path:
+    packaged = PACKAGE_DIR / name
+    if packaged.exists():
+        return packaged
+    return _REPO_ROOT / name
+
+
+def bundled_manual() -> Path:
+    return _bundled("data") / "duties.yaml"
+
+
+def templates_dir() -> Path:
+    return _bundled("templates")

@@ -1,0 +1,109 @@
+"""Rendering DOCX documents from Word templates that hold Jinja tags (docxtpl).
+
+Templates are the user's: ``templates/*.docx`` open and edit in Word. They are
+rendered in Jinja's sandbox with autoescaping, so user text such as ``{{ 7*7 }}`` or
+``<b>&`` comes out literally, and every string of the context is stripped of the
+characters XML 1.0 forbids. The output is written to a temporary file beside the
+target and renamed over it, so a failure never leaves a half-written document.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nitet_cli.errors import InputError, NotFoundError, OutputError
+from nitet_cli.paths import templates_dir
+from nitet_cli.text import strip_xml_forbidden
+
+TEMPLATE_NAMES = ("manual", "report")
+
+
+def template_path(name_or_path: str | os.PathLike) -> Path:
+    """A built-in template by name (``manual``) or a user's template file by path."""
+    text = str(name_or_path)
+    if text in TEMPLATE_NAMES:
+        return templates_dir() / f"{text}.docx"
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise NotFoundError(
+            f"ไม่พบแม่แบบ {path} — ใช้ชื่อแม่แบบในตัว ({', '.join(TEMPLATE_NAMES)}) หรือเส้นทางไฟล์ .docx ที่มีอยู่"
+        )
+    if path.is_dir() or path.suffix.lower() != ".docx":
+        raise InputError(f"แม่แบบ {path} ต้องเป็นไฟล์ .docx ที่เปิดแก้ได้ใน Word")
+    return path
+
+
+def sanitize(value: Any) -> Any:
+    """Strip XML-forbidden characters from every string inside ``value``."""
+    if isinstance(value, str):
+        return strip_xml_forbidden(value)
+    if isinstance(value, dict):
+        return {k: sanitize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [sanitize(v) for v in value]
+    return value
+
+
+def jinja_environment():
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from nitet_cli.thai import thai_date, thai_date_short, thai_digits
+
+    env = SandboxedEnvironment(autoescape=True)
+    env.filters["thai"] = thai_digits
+    env.filters["thai_date"] = thai_date
+    env.filters["thai_date_short"] = thai_date_short
+    return env
+
+
+def check_output_path(out: Path) -> Path:
+    out = Path(out).expanduser()
+    if out.is_dir():
+        raise OutputError(f"{out} เป็นโฟลเดอร์ — ระบุชื่อไฟล์ผลลัพธ์ เช่น {out / 'document.docx'}")
+    if not out.parent.exists():
+        raise OutputError(f"ไม่มีโฟลเดอร์ {out.parent} — สร้างโฟลเดอร์ก่อน หรือเลือกที่บันทึกอื่น")
+    return out
+
+
+def write_atomically(out: Path, write) -> Path:
+    """Call ``write(tmp_path)``, then rename the temporary file over ``out``."""
+    out = check_output_path(out)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise OutputError(f"เขียนไฟล์ในโฟลเดอร์ {out.parent} ไม่ได้ ({exc.strerror}) — เลือกโฟลเดอร์ที่เขียนได้") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise OutputError(
+            f"บันทึก {out} ไม่ได้ ({exc.strerror or exc}) — ปิดไฟล์นี้ในโปรแกรมอื่น หรือเลือกที่บันทึกอื่น; ไฟล์เดิมยังอยู่ครบ"
+        ) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def render_docx(template: str | os.PathLike, context: dict, out: Path) -> Path:
+    """Render ``template`` with ``context`` into ``out`` (atomically)."""
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError
+
+    path = template_path(template)
+    try:
+        document = DocxTemplate(str(path))
+        document.render(sanitize(context), jinja_environment(), autoescape=True)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{path} บรรทัด {line}" if line else str(path)
+        raise InputError(f"แม่แบบ {where} มีข้อผิดพลาด Jinja: {exc} — แก้แท็ก {{{{ … }}}} หรือ {{% … %}} ในแม่แบบ") from exc
+    except (KeyError, ValueError, OSError) as exc:  # not a DOCX, or a damaged one
+        raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({exc})") from exc
+    return write_atomically(out, lambda tmp: document.save(str(tmp)))

@@ -1,0 +1,46 @@
+"""Cleaning user text so that no input can later break a document.
+
+Every text that enters the database passes through :func:`clean_text`: Unicode NFC
+(Thai vowels and tone marks typed in different orders compare equal) and without the
+characters XML 1.0 forbids (control characters other than tab and newline, lone
+surrogates, U+FFFE/U+FFFF), which Word refuses to open.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+# XML 1.0 Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+_XML_FORBIDDEN = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def strip_xml_forbidden(value: str) -> str:
+    return _XML_FORBIDDEN.sub("", value)
+
+
+def clean_text(value: str | None, *, multiline: bool = True) -> str | None:
+    """NFC-normalise, drop XML-forbidden characters, unify newlines, strip ends."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", str(value))
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = strip_xml_forbidden(value)
+    if not multiline:
+        value = " ".join(value.split("\n"))
+    return value.strip()
+
+
+def nearest(word: str, candidates: list[str], n: int = 3) -> list[str]:
+    """The candidates closest to ``word``, for 'did you mean' hints."""
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=0.4)
+
+
+THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def to_arabic_digits(value: str) -> str:
+    """Thai digits typed by a user (๑๕/๖/๒๕๖๙) read as Arabic ones."""
+    return value.translate(ARABIC_DIGITS)

@@ -1,0 +1,339 @@
+"""Build the built-in Word templates in ``templates/`` (run: ``python tools/build_templates.py``).
+
+The templates are ordinary DOCX files with Jinja tags (docxtpl syntax) that a
+supervisor can open and change in Word: letterhead, wording, signature block. This
+script is how the shipped ones are made, so that their Thai official styling is
+reviewable code rather than a binary nobody can read:
+
+- A4, margins 3 cm left, 2 cm right, 2.5 cm top, 2 cm bottom;
+- TH SarabunPSK 16 pt in the styles, for Latin *and* complex script (``w:cs``,
+  ``w:szCs``, ``w:bCs``) with Thai as the complex-script language, so every run inherits it;
+- page numbers centred at the top from page 2, in Thai digits (``- ๒ -``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+FONT = "TH SarabunPSK"
+BODY_PT = 16
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+# --- styles -----------------------------------------------------------------------------
+
+
+def _child(parent, tag: str):
+    element = parent.find(qn(tag))
+    if element is None:
+        element = OxmlElement(tag)
+        parent.append(element)
+    return element
+
+
+def set_run_properties(rpr, *, size_pt: float | None = None, bold: bool | None = None) -> None:
+    """Font, size and weight for Latin and complex script (Thai) alike."""
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+    for theme_attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if fonts.get(qn(theme_attr)) is not None:
+            del fonts.attrib[qn(theme_attr)]
+    if bold is not None:
+        for tag in ("w:b", "w:bCs"):
+            element = _child(rpr, tag)
+            element.set(qn("w:val"), "1" if bold else "0")
+    if size_pt is not None:
+        for tag in ("w:sz", "w:szCs"):
+            _child(rpr, tag).set(qn("w:val"), str(int(size_pt * 2)))
+    lang = _child(rpr, "w:lang")
+    lang.set(qn("w:val"), "th-TH")
+    lang.set(qn("w:bidi"), "th-TH")
+    lang.set(qn("w:eastAsia"), "th-TH")
+    # Keep the children in the order the schema wants (rFonts, b, bCs, ..., sz, szCs, lang).
+    order = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:color", "w:sz", "w:szCs", "w:lang"]
+    children = sorted(
+        list(rpr),
+        key=lambda el: order.index(el.tag.replace("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}", "w:"))
+        if el.tag.replace("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}", "w:") in order
+        else len(order),
+    )
+    for el in children:
+        rpr.remove(el)
+        rpr.append(el)
+
+
+def style_font(style, *, size_pt: float, bold: bool = False) -> None:
+    style.font.name = FONT
+    style.font.size = Pt(size_pt)
+    style.font.bold = bold
+    style.font.color.rgb = None
+    set_run_properties(style.element.get_or_add_rPr(), size_pt=size_pt, bold=bold)
+
+
+def thai_styles(document) -> None:
+    # Document defaults: every run inherits the Thai font and size.
+    styles_element = document.styles.element
+    doc_defaults = _child(styles_element, "w:docDefaults")
+    if styles_element.index(doc_defaults) != 0:
+        styles_element.remove(doc_defaults)
+        styles_element.insert(0, doc_defaults)
+    rpr_default = _child(doc_defaults, "w:rPrDefault")
+    set_run_properties(_child(rpr_default, "w:rPr"), size_pt=BODY_PT)
+
+    styles = document.styles
+    normal = styles["Normal"]
+    style_font(normal, size_pt=BODY_PT)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+
+    title = styles["Title"]
+    style_font(title, size_pt=24, bold=True)
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(12)
+    _remove_borders(title)
+
+    for name, size in (("Heading 1", 20), ("Heading 2", 18), ("Heading 3", 16)):
+        heading = styles[name]
+        style_font(heading, size_pt=size, bold=True)
+        heading.paragraph_format.space_before = Pt(12)
+        heading.paragraph_format.space_after = Pt(6)
+        heading.paragraph_format.keep_with_next = True
+
+    for name in ("Table Grid", "Caption", "List Number", "Header", "Footer"):
+        if name in [s.name for s in styles]:
+            style = styles[name]
+            if name == "Caption":
+                style_font(style, size_pt=14)
+            elif style.type == 1:  # paragraph style
+                style_font(style, size_pt=BODY_PT)
+
+
+def _remove_borders(style) -> None:
+    ppr = style.element.find(qn("w:pPr"))
+    if ppr is not None:
+        border = ppr.find(qn("w:pBdr"))
+        if border is not None:
+            ppr.remove(border)
+
+
+# --- page ---------------------------------------------------------------------------------
+
+
+def a4_page(document) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
+    section.header_distance = Cm(1.25)
+    section.different_first_page_header_footer = True  # no number on the cover
+    sect_pr = section._sectPr
+    pg_num = sect_pr.find(qn("w:pgNumType"))
+    if pg_num is None:
+        pg_num = OxmlElement("w:pgNumType")
+        # pgNumType comes after pgMar/pgSz-like elements; before cols is safe.
+        cols = sect_pr.find(qn("w:cols"))
+        if cols is not None:
+            cols.addprevious(pg_num)
+        else:
+            sect_pr.append(pg_num)
+    pg_num.set(qn("w:fmt"), "thaiNumbers")
+
+    header = section.header
+    paragraph = header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("- ")
+    _page_field(paragraph)
+    paragraph.add_run(" -")
+
+
+def _page_field(paragraph) -> None:
+    """A PAGE field shown in Thai digits (the section's pgNumType is thaiNumbers)."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run._r.append(begin)
+    run = paragraph.add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    # No "\\* ThaiArabic" switch: Word takes Thai digits from the section's
+    # pgNumType (thaiNumbers), while LibreOffice misreads that switch as Thai
+    # *letters* (ก ข ค) and, not knowing thaiNumbers, falls back to 1 2 3.
+    instr.text = " PAGE "
+    run._r.append(instr)
+    run = paragraph.add_run()
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run._r.append(separate)
+    paragraph.add_run("๒")
+    run = paragraph.add_run()
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run._r.append(end)
+
+
+def new_document():
+    document = Document()
+    thai_styles(document)
+    a4_page(document)
+    # The default template starts with one empty paragraph; reuse it.
+    body = document.element.body
+    for paragraph in list(body.iterchildren(qn("w:p"))):
+        body.remove(paragraph)
+    return document
+
+
+# --- helpers for content -----------------------------------------------------------------------
+
+
+def paragraph(document, text: str = "", *, style: str | None = None, align=None, bold: bool = False, size_pt=None):
+    p = document.add_paragraph(style=style)
+    if text:
+        run = p.add_run(text)
+        if bold:
+            run.bold = True
+            _child(run._r.get_or_add_rPr(), "w:bCs")
+        if size_pt:
+            run.font.size = Pt(size_pt)
+            _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), str(int(size_pt * 2)))
+    if align is not None:
+        p.alignment = align
+    return p
+
+
+def new_page(p) -> None:
+    """Start ``p`` on a new page (no empty paragraph that could spill onto a page of its own)."""
+    p.paragraph_format.page_break_before = True
+
+
+def repeat_header_row(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+
+
+def cant_split_row(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def set_cell_text(cell, text: str, *, bold: bool = False, align=None) -> None:
+    cell.text = ""
+    p = cell.paragraphs[0]
+    run = p.add_run(text)
+    if bold:
+        run.bold = True
+        _child(run._r.get_or_add_rPr(), "w:bCs")
+    if align is not None:
+        p.alignment = align
+
+
+def table(document, widths_cm: list[float], header: list[str]):
+    t = document.add_table(rows=1, cols=len(widths_cm))
+    t.style = document.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    for cell, text in zip(t.rows[0].cells, header):
+        set_cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    repeat_header_row(t.rows[0])
+    for column, width in zip(t.columns, widths_cm):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+    return t
+
+
+def add_row(t, texts: list[str], widths_cm: list[float], *, align_first_center: bool = False):
+    row = t.add_row()
+    for index, (cell, text, width) in enumerate(zip(row.cells, texts, widths_cm)):
+        set_cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if (index == 0 and align_first_center) else None)
+        cell.width = Cm(width)
+    return row
+
+
+# --- the manual --------------------------------------------------------------------------------
+
+
+def build_manual(path: Path) -> None:
+    d = new_document()
+    center = WD_ALIGN_PARAGRAPH.CENTER
+
+    # Cover page, as the seed's: title, owner, office, spaced down the page.
+    paragraph(d, "{{ manual.title }}", style="Title").paragraph_format.space_before = Pt(140)
+    paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(120)
+    paragraph(d, "ตำแหน่ง{{ profile.position }} วิทยฐานะ{{ profile.academic_standing }}", align=center, bold=True, size_pt=18)
+    for index, field in enumerate(("work_group", "office", "agency", "ministry")):
+        p = paragraph(d, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
+        if index == 0:
+            p.paragraph_format.space_before = Pt(120)
+
+    # Whose manual, and the list of responsibilities.
+    new_page(paragraph(d, "{{ profile.name }}", bold=True, size_pt=18))
+    paragraph(d, "ตำแหน่ง {{ profile.position }} วิทยฐานะ{{ profile.academic_standing }}")
+    paragraph(d, "{%p if profile.work_unit %}")
+    paragraph(d, "กลุ่มงาน {{ profile.work_unit }}")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{{ profile.work_group }}")
+    paragraph(d, "{{ profile.office }}")
+    paragraph(d)
+    paragraph(d, "งานในหน้าที่รับผิดชอบ", style="Heading 2")
+    paragraph(d, "{%p for duty in duties %}")
+    p = paragraph(d, "{{ duty.number|thai }}. {{ duty.title }}")
+    p.paragraph_format.left_indent = Cm(0.75)
+    p.paragraph_format.first_line_indent = Cm(-0.75)
+    paragraph(d, "{%p endfor %}")
+
+    # มาตรฐานการปฏิบัติงาน: one heading and one table a duty.
+    new_page(paragraph(d, "มาตรฐานการปฏิบัติงาน", style="Heading 1", align=center))
+    paragraph(d, "{%p for duty in duties %}")
+    paragraph(d, "เรื่องที่ {{ duty.number|thai }}. {{ duty.title }}", style="Heading 2")
+    widths = [1.3, 7.35, 7.35]
+    t = table(d, widths, ["ที่", "กิจกรรม/วิธีปฏิบัติ", "มาตรฐานการปฏิบัติงาน"])
+    add_row(t, ["{%tr for row in duty.standards %}", "", ""], widths)
+    row = add_row(t, ["{{ row.step|thai }}.", "{{ row.activity }}", "{{ row.standard }}"], widths, align_first_center=True)
+    cant_split_row(row)
+    add_row(t, ["{%tr endfor %}", "", ""], widths)
+    paragraph(d)
+    paragraph(d, "{%p endfor %}")
+
+    # Closing block, as the seed ends.
+    paragraph(d)
+    for field in ("work_group", "office", "agency", "ministry"):
+        paragraph(d, "{{ profile.%s }}" % field, align=center)
+
+    d.core_properties.title = "คู่มือปฏิบัติงาน"
+    d.core_properties.author = "nitet"
+    d.save(path)
+
+
+BUILDERS = {"manual": build_manual}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BUILDERS)
+    TEMPLATES.mkdir(exist_ok=True)
+    for name in names:
+        out = TEMPLATES / f"{name}.docx"
+        BUILDERS[name](out)
+        print(f"wrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
