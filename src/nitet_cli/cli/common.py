@@ -27,7 +27,13 @@ class State:
         return resolve_db_path(self.db_option)
 
 
-class CliError(click.ClickException):
+try:  # typer >= 0.20 runs on its own vendored copy of click and catches only that copy's exceptions
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover - older typer on the real click
+    _ClickException = click.ClickException
+
+
+class CliError(_ClickException):
     """A NitetError as click shows it: 'ข้อผิดพลาด: …' on stderr, the error's exit code."""
 
     def __init__(self, error: NitetError):
