@@ -74,7 +74,7 @@ def store_file(db_path: Path, source: Path) -> StoredFile:
     target = stored_path(db_path, sha)
     root = evidence_dir(db_path)
     if not root.exists():
-        root.mkdir(parents=True, mode=0o700)
+        root.mkdir(parents=True, mode=0o700, exist_ok=True)  # another process may make it at the same moment
     target.parent.mkdir(exist_ok=True, mode=0o700)
     if not target.exists():
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
