@@ -246,3 +246,14 @@ def test_hostile_manual_text_comes_out_literally(nitet, tmp_path):
     nitet("manual", "export", "-o", out)
     cell = Document(str(out)).tables[0].rows[1].cells[1].text
     assert cell == "{{ 7*7 }} <b>&amp; ]]>  ข้อความ\u200b"
+
+
+def test_tables_span_the_text_width(exported):
+    document = Document(str(exported))
+    for table in document.tables:
+        tbl_pr = table._tbl.tblPr
+        assert tbl_pr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert len(grid) == 3
+        total_cm = sum(grid) / 567  # twips per cm
+        assert 15.5 < total_cm < 16.5  # A4 21 cm minus 3 cm + 2 cm margins

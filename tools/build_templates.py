@@ -252,11 +252,31 @@ def table(document, widths_cm: list[float], header: list[str]):
     for cell, text in zip(t.rows[0].cells, header):
         set_cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     repeat_header_row(t.rows[0])
+    _fixed_widths(t, widths_cm)
     for column, width in zip(t.columns, widths_cm):
         column.width = Cm(width)
         for cell in column.cells:
             cell.width = Cm(width)
     return t
+
+
+def _fixed_widths(t, widths_cm: list[float]) -> None:
+    """Column widths that Word *and* LibreOffice honour: the grid, the table width, fixed layout."""
+    tbl = t._tbl
+    for grid_col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
+        grid_col.set(qn("w:w"), str(int(Cm(width).twips)))
+    tbl_pr = tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:w"), str(int(Cm(sum(widths_cm)).twips)))
+    tbl_w.set(qn("w:type"), "dxa")
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl_pr.append(layout)
+    layout.set(qn("w:type"), "fixed")
 
 
 def add_row(t, texts: list[str], widths_cm: list[float], *, align_first_center: bool = False):
