@@ -1,0 +1,248 @@
+"""Issue 5: no text a user can type produces a document Word will not open.
+
+Hypothesis puts arbitrary Unicode — control characters, ``& < > ]]>``, Jinja and
+docxtpl syntax, Thai stacked marks, zero-width and right-to-left marks, emoji, very
+long strings — into every user text field: the manual (title, profile, duty titles,
+activities, standards) through ``nitet manual load``, and entries (titles, findings,
+suggestions, participants, evidence captions) and school names through the library.
+Every stored text is exactly ``clean_text`` of what was typed; every exported
+document reopens in python-docx with that text in it; a sample converts to PDF with
+LibreOffice where it is installed.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from conftest import docx_text
+from stress_data import SMALL_MANUAL, init_db
+
+from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, get_activity
+from nitet_cli.db import connect
+from nitet_cli.documents import export_manual
+from nitet_cli.schools import add_school, check_school, get_school
+from nitet_cli.text import clean_text
+
+NASTY = [
+    "&", "<", ">", "]]>", "<![CDATA[", "\"", "'", "&amp;", "<w:t>", "</w:p>",
+    "{{", "}}", "{%", "%}", "{#", "#}", "{{ 7*7 }}", "{% for x in y %}", "{%p if %}", "{%tr endfor %}", "{{r x }}",
+    "{{ ''.__class__.__mro__ }}", "{{ config }}",
+    "ก้้้้้", "ปั้ม", "น้ำ", "กิ่ง", "ฏ๊ั", "ำ", "\u0e33\u0e4d", "๑๒๓", "ฯลฯ", "\u0e31\u0e48\u0e49",
+    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+    "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\u00ad", "\u2028", "\u2029", "\u0085",
+    "😀", "👩🏽‍🏫", "🇹🇭", "\U0001f9d1\u200d\U0001f4bb", "\U0010fffd",
+    "\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\ud800", "\udfff", "\ufffe", "\uffff",
+    "\t", "\n", "\r", "\r\n", "  ", "\u00a0", "\u3000",
+    "العربية", "עברית", "中文", "e\u0301", "\u0301",
+]
+
+pieces = st.one_of(st.sampled_from(NASTY), st.text(max_size=12), st.text(st.characters(codec="utf-8"), max_size=12))
+hostile = st.lists(pieces, min_size=1, max_size=14).map("".join)
+# A line of text must keep something once cleaned (empty titles are refused, rightly).
+hostile_line = hostile.filter(lambda s: bool(clean_text(s, multiline=False)))
+hostile_block = hostile.filter(lambda s: bool(clean_text(s)))
+long_text = st.builds(lambda piece, n: (piece * n)[:20_000], hostile_block, st.integers(min_value=200, max_value=2000))
+
+QUICK = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+THOROUGH = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+EVERYTHING = "".join(NASTY)
+
+
+def hostile_manual(texts: list[str]) -> dict:
+    """The small manual with a hostile text in every field a user writes."""
+    data = copy.deepcopy(SMALL_MANUAL)
+    slots = iter(texts * 20)
+    data["manual"]["title"] = next(slots)
+    for key in data["profile"]:
+        data["profile"][key] = next(slots)
+    for duty in data["duties"]:
+        duty["title"] = next(slots)
+        for row in duty["standards"]:
+            row["activity"] = next(slots)
+            row["standard"] = next(slots)
+    return data
+
+
+def manual_texts(data: dict) -> list[str]:
+    texts = [data["manual"]["title"], *data["profile"].values()]
+    for duty in data["duties"]:
+        texts.append(duty["title"])
+        for row in duty["standards"]:
+            texts += [row["activity"], row["standard"]]
+    return texts
+
+
+def load_and_export(nitet, tmp_path: Path, data: dict) -> tuple[dict, Path]:
+    """`nitet manual load` a YAML holding ``data``, then `nitet manual export`."""
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    nitet("manual", "load", path)
+    out = tmp_path / "hostile.docx"
+    nitet("manual", "export", "-o", out)
+    return nitet.json("manual", "show"), out
+
+
+def check_manual_roundtrip(typed: dict, shown: dict, out: Path) -> None:
+    expected = [clean_text(t) for t in manual_texts(typed)]
+    stored = [shown["title"], *(shown["profile"][k] for k in typed["profile"])]
+    for duty in shown["duties"]:
+        stored.append(duty["title"])
+        for row in duty["standards"]:
+            stored += [row["activity"], row["standard"]]
+    assert stored == expected
+    text = docx_text(out)  # python-docx reopens it
+    # The template shows every text except the profile's work_group (the seed's cover has none).
+    for value in [shown["title"], *(v for k, v in shown["profile"].items() if k not in ("work_group", "uuid"))]:
+        assert value in text, value
+    for duty in shown["duties"]:
+        assert duty["title"] in text
+        for row in duty["standards"]:
+            assert row["activity"] in text and row["standard"] in text
+
+
+@pytest.fixture
+def fresh(nitet, tmp_path_factory):
+    """A new database for each hypothesis example (the fixture itself is made once)."""
+
+    class Fresh:
+        def __call__(self):
+            folder = tmp_path_factory.mktemp("hostile")
+            nitet.db_path = folder / "nitet.db"
+            return nitet, folder
+
+    return Fresh()
+
+
+@QUICK
+@given(texts=st.lists(hostile_block, min_size=3, max_size=8))
+@example(texts=[EVERYTHING, "{{ 7*7 }}", "ก้้้้้\u200b\u202e😀"])
+def test_manual_with_hostile_text_exports_and_reads_back(fresh, texts):
+    nitet, folder = fresh()
+    typed = hostile_manual(texts)
+    shown, out = load_and_export(nitet, folder, typed)
+    check_manual_roundtrip(typed, shown, out)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(texts=st.lists(st.one_of(hostile_block, long_text), min_size=3, max_size=12))
+def test_manual_with_hostile_text_thorough(fresh, texts):
+    nitet, folder = fresh()
+    typed = hostile_manual(texts)
+    shown, out = load_and_export(nitet, folder, typed)
+    check_manual_roundtrip(typed, shown, out)
+
+
+def test_very_long_texts_export(nitet, tmp_path):
+    typed = hostile_manual(["ก้" * 30_000, EVERYTHING * 50, "ผลการนิเทศ\n" * 3_000])
+    shown, out = load_and_export(nitet, tmp_path, typed)
+    check_manual_roundtrip(typed, shown, out)
+
+
+# --- entries and schools ----------------------------------------------------------------------
+
+
+def record_hostile_entry(db: Path, folder: Path, title, findings, suggestions, participants, caption, school_name):
+    conn = init_db(db)
+    try:
+        add_school(conn, check_school("57019999", school_name, school_name, school_name))
+        photo = folder / "photo.jpg"
+        photo.write_bytes(b"\xff\xd8" + title.encode("utf-8", "surrogatepass")[:200])
+        new = NewActivity(
+            date=date(2026, 11, 20),
+            title=title,
+            standards=["1.2"],
+            schools=["57019999"],
+            findings=findings,
+            suggestions=suggestions,
+            participants=participants,
+            evidence=[EvidenceInput(path=photo, caption=caption), EvidenceInput(url="https://drive.google.com/x", caption=caption)],
+        )
+        entry = get_activity(conn, add_activity(conn, db, new))
+        school = get_school(conn, "57019999")
+    finally:
+        conn.close()
+    return entry, school
+
+
+@QUICK
+@given(
+    title=hostile_line,
+    findings=hostile,
+    suggestions=hostile,
+    participants=hostile,
+    caption=hostile,
+    school_name=hostile_line,
+)
+@example(
+    title=EVERYTHING, findings=EVERYTHING, suggestions="{{ 7*7 }}", participants="\u202eครู ๕ คน",
+    caption="]]>&<", school_name="โรงเรียนบ้านก้้้้้\u200b",
+)
+def test_entries_and_schools_store_exactly_the_cleaned_text(fresh, title, findings, suggestions, participants, caption, school_name):
+    nitet, folder = fresh()
+    entry, school = record_hostile_entry(nitet.db_path, folder, title, findings, suggestions, participants, caption, school_name)
+    assert entry["title"] == clean_text(title, multiline=False)
+    assert entry["findings"] == clean_text(findings)
+    assert entry["suggestions"] == clean_text(suggestions)
+    assert entry["participants"] == clean_text(participants)
+    assert [e["caption"] for e in entry["evidence"]] == [clean_text(caption, multiline=False)] * 2
+    assert school.name == clean_text(school_name, multiline=False)
+    assert entry["schools"][0]["name"] == school.name
+    # Nothing XML 1.0 forbids is left anywhere.
+    for value in (entry["title"], entry["findings"], entry["suggestions"], entry["participants"], school.name):
+        value.encode("utf-8")  # no lone surrogates
+        assert not any(ord(c) < 0x20 and c not in "\t\n" for c in value)
+        assert "\ufffe" not in value and "\uffff" not in value
+
+
+# --- LibreOffice sees it too ---------------------------------------------------------------------
+
+
+def to_pdf(docx: Path, outdir: Path) -> Path:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: PDF conversion not checked")
+    profile = outdir / "lo-profile"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(outdir), str(docx)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = outdir / (docx.stem + ".pdf")
+    assert pdf.is_file() and pdf.stat().st_size > 1000, "LibreOffice wrote no PDF"
+    return pdf
+
+
+def pdf_text(pdf: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        return ""
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
+
+
+def test_hostile_manual_converts_to_pdf(nitet, tmp_path):
+    typed = hostile_manual([EVERYTHING, "ลงพื้นที่นิเทศ ติดตาม {{ 7*7 }} & <b>", "น้ำ ปั้ม กิ่ง\u200b\u202eครู"])
+    shown, out = load_and_export(nitet, tmp_path, typed)
+    pdf = to_pdf(out, tmp_path)
+    text = pdf_text(pdf)
+    if text:
+        assert "{{ 7*7 }}" in text and "ลงพื้นที่นิเทศ" in text
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(hostile_block, min_size=3, max_size=6))
+def test_hostile_manuals_convert_to_pdf(fresh, texts):
+    nitet, folder = fresh()
+    shown, out = load_and_export(nitet, folder, hostile_manual(texts))
+    to_pdf(out, folder)
