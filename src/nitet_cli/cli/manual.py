@@ -120,13 +120,19 @@ def manual_export(
     ctx: typer.Context,
     output: Path = typer.Option(Path("manual.docx"), "-o", "--output", help="ไฟล์ DOCX ที่จะเขียน"),
     template: str = typer.Option("manual", "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx"),
+    pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """ส่งออกคู่มือปฏิบัติงานเป็นเอกสาร Word (.docx) ตามแบบราชการไทย"""
     from nitet_cli.documents import export_manual
 
     path = export_manual(open_db(ctx), output, template=template)
+    pdf_path = None
+    if pdf:
+        from nitet_cli.pdf import convert_to_pdf
+
+        pdf_path = convert_to_pdf(path)
     if json_output:
-        print_json({"output": str(path)})
+        print_json({"output": str(path), **({"pdf": str(pdf_path)} if pdf_path else {})})
         return
-    console().print(f"เขียน {path}")
+    console().print(f"เขียน {path}" + (f" และ {pdf_path}" if pdf_path else ""))
