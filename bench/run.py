@@ -1,0 +1,234 @@
+"""nitet's bench: start-up, a busy year, a national database. Prints figures, asserts nothing.
+
+    python3 bench/run.py                 # everything (first run generates the data: a few minutes)
+    python3 bench/run.py startup busy    # some parts only
+    python3 bench/run.py --json out.json # the figures as JSON too
+
+Every figure is a real ``nitet`` process started the way a user or cron starts it
+(the console script, a fresh interpreter), timed with a monotonic clock; its peak
+memory is the child's own maximum resident set size from ``wait4``. Generated data
+is kept in ``bench/.cache`` (delete it to regenerate). See bench/README.md for the
+output format and the budgets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+CACHE = BENCH / ".cache"
+sys.path.insert(0, str(BENCH))
+
+
+@dataclass
+class Figure:
+    part: str
+    name: str
+    seconds: float  # median wall time
+    runs: int
+    peak_mb: float  # largest max-RSS of the runs
+    budget: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+
+def nitet_command() -> list[str]:
+    exe = shutil.which("nitet")
+    if exe is None:
+        sys.exit("nitet is not installed: python3 -m pip install -e .")
+    return [exe]
+
+
+def run_once(argv: list[str], env: dict) -> tuple[float, float, int, bytes]:
+    """Wall seconds, peak RSS in MB, exit status and stderr of one process."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, stderr
+
+
+def measure(part: str, name: str, argv: list[str], env: dict, *, runs: int, accept=(0,)) -> Figure:
+    times, peaks = [], []
+    for _ in range(runs):
+        seconds, peak, code, stderr = run_once(argv, env)
+        if code not in accept:
+            return Figure(part, name, float("nan"), 0, 0.0, note=f"exit {code}: {stderr.decode(errors='replace').strip()[:200]}")
+        times.append(seconds)
+        peaks.append(peak)
+    return Figure(part, name, statistics.median(times), runs, max(peaks))
+
+
+def has_command(env: dict, *words: str) -> bool:
+    code = subprocess.run([*nitet_command(), *words, "--help"], env=env, capture_output=True).returncode
+    return code == 0
+
+
+def base_env(db: Path | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("NITET_DB",)}
+    env["NITET_TODAY"] = "2027-03-20"  # near the end of term 2, ปีการศึกษา ๒๕๖๙
+    if db is not None:
+        env["NITET_DB"] = str(db)
+    return env
+
+
+# --- (a) start-up --------------------------------------------------------------------------
+
+
+def startup(figures: list[Figure]) -> None:
+    work = CACHE / "startup"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    db = work / "nitet.db"
+    env = base_env(db)
+    env["NITET_TODAY"] = "2026-11-24"
+    subprocess.run([*nitet_command(), "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*nitet_command(), "school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่"],
+        env=env, capture_output=True,
+    )
+    runs = 15
+    baseline = measure("startup", "python -c pass", [sys.executable, "-c", "pass"], env, runs=runs)
+    figures.append(baseline)
+    budget = 2 * baseline.seconds + 0.060
+    commands = [("nitet --help", ["--help"])]
+    if has_command(env, "log-visit"):
+        commands.append(
+            ("nitet log-visit", ["log-visit", "--school", "57010001", "--date", "2026-11-20", "--title", "นิเทศการอ่าน", "--mode", "onsite"])
+        )
+    else:
+        figures.append(Figure("startup", "nitet log-visit", float("nan"), 0, 0.0, note="command not built yet"))
+    if has_command(env, "list"):
+        commands.append(("nitet list", ["list"]))
+    else:
+        figures.append(Figure("startup", "nitet list", float("nan"), 0, 0.0, note="command not built yet"))
+    for name, args in commands:
+        figure = measure("startup", name, [*nitet_command(), *args], env, runs=runs)
+        figure.budget = f"≤ 2×pass + 60 ms = {budget * 1000:.0f} ms"
+        figure.ok = figure.seconds <= budget
+        figure.note = f"{figure.seconds / baseline.seconds:.2f}× python -c pass"
+        figures.append(figure)
+
+
+# --- (b) a busy year -----------------------------------------------------------------------
+
+
+def busy(figures: list[Figure]) -> None:
+    from generate import busy_year
+
+    db = CACHE / "busy.db"
+    if not db.exists():
+        print("generating the busy year (3,000 activities, 200 schools, 500 photos)…", file=sys.stderr)
+        busy_year(db)
+    env = base_env(db)
+    if has_command(env, "status"):
+        for label in ("cold", "warm"):
+            figures.append(measure("busy", f"status ({label})", [*nitet_command(), "status", "--year", "2569", "--term", "2", "--json"], env, runs=1 if label == "cold" else 5, accept=(0, 1)))
+    else:
+        figures.append(Figure("busy", "status", float("nan"), 0, 0.0, note="command not built yet"))
+    if has_command(env, "report"):
+        out = CACHE / "busy-report.docx"
+        argv = [*nitet_command(), "--quiet", "report", "--year", "2569", "--term", "2", "-o", str(out)]
+        thumbs = [p for p in (CACHE / "busy-evidence").glob(".thumb*")]
+        for path in thumbs:  # cold: no thumbnail made yet
+            shutil.rmtree(path, ignore_errors=True)
+        cold = measure("busy", "report (cold: no thumbnails)", argv, env, runs=1)
+        cold.note = _docx_note(out, cold.note)
+        figures.append(cold)
+        warm = measure("busy", "report (warm)", argv, env, runs=3)
+        warm.budget = "≤ 3 s, ≤ 25 MB"
+        warm.ok = warm.seconds <= 3.0 and warm.peak_mb <= 25
+        warm.note = _docx_note(out, warm.note)
+        figures.append(warm)
+    else:
+        figures.append(Figure("busy", "report", float("nan"), 0, 0.0, note="command not built yet"))
+
+
+def _docx_note(path: Path, note: str) -> str:
+    if not path.exists():
+        return note
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        images = sum(1 for n in archive.namelist() if n.startswith("word/media/"))
+    return (note + " " if note else "") + f"DOCX {path.stat().st_size / 1e6:.1f} MB, {images} images"
+
+
+# --- (c) a national database ---------------------------------------------------------------
+
+
+def national(figures: list[Figure]) -> None:
+    from generate import national as make_national
+
+    db = CACHE / "national.db"
+    if not db.exists():
+        print("generating the national database (1,000,000 activities, 30,000 schools)…", file=sys.stderr)
+        started = time.monotonic()
+        make_national(db)
+        print(f"  generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    env = base_env(db)
+    # Open once so that a newer schema's migrations run outside the measurement.
+    subprocess.run([*nitet_command(), "manual", "show", "--json"], env=env, capture_output=True)
+    if has_command(env, "status"):
+        figure = measure("national", "status", [*nitet_command(), "status", "--year", "2569", "--term", "1", "--json"], env, runs=3, accept=(0, 1))
+        figure.budget = "≤ 1 s, ≤ 300 MB"
+        figure.ok = figure.seconds <= 1.0 and figure.peak_mb <= 300
+        figures.append(figure)
+    else:
+        figures.append(Figure("national", "status", float("nan"), 0, 0.0, note="command not built yet"))
+    if has_command(env, "list"):
+        figure = measure("national", "list --search", [*nitet_command(), "list", "--search", "PLC", "--json"], env, runs=3)
+        figures.append(figure)
+        figure = measure("national", "list --year --term --school", [*nitet_command(), "list", "--year", "2569", "--term", "1", "--school", "10000042", "--json"], env, runs=3)
+        figures.append(figure)
+    else:
+        figures.append(Figure("national", "list --search", float("nan"), 0, 0.0, note="command not built yet"))
+    figures.append(Figure("national", f"database size {db.stat().st_size / 1e6:.0f} MB", 0.0, 0, 0.0))
+
+
+PARTS = {"startup": startup, "busy": busy, "national": national}
+
+
+def print_table(figures: list[Figure]) -> None:
+    print(f"{'part':<9} {'what':<32} {'median':>9} {'runs':>4} {'peak MB':>8}  {'budget':<26} {'ok':<4} note")
+    for f in figures:
+        seconds = "—" if f.seconds != f.seconds else (f"{f.seconds * 1000:.0f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s")
+        ok = "" if f.ok is None else ("yes" if f.ok else "NO")
+        peak = f"{f.peak_mb:.0f}" if f.peak_mb else ""
+        print(f"{f.part:<9} {f.name:<32} {seconds:>9} {f.runs or '':>4} {peak:>8}  {f.budget:<26} {ok:<4} {f.note}")
+
+
+def main(argv: list[str]) -> int:
+    json_out = None
+    if "--json" in argv:
+        i = argv.index("--json")
+        json_out = Path(argv[i + 1])
+        argv = argv[:i] + argv[i + 2 :]
+    parts = argv or list(PARTS)
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        print(f"unknown part {', '.join(unknown)}; choose from {', '.join(PARTS)}", file=sys.stderr)
+        return 2
+    CACHE.mkdir(exist_ok=True)
+    figures: list[Figure] = []
+    for part in parts:
+        PARTS[part](figures)
+    print(f"nitet bench — {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print_table(figures)
+    if json_out:
+        json_out.write_text(json.dumps([asdict(f) for f in figures], ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
