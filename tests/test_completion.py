@@ -48,7 +48,7 @@ def test_school_codes_by_prefix_with_names_as_help(db):
 
 def test_school_names_by_any_part(db):
     ctx = context("--db", str(db))
-    assert sorted(completion.complete_school(ctx, "บ้านคู")) == [
+    assert sorted(completion.complete_school(ctx, "บ้านคู"), key=lambda pair: pair[1]) == [
         ("โรงเรียนบ้านคู่", "57010001"),
         ("โรงเรียนบ้านคูเมือง", "57010002"),
     ]
