@@ -342,7 +342,266 @@ def build_manual(path: Path) -> None:
     d.save(path)
 
 
-BUILDERS = {"manual": build_manual}
+# --- the term report -----------------------------------------------------------------------------
+
+
+def small_cell(cell, text: str, *, bold: bool = False, align=None, size_pt: float = 14) -> None:
+    """Table text a little smaller than the body (14 pt), for Latin and Thai alike."""
+    set_cell_text(cell, text, bold=bold, align=align)
+    for run in cell.paragraphs[0].runs:
+        run.font.size = Pt(size_pt)
+        _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), str(int(size_pt * 2)))
+
+
+def small_table(document, widths_cm: list[float], header: list[str] | None):
+    t = table(document, widths_cm, header or [""] * len(widths_cm))
+    if header:
+        for cell, text in zip(t.rows[0].cells, header):
+            small_cell(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    else:
+        t._tbl.remove(t.rows[0]._tr)
+    return t
+
+
+def small_row(t, texts: list[str], widths_cm: list[float], *, bold: bool = False, center: tuple[int, ...] = ()):
+    row = t.add_row()
+    for index, (cell, text, width) in enumerate(zip(row.cells, texts, widths_cm)):
+        small_cell(cell, text, bold=bold, align=WD_ALIGN_PARAGRAPH.CENTER if index in center else None)
+        cell.width = Cm(width)
+    return row
+
+
+def tag_row(t, tag: str, widths_cm: list[float]):
+    """A row that only carries a docxtpl ``{%tr … %}`` tag (removed when rendered)."""
+    return add_row(t, [tag] + [""] * (len(widths_cm) - 1), widths_cm)
+
+
+def indented(document, text: str, *, cm: float = 0.75, bold: bool = False):
+    p = paragraph(document, text, bold=bold)
+    p.paragraph_format.left_indent = Cm(cm)
+    return p
+
+
+def no_borders(t) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    tbl_pr = t._tbl.tblPr
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is not None:
+        layout.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
+
+
+def build_report(path: Path) -> None:
+    """รายงานผลการปฏิบัติงานประจำภาคเรียน: cover, summary, coverage, entries, signature, appendix."""
+    d = new_document()
+    center = WD_ALIGN_PARAGRAPH.CENTER
+
+    # Cover (a supervisor may put the office's letterhead or logo above the title in Word).
+    paragraph(d, "{{ report.title }}", style="Title").paragraph_format.space_before = Pt(120)
+    paragraph(d, "ภาคเรียนที่ {{ report.term|thai }} ปีการศึกษา {{ report.year|thai }}", align=center, bold=True, size_pt=22)
+    paragraph(d, "ระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}", align=center, size_pt=18)
+    paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(110)
+    paragraph(
+        d,
+        "ตำแหน่ง{{ profile.position }}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+        align=center,
+        bold=True,
+        size_pt=18,
+    )
+    for index, field in enumerate(("work_group", "office", "agency", "ministry")):
+        p = paragraph(d, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
+        if index == 0:
+            p.paragraph_format.space_before = Pt(110)
+
+    # ส่วนที่ ๑: the figures.
+    new_page(paragraph(d, "ส่วนที่ ๑ สรุปผลการปฏิบัติงาน", style="Heading 1"))
+    p = paragraph(
+        d,
+        "ภาคเรียนที่ {{ report.term|thai }} ปีการศึกษา {{ report.year|thai }} ระหว่างวันที่ {{ report.start|thai_date }}"
+        " ถึงวันที่ {{ report.end|thai_date }} ได้ดำเนินกิจกรรมตามมาตรฐานการปฏิบัติงานรวม {{ totals.activities|thai }} รายการ"
+        " ในสถานศึกษา {{ totals.schools|thai }} แห่ง มีร่องรอยหลักฐาน {{ totals.evidence|thai }} รายการ"
+        " (ภาพกิจกรรม {{ totals.photos|thai }} ภาพ) มาตรฐานที่ดำเนินการแล้ว {{ totals.standards_done|thai }}"
+        " กำลังดำเนินการ {{ totals.standards_in_progress|thai }} และยังไม่ดำเนินการ {{ totals.standards_not_started|thai }}"
+        " จากทั้งหมด {{ totals.standards|thai }} มาตรฐาน",
+    )
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    paragraph(d, "{%p if report.empty %}")
+    p = paragraph(d, "ภาคเรียนนี้ยังไม่มีการบันทึกกิจกรรม จึงยังไม่มีผลการปฏิบัติงานให้รายงาน", bold=True)
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    paragraph(d, "{%p endif %}")
+    paragraph(d)
+    widths = [1.2, 7.2, 1.7, 1.7, 1.7, 2.5]
+    t = small_table(d, widths, ["ที่", "งาน/กิจกรรมตามมาตรฐาน", "กิจกรรม", "โรงเรียน", "หลักฐาน", "สถานะ"])
+    tag_row(t, "{%tr for duty in duties %}", widths)
+    row = small_row(
+        t,
+        ["{{ duty.number|thai }}", "{{ duty.title }}", "{{ duty.activities|thai }}", "{{ duty.schools|thai }}",
+         "{{ duty.evidence|thai }}", "{{ duty.state_label }}"],
+        widths,
+        bold=True,
+        center=(0, 2, 3, 4),
+    )
+    cant_split_row(row)
+    tag_row(t, "{%tr for s in duty.standards %}", widths)
+    row = small_row(
+        t,
+        ["{{ s.id|thai }}", "{{ s.activity }}", "{{ s.activities|thai }}", "{{ s.schools|thai }}",
+         "{{ s.evidence|thai }}", "{{ s.state_label }}"],
+        widths,
+        center=(0, 2, 3, 4),
+    )
+    cant_split_row(row)
+    tag_row(t, "{%tr endfor %}", widths)
+    tag_row(t, "{%tr endfor %}", widths)
+    small_row(
+        t,
+        ["", "รวม", "{{ totals.activities|thai }}", "{{ totals.schools|thai }}", "{{ totals.evidence|thai }}", ""],
+        widths,
+        bold=True,
+        center=(2, 3, 4),
+    )
+    paragraph(d, "หมายเหตุ: นับกิจกรรมที่บันทึกไว้ระหว่างวันเริ่มถึงวันสิ้นสุดภาคเรียน กิจกรรมหนึ่งที่สัมพันธ์กับหลายมาตรฐานนับในทุกมาตรฐานนั้น"
+              " แต่นับครั้งเดียวในแต่ละเรื่องและในยอดรวม", size_pt=14)
+
+    # ส่วนที่ ๒: school visits against the targets of the manual.
+    new_page(paragraph(d, "ส่วนที่ ๒ การนิเทศสถานศึกษาตามเป้าหมาย", style="Heading 1"))
+    paragraph(d, "{%p if not coverage %}")
+    paragraph(d, "คู่มือปฏิบัติงานไม่ได้กำหนดเป้าหมายจำนวนครั้งของการนิเทศสถานศึกษา")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p for c in coverage %}")
+    paragraph(
+        d,
+        "มาตรฐานที่ {{ c.standard|thai }} {{ c.scope }} ได้รับการนิเทศอย่างน้อยภาคเรียนละ {{ c.min_per_term|thai }} ครั้ง",
+        style="Heading 2",
+    )
+    paragraph(d, "ถึงเป้าหมาย {{ c.schools_met|thai }} จาก {{ c.schools|thai }} แห่ง")
+    paragraph(d, "{%p if not c.groups %}")
+    paragraph(d, "ยังไม่มีรายชื่อสถานศึกษาในกลุ่มนี้")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p for g in c.groups %}")
+    paragraph(d, "{{ g.name }} (ถึงเป้าหมาย {{ g.schools_met|thai }} จาก {{ g.schools|thai }} แห่ง)", style="Heading 3")
+    widths = [1.0, 2.9, 5.6, 1.9, 1.7, 2.9]
+    t = small_table(d, widths, ["ที่", "รหัส", "สถานศึกษา", "นิเทศ (ครั้ง)", "เป้าหมาย", "ผล"])
+    tag_row(t, "{%tr for r in g.rows %}", widths)
+    row = small_row(
+        t,
+        ["{{ r.no|thai }}", "{{ r.code|thai }}", "{{ r.name }}", "{{ r.visits|thai }}", "{{ r.target|thai }}", ""],
+        widths,
+        center=(0, 1, 3, 4),
+    )
+    cant_split_row(row)
+    # The result: plain when met; bold red when below the target, so it stands out on paper and screen.
+    mark = row.cells[5].paragraphs[0]
+    mark.add_run("{% if r.met %}{{ r.mark }}{% else %}")
+    below = mark.add_run("{{ r.mark }}")
+    below.bold = True
+    _child(below._r.get_or_add_rPr(), "w:bCs")
+    from docx.shared import RGBColor
+
+    below.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    mark.add_run("{% endif %}")
+    for run in mark.runs:
+        run.font.size = Pt(14)
+        _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), "28")
+    tag_row(t, "{%tr endfor %}", widths)
+    paragraph(d)
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endfor %}")
+
+    # ส่วนที่ ๓: what was done, per duty and standard, in date order.
+    new_page(paragraph(d, "ส่วนที่ ๓ ผลการปฏิบัติงานตามมาตรฐาน", style="Heading 1"))
+    paragraph(d, "{%p if report.empty %}")
+    paragraph(d, "ภาคเรียนนี้ยังไม่มีการบันทึกกิจกรรม")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p for duty in duties %}")
+    paragraph(d, "{%p if duty.activities %}")
+    paragraph(d, "เรื่องที่ {{ duty.number|thai }} {{ duty.title }}", style="Heading 2")
+    paragraph(d, "{%p for s in duty.standards %}")
+    paragraph(d, "{%p if s.entries %}")
+    paragraph(d, "{{ s.id|thai }} {{ s.activity }}", style="Heading 3")
+    indented(d, "มาตรฐาน: {{ s.standard }}", cm=0)
+    paragraph(d, "{%p for e in s.entries %}")
+    p = indented(d, "{{ e.no|thai }}) {{ e.date|thai_date }} {{ e.title }}", cm=0.75, bold=True)
+    p.paragraph_format.space_before = Pt(6)
+    p.paragraph_format.keep_with_next = True
+    indented(d, "{{ e.kind_label }} ({{ e.mode_label }}){% if e.school_names %} ณ {{ e.school_names }}{% endif %}", cm=1.5)
+    paragraph(d, "{%p if e.participants %}")
+    indented(d, "ผู้เข้าร่วม: {{ e.participants }}", cm=1.5)
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p if e.findings %}")
+    indented(d, "ผลการนิเทศ: {{ e.findings }}", cm=1.5)
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p if e.suggestions %}")
+    indented(d, "ข้อเสนอแนะ: {{ e.suggestions }}", cm=1.5)
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p for l in e.links %}")
+    indented(d, "หลักฐาน: {% if l.caption %}{{ l.caption }} {% endif %}{{ l.url }}", cm=1.5)
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p endfor %}")
+
+    # Signature block.
+    paragraph(d)
+    for index, text in enumerate(
+        (
+            "ลงชื่อ ..................................................",
+            "({{ profile.name }})",
+            "ตำแหน่ง{{ profile.position }}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+            "วันที่ {{ report.date|thai_date }}",
+        )
+    ):
+        p = paragraph(d, text, align=center)
+        p.paragraph_format.left_indent = Cm(5)
+        p.paragraph_format.keep_with_next = index < 3
+        if index == 0:
+            p.paragraph_format.space_before = Pt(24)
+
+    # ภาคผนวก: photos two to a row, then the files that are not shown as pictures.
+    new_page(paragraph(d, "ภาคผนวก", style="Heading 1", align=center))
+    paragraph(d, "ภาพกิจกรรม", style="Heading 2")
+    paragraph(d, "{%p if not photo_rows %}")
+    paragraph(d, "ภาคเรียนนี้ไม่มีภาพกิจกรรม")
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p if photo_rows %}")
+    widths = [8.0, 8.0]
+    t = small_table(d, widths, None)
+    no_borders(t)
+    tag_row(t, "{%tr for row in photo_rows %}", widths)
+    row = t.add_row()
+    cant_split_row(row)
+    for cell, side, width in zip(row.cells, ("left", "right"), widths):
+        cell.width = Cm(width)
+        small_cell(cell, "{{ row.%s.image }}" % side, align=center)
+        caption = cell.add_paragraph(style="Caption")
+        caption.alignment = center
+        caption.add_run("{{ row.%s.date|thai_date_short }} {{ row.%s.school }}" % (side, side))
+        caption = cell.add_paragraph(style="Caption")
+        caption.alignment = center
+        caption.paragraph_format.space_after = Pt(10)
+        caption.add_run("{{ row.%s.caption }}" % side)
+    tag_row(t, "{%tr endfor %}", widths)
+    paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p if files %}")
+    paragraph(d, "ไฟล์หลักฐานอื่น", style="Heading 2")
+    paragraph(d, "{%p for f in files %}")
+    indented(d, "{{ loop.index|thai }}. {{ f.name }} — {{ f.date|thai_date_short }}{% if f.school %} {{ f.school }}{% endif %}{% if f.caption %} ({{ f.caption }}){% endif %}", cm=0)
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endif %}")
+
+    d.core_properties.title = "รายงานผลการปฏิบัติงาน"
+    d.core_properties.author = "nitet"
+    d.save(path)
+
+
+BUILDERS = {"manual": build_manual, "report": build_report}
 
 
 def main(argv: list[str]) -> int:

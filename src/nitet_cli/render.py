@@ -10,7 +10,9 @@ target and renamed over it, so a failure never leaves a half-written document.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,22 @@ from nitet_cli.paths import templates_dir
 from nitet_cli.text import strip_xml_forbidden
 
 TEMPLATE_NAMES = ("manual", "report")
+TEMPLATE_DESCRIPTIONS = {
+    "manual": "คู่มือปฏิบัติงาน (nitet manual export)",
+    "report": "รายงานผลการปฏิบัติงานประจำภาคเรียน (nitet report)",
+}
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A picture for the template (``{{ photo.image }}``): a file and its size in centimetres.
+
+    The renderer turns it into a docxtpl ``InlineImage`` of the document being rendered.
+    """
+
+    path: Path
+    width_cm: float
+    height_cm: float
 
 
 def template_path(name_or_path: str | os.PathLike) -> Path:
@@ -40,11 +58,39 @@ def sanitize(value: Any) -> Any:
     """Strip XML-forbidden characters from every string inside ``value``."""
     if isinstance(value, str):
         return strip_xml_forbidden(value)
+    if isinstance(value, ImageRef):
+        return value
     if isinstance(value, dict):
         return {k: sanitize(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [sanitize(v) for v in value]
     return value
+
+
+def builtin_templates() -> list[dict]:
+    return [
+        {"name": name, "description": TEMPLATE_DESCRIPTIONS[name], "path": str(templates_dir() / f"{name}.docx")}
+        for name in TEMPLATE_NAMES
+    ]
+
+
+def export_template(name: str, destination: str | os.PathLike, *, force: bool = False) -> Path:
+    """Copy built-in template ``name`` into folder ``destination`` (or to that .docx path)."""
+    if name not in TEMPLATE_NAMES:
+        from nitet_cli.text import nearest
+
+        close = nearest(name, list(TEMPLATE_NAMES))
+        hint = f"หมายถึง {', '.join(close)} หรือไม่" if close else f"มี: {', '.join(TEMPLATE_NAMES)}"
+        raise NotFoundError(f"ไม่มีแม่แบบในตัวชื่อ '{name}' — {hint}")
+    target = Path(destination).expanduser()
+    if target.is_dir():
+        target = target / f"{name}.docx"
+    elif target.suffix.lower() != ".docx":
+        raise OutputError(f"ไม่มีโฟลเดอร์ {target} — สร้างโฟลเดอร์ก่อน หรือระบุชื่อไฟล์ .docx")
+    if target.exists() and not force:
+        raise OutputError(f"มีไฟล์ {target} อยู่แล้ว — ใช้ --force เพื่อเขียนทับ หรือเลือกที่อื่น (แม่แบบที่คุณแก้ไว้จะไม่ถูกแตะ)")
+    source = templates_dir() / f"{name}.docx"
+    return write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def jinja_environment():
@@ -91,6 +137,20 @@ def write_atomically(out: Path, write) -> Path:
     return out
 
 
+def _with_images(value: Any, document) -> Any:
+    """Replace every ImageRef in ``value`` by an InlineImage of ``document``."""
+    if isinstance(value, ImageRef):
+        from docx.shared import Cm
+        from docxtpl import InlineImage
+
+        return InlineImage(document, str(value.path), width=Cm(value.width_cm), height=Cm(value.height_cm))
+    if isinstance(value, dict):
+        return {k: _with_images(v, document) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_images(v, document) for v in value]
+    return value
+
+
 def render_docx(template: str | os.PathLike, context: dict, out: Path) -> Path:
     """Render ``template`` with ``context`` into ``out`` (atomically)."""
     from docxtpl import DocxTemplate
@@ -99,11 +159,15 @@ def render_docx(template: str | os.PathLike, context: dict, out: Path) -> Path:
     path = template_path(template)
     try:
         document = DocxTemplate(str(path))
-        document.render(sanitize(context), jinja_environment(), autoescape=True)
+        document.render(_with_images(sanitize(context), document), jinja_environment(), autoescape=True)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f"{path} บรรทัด {line}" if line else str(path)
-        raise InputError(f"แม่แบบ {where} มีข้อผิดพลาด Jinja: {exc} — แก้แท็ก {{{{ … }}}} หรือ {{% … %}} ในแม่แบบ") from exc
+        near = " ".join(t.strip() for t in getattr(exc, "docx_context", None) or [] if t.strip())[:120]
+        near = f" (ใกล้ข้อความ: {near})" if near else ""
+        raise InputError(
+            f"แม่แบบ {where} มีข้อผิดพลาด Jinja: {exc}{near} — แก้แท็ก {{{{ … }}}} หรือ {{% … %}} ในแม่แบบ"
+        ) from exc
     except (KeyError, ValueError, OSError) as exc:  # not a DOCX, or a damaged one
         raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({exc})") from exc
     return write_atomically(out, lambda tmp: document.save(str(tmp)))

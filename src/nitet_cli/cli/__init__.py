@@ -39,6 +39,7 @@ def root(
 # Command modules register themselves on import.
 from nitet_cli.cli import manual as _manual  # noqa: E402,F401
 from nitet_cli.cli import maintenance as _maintenance  # noqa: E402,F401
+from nitet_cli.cli import report as _report  # noqa: E402,F401
 
 
 def main() -> None:

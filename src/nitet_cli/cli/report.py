@@ -1,0 +1,187 @@
+"""``nitet status``, ``nitet report`` and ``nitet template export|list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nitet_cli.cli import app
+from nitet_cli.cli.common import console, open_db, print_json, state
+
+template_app = typer.Typer(help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+YEAR_HELP = "ปีการศึกษา (พ.ศ.) เช่น 2569 (ค่าเริ่มต้น: ปีของภาคเรียนปัจจุบัน)"
+TERM_HELP = "ภาคเรียน 1 หรือ 2 (ค่าเริ่มต้น: ภาคเรียนปัจจุบัน)"
+
+
+def _term(conn, year: int | None, term: int | None):
+    from nitet_cli.clock import today
+    from nitet_cli.progress import resolve_term
+
+    return resolve_term(conn, today(), year, term)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    year: int = typer.Option(None, "--year", help=YEAR_HELP),
+    term: int = typer.Option(None, "--term", help=TERM_HELP),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON (แต่ละโรงเรียนอยู่ใต้คีย์ schools)"),
+    fail_on_gap: bool = typer.Option(False, "--fail-on-gap", help="จบด้วยรหัส 1 เมื่อยังมีเป้าหมายที่ไม่ถึง (สำหรับ cron)"),
+) -> None:
+    """ความก้าวหน้าของภาคเรียน: กิจกรรม โรงเรียน หลักฐาน ต่อเรื่องและมาตรฐาน และการนิเทศโรงเรียนเทียบเป้าหมาย"""
+    from nitet_cli.clock import today
+    from nitet_cli.errors import EXIT_GAP
+    from nitet_cli.progress import term_progress
+
+    conn = open_db(ctx)
+    progress = term_progress(conn, _term(conn, year, term), today())
+    if json_output:
+        print_json(progress.as_dict())
+    else:
+        _print_status(progress, quiet=state(ctx).quiet)
+    if fail_on_gap and progress.has_gap:
+        raise typer.Exit(EXIT_GAP)
+
+
+def _print_status(progress, *, quiet: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    t = progress.term
+    out.print(
+        f"[bold]ภาคเรียนที่ {t.term}/{t.year}[/bold] ({t.start.isoformat()} – {t.end.isoformat()}"
+        f"{'' if t.announced else ', วันที่ตามค่าเริ่มต้น'}) — เหลืออีก {progress.days_left} วัน"
+    )
+    out.print(
+        f"กิจกรรม {progress.activities} รายการ, โรงเรียน {progress.schools_reached} โรง, หลักฐาน {progress.evidence} รายการ"
+        f" (ภาพ {progress.photos})"
+    )
+    table = Table(show_lines=False, title_justify="left")
+    for name, justify in (("มาตรฐาน", "left"), ("กิจกรรม", "right"), ("โรงเรียน", "right"), ("หลักฐาน", "right"), ("สถานะ", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    colours = {"not_started": "red", "in_progress": "yellow", "done": "green"}
+    for duty in progress.duties:
+        table.add_row(
+            f"[bold]เรื่องที่ {duty.number}[/bold]",
+            str(duty.activities),
+            str(duty.schools),
+            str(duty.evidence),
+            f"[{colours[duty.state]}]{duty.state_label}[/]",
+        )
+        for s in duty.standards:
+            target = ""
+            if s.target:
+                target = f"  (ถึงเป้า {s.schools_met}/{s.target_schools} โรง)"
+            table.add_row(
+                f"  {s.id}{' (ยกเลิกแล้ว)' if s.retired else ''}",
+                str(s.activities),
+                str(s.schools),
+                str(s.evidence),
+                f"[{colours[s.state]}]{s.state_label}[/]{target}",
+            )
+    out.print(table)
+    by_standard: dict[str, list] = {}
+    for row in progress.schools:
+        by_standard.setdefault(row.standard, []).append(row)
+    for standard in progress.standards:
+        rows = by_standard.get(standard.id)
+        if standard.target is None:
+            continue
+        groups = ", ".join(standard.target.get("school_groups") or []) or "ทุกโรงเรียน"
+        minimum = standard.target["min_per_term"]
+        out.print(
+            f"\n[bold]มาตรฐาน {standard.id}[/bold]: {escape(groups)} อย่างน้อย {minimum} ครั้ง/ภาคเรียน"
+            f" — ถึงเป้า {standard.schools_met} จาก {standard.target_schools} โรง"
+        )
+        if not rows:
+            out.print("  (ไม่มีโรงเรียนในกลุ่มนี้ — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import')")
+            continue
+        # Plain lines, not a rich table: a national database lists tens of thousands of schools.
+        lines = []
+        for r in rows:
+            if r.met:
+                mark = "✓"
+            elif r.visits == 0:
+                mark = "✗ ยังไม่ได้นิเทศ"
+            else:
+                mark = f"✗ ขาดอีก {r.target - r.visits} ครั้ง"
+            lines.append(f"  {r.code:<10} {r.name} [{r.group or '-'}]  {r.visits}/{r.target}  {mark}")
+        out.file.write("\n".join(lines) + "\n")
+        out.file.flush()
+
+
+def _default_output(term, fmt: str) -> Path:
+    return Path(f"report-{term.year}-{term.term}.{fmt}")
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    term: int = typer.Option(None, "--term", help=TERM_HELP),
+    year: int = typer.Option(None, "--year", help=YEAR_HELP),
+    output: Path = typer.Option(None, "-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>.docx)"),
+    template: str = typer.Option("report", "--template", help="แม่แบบ: ชื่อในตัว (report) หรือไฟล์ .docx ของคุณ"),
+    fmt: str = typer.Option("docx", "--format", help="docx (เอกสาร Word) หรือ json (ตัวเลขและรายการเดียวกัน)"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลการเขียนเป็น JSON"),
+) -> None:
+    """รายงานผลการปฏิบัติงานประจำภาคเรียนเป็นเอกสาร Word (.docx) หรือ JSON"""
+    from nitet_cli.clock import today
+    from nitet_cli.errors import InputError
+
+    fmt = fmt.lower()
+    if fmt not in ("docx", "json"):
+        raise InputError(f"รูปแบบ '{fmt}' ไม่มี — เลือก docx หรือ json")
+    conn = open_db(ctx)
+    chosen = _term(conn, year, term)
+    out = output or _default_output(chosen, fmt)
+    if fmt == "json":
+        from nitet_cli.documents import export_report_json
+
+        result = export_report_json(conn, state(ctx).db_path, chosen, today(), out)
+    else:
+        from nitet_cli.documents import export_report
+
+        result = export_report(conn, state(ctx).db_path, chosen, today(), out, template=template)
+    if json_output:
+        print_json(result)
+        return
+    console().print(
+        f"เขียน {result['output']} — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
+        f" ภาพ {result['photos_embedded']} ภาพ"
+        + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else "")
+    )
+
+
+@template_app.command("list")
+def template_list(json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON")) -> None:
+    """รายการแม่แบบในตัว"""
+    from nitet_cli.render import builtin_templates
+
+    items = builtin_templates()
+    if json_output:
+        print_json(items)
+        return
+    out = console()
+    for item in items:
+        out.print(f"{item['name']:<8} {item['description']}  ({item['path']})")
+
+
+@template_app.command("export")
+def template_export(
+    name: str = typer.Argument(..., help="ชื่อแม่แบบ: manual หรือ report"),
+    directory: Path = typer.Argument(..., help="โฟลเดอร์ที่จะคัดลอกไปไว้ (หรือชื่อไฟล์ .docx)"),
+    force: bool = typer.Option(False, "--force", help="เขียนทับไฟล์ที่มีอยู่แล้ว"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """คัดลอกแม่แบบในตัวออกมาแก้ใน Word (หัวจดหมาย ถ้อยคำ ลายมือชื่อ) แล้วใช้ด้วย --template"""
+    from nitet_cli.render import export_template
+
+    path = export_template(name, directory, force=force)
+    if json_output:
+        print_json({"name": name, "output": str(path)})
+        return
+    console().print(f"เขียน {path} — แก้ใน Word แล้วใช้: nitet {'manual export' if name == 'manual' else 'report'} --template {path}")

@@ -1,0 +1,360 @@
+"""Term progress: what was done against each duty and standard, and school visits against targets.
+
+Every figure is counted by SQLite (GROUP BY over the term's date range); Python only
+merges a few dozen aggregated rows with the manual. Nothing here loads the
+activities themselves, so a national database of a million entries costs what its
+indexes cost, not its size in memory.
+
+A *visit* that counts toward a standard's target is an activity linked to that
+standard and to that school, dated within the term (any kind: an online session
+with a school counts as well). A target with an empty ``school_groups`` list means
+every school in the database.
+
+States of a standard (ยังไม่ดำเนินการ / กำลังดำเนินการ / ดำเนินการแล้ว):
+
+- no activity this term → not started;
+- with a visit target: done when every school of its groups has met the target,
+  else in progress;
+- without a target: done when it has at least one activity and one piece of
+  evidence, in progress when it has activities but no evidence yet.
+
+A duty is done when all its standards are, not started when none has begun, else
+in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+
+from nitet_cli.errors import NotFoundError
+from nitet_cli.terms import Term
+
+NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
+STATE_LABELS = {NOT_STARTED: "ยังไม่ดำเนินการ", IN_PROGRESS: "กำลังดำเนินการ", DONE: "ดำเนินการแล้ว"}
+
+
+@dataclass
+class SchoolVisits:
+    """One school of a target standard's groups, with its visits this term."""
+
+    standard: str
+    code: str
+    name: str
+    group: str
+    visits: int
+    target: int
+
+    @property
+    def met(self) -> bool:
+        return self.visits >= self.target
+
+    def as_dict(self) -> dict:
+        return {
+            "standard": self.standard,
+            "code": self.code,
+            "name": self.name,
+            "group": self.group,
+            "visits": self.visits,
+            "target": self.target,
+            "met": self.met,
+        }
+
+
+@dataclass
+class StandardProgress:
+    id: str
+    duty_number: int
+    step: int
+    activity: str
+    standard: str
+    target: dict | None
+    retired: bool = False
+    activities: int = 0
+    schools: int = 0
+    evidence: int = 0
+    target_schools: int = 0  # schools the target covers
+    schools_met: int = 0  # of those, how many reached it
+    state: str = NOT_STARTED
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def gap(self) -> bool:
+        """A visit target not yet met by every school it covers."""
+        return self.target is not None and self.schools_met < self.target_schools
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "step": self.step,
+            "activity": self.activity,
+            "standard": self.standard,
+            "target": self.target,
+            "retired": self.retired,
+            "activities": self.activities,
+            "schools": self.schools,
+            "evidence": self.evidence,
+            "target_schools": self.target_schools if self.target else None,
+            "schools_met": self.schools_met if self.target else None,
+            "state": self.state,
+            "state_label": self.state_label,
+        }
+
+
+@dataclass
+class DutyProgress:
+    number: int
+    title: str
+    standards: list[StandardProgress] = field(default_factory=list)
+    activities: int = 0  # distinct activities: one linked to two standards of this duty counts once
+    schools: int = 0
+    evidence: int = 0
+    state: str = NOT_STARTED
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    def as_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "activities": self.activities,
+            "schools": self.schools,
+            "evidence": self.evidence,
+            "state": self.state,
+            "state_label": self.state_label,
+            "standards": [s.as_dict() for s in self.standards],
+        }
+
+
+@dataclass
+class TermProgress:
+    term: Term
+    today: date
+    duties: list[DutyProgress]
+    schools: list[SchoolVisits]
+    activities: int = 0
+    schools_reached: int = 0
+    evidence: int = 0
+    photos: int = 0
+
+    @property
+    def days_left(self) -> int:
+        return self.term.days_left(self.today)
+
+    @property
+    def standards(self) -> list[StandardProgress]:
+        return [s for d in self.duties for s in d.standards]
+
+    @property
+    def gaps(self) -> list[SchoolVisits]:
+        return [row for row in self.schools if not row.met]
+
+    @property
+    def has_gap(self) -> bool:
+        return any(s.gap for s in self.standards)
+
+    def as_dict(self) -> dict:
+        standards = self.standards
+        return {
+            "term": self.term.as_dict(),
+            "today": self.today.isoformat(),
+            "days_left": self.days_left,
+            "totals": {
+                "activities": self.activities,
+                "schools": self.schools_reached,
+                "evidence": self.evidence,
+                "photos": self.photos,
+                "standards": len(standards),
+                "standards_done": sum(s.state == DONE for s in standards),
+                "standards_in_progress": sum(s.state == IN_PROGRESS for s in standards),
+                "standards_not_started": sum(s.state == NOT_STARTED for s in standards),
+                "schools_below_target": sum(not r.met for r in self.schools),
+            },
+            "duties": [d.as_dict() for d in self.duties],
+            "schools": [r.as_dict() for r in self.schools],
+        }
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+# The term's activities with how much evidence each has: computed once, reused by the
+# per-standard and per-duty counts.
+_TERM_ACTIVITIES = """
+    term_activities AS MATERIALIZED (
+        SELECT a.id, (SELECT count(*) FROM evidence e WHERE e.activity_id = a.id) AS evidence
+        FROM activities a
+        WHERE a.date BETWEEN :start AND :end
+    )
+"""
+
+_PER_STANDARD = f"""
+    WITH {_TERM_ACTIVITIES}
+    SELECT x.standard_id AS id, count(*) AS activities, sum(t.evidence) AS evidence
+    FROM term_activities t JOIN activity_standards x ON x.activity_id = t.id
+    GROUP BY x.standard_id
+"""
+
+_SCHOOLS_PER_STANDARD = """
+    SELECT x.standard_id AS id, count(DISTINCT y.school_code) AS schools
+    FROM activities a
+    JOIN activity_standards x ON x.activity_id = a.id
+    JOIN activity_schools y ON y.activity_id = a.id
+    WHERE a.date BETWEEN :start AND :end
+    GROUP BY x.standard_id
+"""
+
+_PER_DUTY = f"""
+    WITH {_TERM_ACTIVITIES},
+    duty_activities AS (
+        SELECT DISTINCT s.duty_number, t.id, t.evidence
+        FROM term_activities t
+        JOIN activity_standards x ON x.activity_id = t.id
+        JOIN standards s ON s.id = x.standard_id
+    )
+    SELECT duty_number, count(*) AS activities, sum(evidence) AS evidence
+    FROM duty_activities GROUP BY duty_number
+"""
+
+_SCHOOLS_PER_DUTY = """
+    SELECT s.duty_number, count(DISTINCT y.school_code) AS schools
+    FROM activities a
+    JOIN activity_standards x ON x.activity_id = a.id
+    JOIN standards s ON s.id = x.standard_id
+    JOIN activity_schools y ON y.activity_id = a.id
+    WHERE a.date BETWEEN :start AND :end
+    GROUP BY s.duty_number
+"""
+
+_TOTALS = """
+    SELECT
+        (SELECT count(*) FROM activities a WHERE a.date BETWEEN :start AND :end) AS activities,
+        (SELECT count(DISTINCT y.school_code) FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.date BETWEEN :start AND :end) AS schools,
+        (SELECT count(*) FROM activities a JOIN evidence e ON e.activity_id = a.id
+            WHERE a.date BETWEEN :start AND :end) AS evidence,
+        (SELECT count(*) FROM activities a JOIN evidence e ON e.activity_id = a.id
+            WHERE a.date BETWEEN :start AND :end AND e.kind = 'file' AND e.media_type LIKE 'image/%') AS photos
+"""
+
+# Visits per school for one standard; the outer query lists every school of the
+# target's groups, visited or not.
+_VISITS = """
+    SELECT s.code, s.name, s.school_group, coalesce(v.visits, 0) AS visits
+    FROM schools s
+    LEFT JOIN (
+        SELECT y.school_code, count(*) AS visits
+        FROM activity_standards x
+        JOIN activities a ON a.id = x.activity_id
+        JOIN activity_schools y ON y.activity_id = x.activity_id
+        WHERE x.standard_id = :standard AND a.date BETWEEN :start AND :end
+        GROUP BY y.school_code
+    ) v ON v.school_code = s.code
+    {where}
+    ORDER BY s.school_group, s.name, s.code
+"""
+
+
+def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) -> list[SchoolVisits]:
+    target = standard.target or {}
+    groups = list(target.get("school_groups") or [])
+    minimum = int(target.get("min_per_term", 1))
+    where = ""
+    query_params = {**params, "standard": standard.id}
+    if groups:
+        names = [f":g{i}" for i in range(len(groups))]
+        where = f"WHERE s.school_group IN ({', '.join(names)})"
+        query_params.update({f"g{i}": g for i, g in enumerate(groups)})
+    return [
+        SchoolVisits(standard.id, r[0], r[1], r[2], r[3], minimum)
+        for r in conn.execute(_VISITS.format(where=where), query_params)
+    ]
+
+
+def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, DutyProgress], list[StandardProgress]]:
+    duties: dict[int, DutyProgress] = {}
+    for r in conn.execute("SELECT number, title, retired_at FROM duties ORDER BY position, number"):
+        duties[r[0]] = DutyProgress(r[0], r[1])
+    standards = []
+    for r in conn.execute(
+        "SELECT id, duty_number, step, activity, standard, target, retired_at FROM standards ORDER BY position, duty_number, step"
+    ):
+        retired = r[6] is not None
+        if retired and r[0] not in used:
+            continue  # a retired row with nothing this term is no longer part of the work
+        target = json.loads(r[5]) if r[5] else None
+        if target is not None and target.get("kind") != "school_visits":
+            target = None
+        standards.append(StandardProgress(r[0], r[1], r[2], r[3], r[4], target, retired))
+    return duties, standards
+
+
+def term_progress(conn: sqlite3.Connection, term: Term, today: date) -> TermProgress:
+    """Figures for ``term`` as of ``today`` (days left), every count done in SQL."""
+    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    per_standard = {r["id"]: (r["activities"], r["evidence"] or 0) for r in conn.execute(_PER_STANDARD, params)}
+    schools_per_standard = {r["id"]: r["schools"] for r in conn.execute(_SCHOOLS_PER_STANDARD, params)}
+    per_duty = {r["duty_number"]: (r["activities"], r["evidence"] or 0) for r in conn.execute(_PER_DUTY, params)}
+    schools_per_duty = {r[0]: r[1] for r in conn.execute(_SCHOOLS_PER_DUTY, params)}
+    totals = conn.execute(_TOTALS, params).fetchone()
+
+    duties, standards = _standards(conn, set(per_standard))
+    if not standards:
+        raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+
+    school_rows: list[SchoolVisits] = []
+    for s in standards:
+        s.activities, s.evidence = per_standard.get(s.id, (0, 0))
+        s.schools = schools_per_standard.get(s.id, 0)
+        if s.target is not None:
+            rows = _visits(conn, s, params)
+            school_rows.extend(rows)
+            s.target_schools = len(rows)
+            s.schools_met = sum(r.met for r in rows)
+        if s.activities == 0:
+            s.state = NOT_STARTED
+        elif s.target is not None:
+            s.state = DONE if s.schools_met == s.target_schools else IN_PROGRESS
+        else:
+            s.state = DONE if s.evidence > 0 else IN_PROGRESS
+        duty = duties.get(s.duty_number)
+        if duty is None:  # a standard whose duty row is missing: keep it visible under its number
+            duty = duties[s.duty_number] = DutyProgress(s.duty_number, f"เรื่องที่ {s.duty_number}")
+        duty.standards.append(s)
+
+    result = []
+    for number, duty in duties.items():
+        if not duty.standards:
+            continue  # a retired duty with nothing this term
+        duty.activities, duty.evidence = per_duty.get(number, (0, 0))
+        duty.schools = schools_per_duty.get(number, 0)
+        states = {s.state for s in duty.standards}
+        duty.state = DONE if states == {DONE} else NOT_STARTED if states == {NOT_STARTED} else IN_PROGRESS
+        result.append(duty)
+
+    return TermProgress(
+        term=term,
+        today=today,
+        duties=result,
+        schools=school_rows,
+        activities=totals["activities"],
+        schools_reached=totals["schools"],
+        evidence=totals["evidence"],
+        photos=totals["photos"],
+    )
+
+
+def resolve_term(conn: sqlite3.Connection, today: date, year: int | None, term: int | None) -> Term:
+    """The term the user asked for; missing parts come from the current term."""
+    from nitet_cli.terms import current_term, get_term
+
+    current = current_term(conn, today)
+    if year is None and term is None:
+        return current
+    return get_term(conn, year if year is not None else current.year, term if term is not None else current.term)

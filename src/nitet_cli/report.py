@@ -1,0 +1,234 @@
+"""The term report's content: figures, coverage, entries per duty/standard, photos.
+
+:func:`report_data` gathers plain data (JSON-ready: ``nitet report --format json``
+writes it as it is); :func:`docx_context` turns it into the context of the Word
+template, with the photos as :class:`nitet_cli.render.ImageRef` placeholders that the
+renderer embeds. Figures come from :mod:`nitet_cli.progress` (counted in SQL); the
+entries are read with one query per table for the whole term, not one per entry.
+
+An activity linked to two standards is listed under both, but its photos appear once
+in the appendix: the appendix is built from the term's evidence rows, not from the
+per-standard lists.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from nitet_cli.activities import KINDS, MODES
+from nitet_cli.manual import get_profile
+from nitet_cli.progress import TermProgress, term_progress
+from nitet_cli.terms import Term
+
+PHOTO_BOX_CM = (7.5, 6.5)  # width, height of a photo in the appendix (two to a row on A4)
+
+
+def _term_params(term: Term) -> dict:
+    return {"start": term.start.isoformat(), "end": term.end.isoformat()}
+
+
+def _entries(conn: sqlite3.Connection, term: Term) -> dict[int, dict]:
+    """The term's activities in date order, each with its standards, schools and evidence."""
+    params = _term_params(term)
+    entries: dict[int, dict] = {}
+    for r in conn.execute(
+        "SELECT a.id, a.uuid, a.date, a.kind, a.mode, a.title, a.findings, a.suggestions, a.participants, a.teachers,"
+        " s.name AS supervisor FROM activities a LEFT JOIN supervisors s ON s.id = a.supervisor_id"
+        " WHERE a.date BETWEEN :start AND :end ORDER BY a.date, a.id",
+        params,
+    ):
+        entries[r["id"]] = {
+            "id": r["id"],
+            "uuid": r["uuid"],
+            "date": r["date"],
+            "kind": r["kind"],
+            "kind_label": KINDS.get(r["kind"], r["kind"]),
+            "mode": r["mode"],
+            "mode_label": MODES.get(r["mode"], r["mode"]),
+            "title": r["title"],
+            "findings": r["findings"],
+            "suggestions": r["suggestions"],
+            "participants": r["participants"],
+            "teachers": r["teachers"],
+            "supervisor": r["supervisor"] or "",
+            "standards": [],
+            "schools": [],
+            "links": [],
+            "files": [],
+        }
+    if not entries:
+        return entries
+    for r in conn.execute(
+        "SELECT x.activity_id, x.standard_id FROM activities a JOIN activity_standards x ON x.activity_id = a.id"
+        " WHERE a.date BETWEEN :start AND :end ORDER BY x.activity_id, x.standard_id",
+        params,
+    ):
+        entries[r[0]]["standards"].append(r[1])
+    for r in conn.execute(
+        "SELECT y.activity_id, s.code, s.name, s.school_group FROM activities a"
+        " JOIN activity_schools y ON y.activity_id = a.id JOIN schools s ON s.code = y.school_code"
+        " WHERE a.date BETWEEN :start AND :end ORDER BY y.activity_id, s.name",
+        params,
+    ):
+        entries[r[0]]["schools"].append({"code": r[1], "name": r[2], "group": r[3]})
+    for r in conn.execute(
+        "SELECT e.id, e.activity_id, e.kind, e.sha256, e.original_name, e.media_type, e.size, e.url, e.caption"
+        " FROM activities a JOIN evidence e ON e.activity_id = a.id"
+        " WHERE a.date BETWEEN :start AND :end ORDER BY e.id",
+        params,
+    ):
+        entry = entries[r["activity_id"]]
+        if r["kind"] == "link":
+            entry["links"].append({"id": r["id"], "url": r["url"], "caption": r["caption"]})
+        else:
+            entry["files"].append(
+                {
+                    "id": r["id"],
+                    "sha256": r["sha256"],
+                    "name": r["original_name"] or r["sha256"],
+                    "media_type": r["media_type"] or "",
+                    "size": r["size"],
+                    "caption": r["caption"],
+                }
+            )
+    for entry in entries.values():
+        entry["school_names"] = ", ".join(s["name"] for s in entry["schools"])
+    return entries
+
+
+def _coverage(progress: TermProgress) -> list[dict]:
+    """Per target standard, per school group: every school with its visits against the target."""
+    rows_by_standard: dict[str, list] = {}
+    for row in progress.schools:
+        rows_by_standard.setdefault(row.standard, []).append(row)
+    result = []
+    for s in progress.standards:
+        if s.target is None:
+            continue
+        groups: dict[str, list] = {}
+        for row in rows_by_standard.get(s.id, []):
+            groups.setdefault(row.group, []).append(row)
+        named = s.target.get("school_groups") or []
+        result.append(
+            {
+                "standard": s.id,
+                "activity": s.activity,
+                "text": s.standard,
+                "min_per_term": s.target["min_per_term"],
+                "school_groups": named,
+                "scope": ", ".join(f"กลุ่มโรงเรียน{g}" for g in named) if named else "ทุกโรงเรียน",
+                "schools": s.target_schools,
+                "schools_met": s.schools_met,
+                "groups": [
+                    {
+                        "name": name or "ไม่ระบุกลุ่ม",
+                        "schools": len(rows),
+                        "schools_met": sum(r.met for r in rows),
+                        "rows": [
+                            {
+                                "no": i,
+                                "code": r.code,
+                                "name": r.name,
+                                "visits": r.visits,
+                                "target": r.target,
+                                "met": r.met,
+                                "mark": "ถึงเป้าหมาย" if r.met else ("ยังไม่ได้นิเทศ" if r.visits == 0 else "ต่ำกว่าเป้าหมาย"),
+                            }
+                            for i, r in enumerate(rows, 1)
+                        ],
+                    }
+                    for name, rows in groups.items()
+                ],
+            }
+        )
+    return result
+
+
+def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
+    """Everything the report shows, as plain JSON-ready data."""
+    progress = term_progress(conn, term, today)
+    entries = _entries(conn, term)
+    profile = get_profile(conn) or {}
+    by_standard: dict[str, list[dict]] = {}
+    for entry in entries.values():
+        for sid in entry["standards"]:
+            by_standard.setdefault(sid, []).append(entry)
+    duties = []
+    for duty in progress.duties:
+        standards = []
+        for s in duty.standards:
+            listed = by_standard.get(s.id, [])
+            standards.append({**s.as_dict(), "entries": [e["id"] for e in listed]})
+        duties.append({**duty.as_dict(), "standards": standards})
+    figures = progress.as_dict()
+    return {
+        "report": {
+            "title": "รายงานผลการปฏิบัติงาน",
+            "year": term.year,
+            "term": term.term,
+            "start": term.start.isoformat(),
+            "end": term.end.isoformat(),
+            "announced": term.announced,
+            "date": today.isoformat(),
+            "days_left": progress.days_left,
+            "empty": not entries,
+        },
+        "profile": profile,
+        "totals": figures["totals"],
+        "duties": duties,
+        "coverage": _coverage(progress),
+        "schools": figures["schools"],
+        "entries": list(entries.values()),
+    }
+
+
+def _photo_caption(entry: dict, item: dict) -> dict:
+    return {"date": entry["date"], "school": entry["school_names"], "caption": item["caption"] or entry["title"]}
+
+
+def docx_context(data: dict, db_path: Path) -> tuple[dict, dict]:
+    """The Word template's context for ``data`` and a summary of what was embedded.
+
+    Photos become thumbnails (cached by content hash); a file that is not an image,
+    or an image that cannot be decoded, goes to the list of other files instead.
+    """
+    from nitet_cli.photos import thumbnail
+    from nitet_cli.render import ImageRef
+
+    entries = {e["id"]: e for e in data["entries"]}
+    photos: list[dict] = []
+    files: list[dict] = []
+    for entry in data["entries"]:
+        for item in entry["files"]:
+            info = _photo_caption(entry, item)
+            thumb = thumbnail(db_path, item["sha256"]) if item["media_type"].startswith("image/") else None
+            if thumb is None:
+                files.append({**info, "name": item["name"], "media_type": item["media_type"], "size": item["size"]})
+                continue
+            width, height = thumb.fit(*PHOTO_BOX_CM)
+            photos.append({**info, "image": ImageRef(thumb.path, width, height)})
+    blank = {"image": "", "date": "", "school": "", "caption": ""}
+    photo_rows = [
+        {"left": photos[i], "right": photos[i + 1] if i + 1 < len(photos) else blank} for i in range(0, len(photos), 2)
+    ]
+
+    duties = []
+    for duty in data["duties"]:
+        standards = []
+        for s in duty["standards"]:
+            listed = []
+            for no, entry_id in enumerate(s["entries"], 1):
+                entry = entries[entry_id]
+                listed.append({**entry, "no": no})
+            standards.append({**s, "entries": listed})
+        duties.append({**duty, "standards": standards})
+    context = {
+        **data,
+        "duties": duties,
+        "photo_rows": photo_rows,
+        "photos": len(photos),
+        "files": files,
+    }
+    return context, {"photos_embedded": len(photos), "files_listed": len(files)}
