@@ -18,7 +18,7 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.evidence_store import check_readable, store_file
-from nitet_cli.text import clean_text, nearest
+from nitet_cli.text import clean_text, nearest, to_arabic_digits
 
 KINDS = {
     "visit": "นิเทศโรงเรียน",
@@ -74,7 +74,7 @@ def check_standards(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
         raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' ก่อนบันทึกกิจกรรม")
     result: list[str] = []
     for raw in ids:
-        sid = clean_text(raw, multiline=False) or ""
+        sid = to_arabic_digits(clean_text(raw, multiline=False) or "")
         if sid not in rows:
             close = nearest(sid, [k for k, v in rows.items() if v is None])
             hint = f"ใกล้เคียง: {', '.join(close)}" if close else "ดูรายการด้วย 'nitet manual show'"
@@ -150,11 +150,25 @@ def self_supervisor_id(conn: sqlite3.Connection) -> int | None:
     return row[0] if row else None
 
 
-def add_activity(conn: sqlite3.Connection, db_path: Path, new: NewActivity) -> int:
-    """Record ``new``; returns its id. Nothing is written when anything is wrong."""
+def add_activity(
+    conn: sqlite3.Connection,
+    db_path: Path,
+    new: NewActivity,
+    *,
+    check_date: bool = False,
+    allow_future: bool = False,
+) -> int:
+    """Record ``new``; returns its id. Nothing is written when anything is wrong.
+
+    With ``check_date`` (what the recording commands use) a date in the future (unless
+    ``allow_future``) or before the manual's year is refused; importers and merges,
+    which copy entries already made, leave it off.
+    """
     new = check_activity_fields(new)
     new.standards = check_standards(conn, new.standards)
     new.schools = check_schools(conn, new.schools)
+    if check_date:
+        check_entry_date(conn, new.date, allow_future=allow_future)
     stored = store_evidence_files(db_path, new.evidence)
     now = now_iso()
     with transaction(conn):
@@ -213,4 +227,371 @@ def get_activity(conn: sqlite3.Connection, activity_id: int) -> dict:
         {k: r[k] for k in ("id", "uuid", "kind", "sha256", "original_name", "media_type", "size", "url", "caption")}
         for r in conn.execute("SELECT * FROM evidence WHERE activity_id = ? ORDER BY id", (activity_id,))
     ]
+    return entry
+
+
+# --- dates an entry may have -------------------------------------------------------------
+
+
+def manual_year(conn: sqlite3.Connection, today: date) -> int:
+    """The Buddhist Era academic year the manual starts counting from.
+
+    A manual that names its year (``manual_meta`` key ``year``, e.g. 2569) gives it;
+    otherwise the manual is the one in force now, and entries may still be written
+    for the academic year before the current one (to finish last year's records).
+    """
+    from nitet_cli.terms import current_term
+
+    row = conn.execute("SELECT value FROM manual_meta WHERE key = 'year'").fetchone()
+    if row is not None:
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            pass
+    return current_term(conn, today).year - 1
+
+
+def earliest_entry_date(conn: sqlite3.Connection, today: date) -> date:
+    from nitet_cli.terms import get_term
+
+    return get_term(conn, manual_year(conn, today), 1).start
+
+
+def check_entry_date(conn: sqlite3.Connection, day: date, *, today: date | None = None, allow_future: bool = False) -> date:
+    """Refuse a date before the manual's year, or after today unless ``allow_future``."""
+    from nitet_cli.clock import today as clock_today
+    from nitet_cli.dates import be_date
+
+    today = today or clock_today()
+    if day > today and not allow_future:
+        raise InputError(
+            f"วันที่ {be_date(day)} อยู่ในอนาคต (วันนี้ {be_date(today)}) — ตรวจวันที่ หรือใส่ --allow-future ถ้าตั้งใจบันทึกล่วงหน้า"
+        )
+    earliest = earliest_entry_date(conn, today)
+    if day < earliest:
+        raise InputError(
+            f"วันที่ {be_date(day)} อยู่ก่อนปีการศึกษา {manual_year(conn, today)} ของคู่มือ"
+            f" (เริ่ม {be_date(earliest)}) — ตรวจปี พ.ศ./ค.ศ. ของวันที่อีกครั้ง"
+        )
+    return day
+
+
+# --- standards a visit counts for ---------------------------------------------------------
+
+
+def active_standards(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(id, activity text) of every standard in force, in manual order: the choices to show."""
+    return [
+        (r["id"], r["activity"])
+        for r in conn.execute("SELECT id, activity FROM standards WHERE retired_at IS NULL ORDER BY position, duty_number, step")
+    ]
+
+
+def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> list[str]:
+    """The standards a visit to these schools counts for, from the targets in the manual.
+
+    A standard whose ``target.school_groups`` names a school's group wins (a school of
+    group บ้านคู่ → 7.3); when none names it, the standards whose target covers every
+    school of the office (``school_groups: []``). Empty when the manual has neither.
+    """
+    if not school_codes:
+        return []
+    marks = ", ".join("?" for _ in school_codes)
+    specific = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT s.id FROM standards s, json_each(s.target, '$.school_groups') g"
+            f" WHERE s.retired_at IS NULL AND s.target IS NOT NULL AND json_extract(s.target, '$.kind') = 'school_visits'"
+            f" AND g.value IN (SELECT school_group FROM schools WHERE code IN ({marks}))"
+            " ORDER BY s.position",
+            school_codes,
+        )
+    ]
+    if specific:
+        return specific
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
+            " AND json_extract(target, '$.kind') = 'school_visits'"
+            " AND json_array_length(coalesce(json_extract(target, '$.school_groups'), '[]')) = 0"
+            " ORDER BY position"
+        )
+    ]
+
+
+# --- changing and removing entries ----------------------------------------------------------
+
+
+@dataclass
+class ActivityChanges:
+    """Fields to change on an entry; None leaves a field as it is."""
+
+    date: date | None = None
+    title: str | None = None
+    standards: list[str] | None = None
+    schools: list[str] | None = None  # school codes, already resolved
+    kind: str | None = None
+    mode: str | None = None
+    findings: str | None = None
+    suggestions: str | None = None
+    participants: str | None = None
+    teachers: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in self.__dataclass_fields__)
+
+
+def update_activity(
+    conn: sqlite3.Connection,
+    activity_id: int,
+    changes: ActivityChanges,
+    *,
+    check_date: bool = True,
+    allow_future: bool = False,
+) -> dict:
+    """Apply ``changes`` with the same checks as a new entry, in one transaction."""
+    if changes.is_empty():
+        raise InputError("ไม่ได้ระบุสิ่งที่จะแก้ — ใส่อย่างน้อยหนึ่งตัวเลือก เช่น --title, --date, --findings")
+    current = get_activity(conn, activity_id)
+    merged = NewActivity(
+        date=changes.date or date.fromisoformat(current["date"]),
+        title=current["title"] if changes.title is None else changes.title,
+        standards=current["standards"] if changes.standards is None else changes.standards,
+        schools=[s["code"] for s in current["schools"]] if changes.schools is None else changes.schools,
+        kind=changes.kind or current["kind"],
+        mode=changes.mode or current["mode"],
+        findings=current["findings"] if changes.findings is None else changes.findings,
+        suggestions=current["suggestions"] if changes.suggestions is None else changes.suggestions,
+        participants=current["participants"] if changes.participants is None else changes.participants,
+        teachers=current["teachers"] if changes.teachers is None else changes.teachers,
+    )
+    merged = check_activity_fields(merged)
+    if changes.standards is not None:
+        merged.standards = check_standards(conn, merged.standards)
+    merged.schools = check_schools(conn, merged.schools)
+    if check_date and changes.date is not None:
+        check_entry_date(conn, merged.date, allow_future=allow_future)
+    with transaction(conn):
+        conn.execute(
+            "UPDATE activities SET date = ?, kind = ?, mode = ?, title = ?, findings = ?, suggestions = ?,"
+            " participants = ?, teachers = ?, updated_at = ? WHERE id = ?",
+            (
+                merged.date.isoformat(),
+                merged.kind,
+                merged.mode,
+                merged.title,
+                merged.findings,
+                merged.suggestions,
+                merged.participants,
+                merged.teachers,
+                now_iso(),
+                activity_id,
+            ),
+        )
+        if changes.standards is not None:
+            conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
+            conn.executemany(
+                "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
+                [(activity_id, s) for s in merged.standards],
+            )
+        if changes.schools is not None:
+            conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
+            conn.executemany(
+                "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
+                [(activity_id, c) for c in merged.schools],
+            )
+    return get_activity(conn, activity_id)
+
+
+@dataclass
+class Deleted:
+    id: int
+    uuid: str
+    title: str
+    evidence_rows: int
+    files_removed: int
+    files_kept: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def delete_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -> Deleted:
+    """Remove an entry and its evidence rows in one transaction; then, once that has
+    committed, the stored files that no other entry uses."""
+    from nitet_cli.evidence_store import remove_if_unused
+
+    with transaction(conn):
+        row = conn.execute("SELECT id, uuid, title FROM activities WHERE id = ?", (activity_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
+        hashes = sorted(
+            {r[0] for r in conn.execute("SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (activity_id,))}
+        )
+        evidence_rows = conn.execute("SELECT count(*) FROM evidence WHERE activity_id = ?", (activity_id,)).fetchone()[0]
+        conn.execute("DELETE FROM evidence WHERE activity_id = ?", (activity_id,))
+        conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
+        conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
+        conn.execute("DELETE FROM activities WHERE id = ?", (activity_id,))
+    removed = sum(1 for sha in hashes if remove_if_unused(conn, db_path, sha))
+    return Deleted(row["id"], row["uuid"], row["title"], evidence_rows, removed, len(hashes) - removed)
+
+
+# --- evidence of an existing entry -------------------------------------------------------------
+
+
+def add_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, items: list[EvidenceInput]) -> list[int]:
+    """Attach files and links to an entry: all of them, or none."""
+    if not items:
+        raise InputError("ไม่ได้ระบุหลักฐาน — ใส่เส้นทางไฟล์ หรือลิงก์ที่ขึ้นต้นด้วย https://")
+    if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
+        raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
+    probe = NewActivity(date=date.today(), title="-", standards=[], evidence=items)
+    check_activity_fields(probe)  # checks and cleans every item (files readable, links well formed)
+    stored = store_evidence_files(db_path, items)
+    with transaction(conn):
+        if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
+            raise NotFoundError(f"ไม่มีรายการที่ {activity_id} (เพิ่งถูกลบ) — ดูรายการด้วย 'nitet list'")
+        ids = insert_evidence(conn, db_path, activity_id, items, stored)
+        conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (now_iso(), activity_id))
+    return ids
+
+
+def _evidence_dict(row, db_path: Path) -> dict:
+    from nitet_cli.evidence_store import stored_path
+
+    item = {k: row[k] for k in ("id", "uuid", "activity_id", "kind", "sha256", "original_name", "media_type", "size", "url", "caption", "created_at")}
+    item["path"] = str(stored_path(db_path, row["sha256"])) if row["kind"] == "file" else None
+    return item
+
+
+def list_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int) -> list[dict]:
+    if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
+        raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
+    return [_evidence_dict(r, db_path) for r in conn.execute("SELECT * FROM evidence WHERE activity_id = ? ORDER BY id", (activity_id,))]
+
+
+def get_evidence(conn: sqlite3.Connection, db_path: Path, evidence_id: int) -> dict:
+    row = conn.execute("SELECT * FROM evidence WHERE id = ?", (evidence_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"ไม่มีหลักฐานที่ {evidence_id} — ดูหมายเลขหลักฐานด้วย 'nitet evidence list ID'")
+    return _evidence_dict(row, db_path)
+
+
+# --- finding past entries ------------------------------------------------------------------------
+
+
+@dataclass
+class ActivityFilter:
+    start: date | None = None  # inclusive
+    end: date | None = None  # inclusive
+    standard: str | None = None  # "7.3", or "7" for every standard of duty 7
+    school: str | None = None  # a school code, already resolved
+    kind: str | None = None
+    search: str | None = None  # a part of the title, findings or suggestions
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass
+class ActivityPage:
+    total: int  # how many entries match, beyond the page
+    rows: list[dict]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def check_standard_filter(conn: sqlite3.Connection, value: str) -> str:
+    sid = to_arabic_digits(clean_text(value, multiline=False) or "")
+    if sid.isdigit():
+        if conn.execute("SELECT 1 FROM duties WHERE number = ?", (int(sid),)).fetchone() is None:
+            raise NotFoundError(f"ไม่มีเรื่องที่ {sid} ในคู่มือ — ดูด้วย 'nitet manual show'")
+        return sid
+    if conn.execute("SELECT 1 FROM standards WHERE id = ?", (sid,)).fetchone() is None:
+        ids = [r[0] for r in conn.execute("SELECT id FROM standards")]
+        close = nearest(sid, ids)
+        hint = f"ใกล้เคียง: {', '.join(close)}" if close else "ดูรายการด้วย 'nitet manual show'"
+        raise NotFoundError(f"ไม่มีมาตรฐาน '{sid}' ในคู่มือ — {hint}")
+    return sid
+
+
+def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> ActivityPage:
+    """Entries matching ``where``, newest first, one page of them, and how many match in all.
+
+    Filtering, counting and paging happen in SQL on the indexes (activities.date,
+    activity_standards(standard_id), activity_schools(school_code)).
+    """
+    import json
+
+    clauses: list[str] = []
+    params: list = []
+    if where.start is not None:
+        clauses.append("a.date >= ?")
+        params.append(where.start.isoformat())
+    if where.end is not None:
+        clauses.append("a.date <= ?")
+        params.append(where.end.isoformat())
+    if where.standard:
+        sid = check_standard_filter(conn, where.standard)
+        if sid.isdigit():
+            clauses.append("a.id IN (SELECT activity_id FROM activity_standards WHERE standard_id >= ? AND standard_id < ?)")
+            params.extend([f"{sid}.", f"{sid}/"])  # '/' sorts right after '.'
+        else:
+            clauses.append("a.id IN (SELECT activity_id FROM activity_standards WHERE standard_id = ?)")
+            params.append(sid)
+    if where.school:
+        clauses.append("a.id IN (SELECT activity_id FROM activity_schools WHERE school_code = ?)")
+        params.append(where.school)
+    if where.kind:
+        if where.kind not in KINDS:
+            raise InputError(f"ประเภทกิจกรรม '{where.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
+        clauses.append("a.kind = ?")
+        params.append(where.kind)
+    if where.search:
+        text = clean_text(where.search, multiline=False) or ""
+        if text:
+            clauses.append("(a.title LIKE ? ESCAPE '\\' OR a.findings LIKE ? ESCAPE '\\' OR a.suggestions LIKE ? ESCAPE '\\')")
+            params.extend([_like(text)] * 3)
+    if where.limit < 0:
+        raise InputError(f"--limit ต้องไม่ติดลบ ไม่ใช่ {where.limit}")
+    sql_where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    total = conn.execute(f"SELECT count(*) FROM activities a {sql_where}", params).fetchone()[0]
+    rows = conn.execute(
+        "SELECT a.id, a.uuid, a.date, a.kind, a.mode, a.title, a.teachers, sv.name AS supervisor,"
+        " (SELECT json_group_array(standard_id) FROM (SELECT standard_id FROM activity_standards"
+        "   WHERE activity_id = a.id ORDER BY standard_id)) AS standards,"
+        " (SELECT json_group_array(json_object('code', s.code, 'name', s.name, 'group', s.school_group))"
+        "   FROM activity_schools x JOIN schools s ON s.code = x.school_code WHERE x.activity_id = a.id) AS schools,"
+        " (SELECT count(*) FROM evidence e WHERE e.activity_id = a.id) AS evidence"
+        f" FROM activities a LEFT JOIN supervisors sv ON sv.id = a.supervisor_id {sql_where}"
+        " ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?",
+        [*params, where.limit, where.offset],
+    ).fetchall()
+    result = []
+    for r in rows:
+        item = {k: r[k] for k in r.keys()}
+        item["standards"] = json.loads(r["standards"])
+        item["schools"] = sorted(json.loads(r["schools"]), key=lambda s: s["name"])
+        result.append(item)
+    return ActivityPage(total=total, rows=result)
+
+
+def describe_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -> dict:
+    """``get_activity`` plus what a reader wants: the term it falls in, where its files are
+    stored, and the text of its standards."""
+    from nitet_cli.evidence_store import stored_path
+    from nitet_cli.terms import term_of
+
+    entry = get_activity(conn, activity_id)
+    term = term_of(conn, date.fromisoformat(entry["date"]))
+    entry["academic_year"] = term.year if term else None
+    entry["term"] = term.term if term else None
+    for item in entry["evidence"]:
+        item["path"] = str(stored_path(db_path, item["sha256"])) if item["kind"] == "file" else None
+    marks = ", ".join("?" for _ in entry["standards"])
+    texts = dict(conn.execute(f"SELECT id, activity FROM standards WHERE id IN ({marks})", entry["standards"]).fetchall()) if marks else {}
+    entry["standard_texts"] = {sid: texts.get(sid, "") for sid in entry["standards"]}
     return entry

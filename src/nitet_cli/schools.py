@@ -100,3 +100,164 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
     close = nearest(text, list(names)) or nearest(bare, [n.removeprefix("โรงเรียน") for n in names])
     hint = ", ".join(f"{n} ({names.get(n) or names.get('โรงเรียน' + n)})" for n in close) if close else "ดูรายชื่อด้วย 'nitet school list'"
     raise NotFoundError(f"ไม่พบโรงเรียน '{text}' — ใกล้เคียง: {hint}")
+
+
+def school_groups(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT school_group FROM schools WHERE school_group != '' ORDER BY school_group")]
+
+
+def add_or_update_school(conn: sqlite3.Connection, school: School, *, update: bool = False) -> str:
+    """``school add``: 'added', 'updated' or 'unchanged'. An existing code with other
+    data is refused unless ``update``, so a mistyped code never overwrites a school."""
+    with transaction(conn):
+        old = get_school(conn, school.code)
+        if old is not None and old != school and not update:
+            raise InputError(
+                f"มีโรงเรียนรหัส {school.code} อยู่แล้ว ({old.name}, กลุ่ม {old.school_group or '-'})"
+                " — ตรวจรหัส หรือใส่ --update เพื่อแก้ข้อมูลโรงเรียนนี้"
+            )
+        if old == school:
+            return "unchanged"
+        upsert_school(conn, school)
+    return "added" if old is None else "updated"
+
+
+# --- CSV import ------------------------------------------------------------------------------
+
+CSV_COLUMNS = {
+    "code": ("code", "รหัส", "รหัสโรงเรียน", "school_code", "obec_code"),
+    "name": ("name", "ชื่อ", "ชื่อโรงเรียน", "school_name"),
+    "group": ("group", "กลุ่ม", "กลุ่มโรงเรียน", "school_group", "cluster"),
+    "district": ("district", "อำเภอ", "amphoe"),
+}
+MAX_ERRORS_SHOWN = 30
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _header_map(header: list[str], source: str) -> dict[str, int]:
+    names = [clean_text(h, multiline=False).lower() for h in header]
+    found: dict[str, int] = {}
+    for key, aliases in CSV_COLUMNS.items():
+        for index, name in enumerate(names):
+            if name in aliases:
+                found[key] = index
+                break
+    missing = [key for key in ("code", "name") if key not in found]
+    if missing:
+        raise InputError(
+            f"{source}: บรรทัดแรกต้องเป็นหัวคอลัมน์ code,name,group,district (ไม่พบ {', '.join(missing)};"
+            f" พบ {', '.join(h for h in names if h) or 'บรรทัดว่าง'})"
+        )
+    return found
+
+
+def read_schools_csv(path) -> list[tuple[int, School]]:
+    """Every row of a schools CSV, checked; (line number, school) pairs.
+
+    UTF-8 with or without a BOM (as Excel saves "CSV UTF-8"); comma, semicolon or tab
+    separated. Every bad row is reported with its line number, in one error.
+    """
+    import csv
+    import io
+    from pathlib import Path
+
+    from nitet_cli.text import to_arabic_digits
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise NotFoundError(f"ไม่พบไฟล์ {path} — ระบุไฟล์ CSV ที่มีคอลัมน์ code,name,group,district")
+    if path.is_dir():
+        raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ .csv")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"อ่านไฟล์ {path} ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — ใน Excel ให้บันทึกเป็นแบบ 'CSV UTF-8 (Comma delimited)'"
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first_line:
+        delimiter = ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(f"{path}: บรรทัด 1: {exc}") from exc
+    if header is None:
+        raise InputError(f"{path}: ไฟล์ว่าง — ต้องมีหัวคอลัมน์ code,name,group,district และอย่างน้อย ๑ แถว")
+    columns = _header_map(header, str(path))
+    errors: list[str] = []
+    schools: list[tuple[int, School]] = []
+    seen: dict[str, int] = {}
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"บรรทัด {start}: อ่านไม่ได้ ({exc})")
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            errors.append(f"บรรทัด {start}: มี {len(row)} ช่อง มากกว่าหัวคอลัมน์ ({len(header)}) — ชื่อที่มีจุลภาคต้องอยู่ในเครื่องหมายคำพูด")
+            continue
+
+        def cell(key: str) -> str:
+            index = columns.get(key)
+            return row[index] if index is not None and index < len(row) else ""
+
+        try:
+            school = check_school(to_arabic_digits(cell("code")), cell("name"), cell("group"), cell("district"))
+        except InputError as exc:
+            errors.append(f"บรรทัด {start}: {exc.message}")
+            continue
+        if school.code in seen:
+            errors.append(f"บรรทัด {start}: รหัส {school.code} ซ้ำกับบรรทัด {seen[school.code]} — แต่ละโรงเรียนใส่ได้แถวเดียว")
+            continue
+        seen[school.code] = start
+        schools.append((start, school))
+    if errors:
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = f"\n…และอีก {len(errors) - len(shown)} แถว" if len(errors) > len(shown) else ""
+        raise InputError(
+            f"{path}: มีแถวที่ไม่ถูกต้อง {len(errors)} แถว จึงไม่ได้นำเข้าเลย — แก้แถวเหล่านี้แล้วนำเข้าใหม่:\n"
+            + "\n".join(shown)
+            + more
+        )
+    if not schools:
+        raise InputError(f"{path}: ไม่มีแถวข้อมูลโรงเรียน — ใต้หัวคอลัมน์ต้องมีอย่างน้อย ๑ แถว")
+    return schools
+
+
+def import_schools(conn: sqlite3.Connection, path) -> ImportResult:
+    """Check the whole file, then upsert every school by code in one transaction."""
+    rows = read_schools_csv(path)
+    result = ImportResult(rows=len(rows))
+    with transaction(conn):
+        for _, school in rows:
+            before = conn.total_changes
+            if upsert_school(conn, school):
+                result.added += 1
+            elif conn.total_changes > before:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+    return result

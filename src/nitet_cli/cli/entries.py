@@ -1,0 +1,569 @@
+"""Recording and reading entries: ``nitet log-visit``, ``log``, ``list``, ``show``, ``edit``,
+``delete`` and ``nitet evidence add|list|open``.
+
+Recording commands must start fast: nothing here imports the DOCX stack or PyThaiNLP,
+and services are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from nitet_cli.cli import app
+from nitet_cli.cli import common
+from nitet_cli.cli.common import open_db, print_json, state
+
+evidence_app = typer.Typer(help="ร่องรอย/หลักฐาน (ไฟล์และลิงก์) ของรายการที่บันทึกแล้ว", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+
+MAX_SCHOOLS_SHOWN = 30
+
+# Options shared by log-visit and log (typer needs a fresh OptionInfo per parameter,
+# so these are small factories).
+
+
+def _date_option():
+    return typer.Option("today", "--date", "-d", help="วันที่ เช่น 2026-06-15, 15/6/2569, today, yesterday (ค่าเริ่มต้น: วันนี้)")
+
+
+def _evidence_option():
+    return typer.Option(None, "--evidence", "-e", help="ไฟล์หลักฐาน (ใส่ได้หลายครั้ง)")
+
+
+def _link_option():
+    return typer.Option(None, "--link", help="ลิงก์หลักฐาน เช่น Google Drive (ใส่ได้หลายครั้ง)")
+
+
+def _caption_option():
+    return typer.Option("", "--caption", help="คำบรรยายหลักฐาน (ใช้กับหลักฐานทุกชิ้นของคำสั่งนี้)")
+
+
+def _json_option():
+    return typer.Option(False, "--json", help="แสดงผลเป็น JSON")
+
+
+# --- asking in a terminal -----------------------------------------------------------------------
+
+
+def _missing(names: list[str]) -> None:
+    from nitet_cli.errors import InputError
+
+    raise InputError(
+        f"ขาดข้อมูลที่ต้องระบุ: {', '.join(names)} — ใส่ตัวเลือกเหล่านี้ในคำสั่ง"
+        " (ไม่ถามกลับเพราะไม่ได้รันในเทอร์มินัล)"
+    )
+
+
+def _ask_school(conn) -> str:
+    from nitet_cli.errors import NitetError
+    from nitet_cli.schools import list_schools, resolve_school
+
+    schools = list_schools(conn)
+    if not schools:
+        from nitet_cli.errors import NotFoundError
+
+        raise NotFoundError("ยังไม่มีโรงเรียนในฐานข้อมูล — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import schools.csv'")
+    typer.echo("โรงเรียนที่มี:", err=True)
+    for s in schools[:MAX_SCHOOLS_SHOWN]:
+        typer.echo(f"  {s.code}  {s.name}  ({s.school_group or '-'})", err=True)
+    if len(schools) > MAX_SCHOOLS_SHOWN:
+        typer.echo(f"  … และอีก {len(schools) - MAX_SCHOOLS_SHOWN} แห่ง (พิมพ์ส่วนหนึ่งของชื่อได้)", err=True)
+    for attempt in range(3):
+        answer = typer.prompt("โรงเรียน (รหัสหรือชื่อ)")
+        try:
+            return resolve_school(conn, answer).code
+        except NitetError as error:
+            if attempt == 2:
+                raise
+            typer.echo(f"ข้อผิดพลาด: {error}", err=True)
+    raise AssertionError("unreachable")
+
+
+def _ask_title() -> str:
+    return typer.prompt("ชื่อกิจกรรม (--title)")
+
+
+def _ask_standard(conn, suggested: list[str]) -> list[str]:
+    from nitet_cli.activities import active_standards, check_standards
+    from nitet_cli.errors import NitetError
+
+    choices = active_standards(conn)
+    typer.echo("มาตรฐานในคู่มือ:", err=True)
+    for sid, text in choices:
+        short = text if len(text) <= 70 else text[:69] + "…"
+        typer.echo(f"  {sid:>5}  {short}", err=True)
+    for attempt in range(3):
+        answer = typer.prompt("มาตรฐาน (รหัส เช่น 1.2; คั่นหลายข้อด้วยช่องว่าง)", default=" ".join(suggested) or None)
+        try:
+            return check_standards(conn, answer.replace(",", " ").split())
+        except NitetError as error:
+            if attempt == 2:
+                raise
+            typer.echo(f"ข้อผิดพลาด: {error}", err=True)
+    raise AssertionError("unreachable")
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def _evidence_items(evidence: list[Path] | None, links: list[str] | None, caption: str):
+    from nitet_cli.activities import EvidenceInput
+
+    items = [EvidenceInput(path=Path(p), caption=caption) for p in (evidence or [])]
+    items += [EvidenceInput(url=u, caption=caption) for u in (links or [])]
+    return items
+
+
+def _record(
+    ctx: typer.Context,
+    *,
+    kind: str,
+    standards: list[str],
+    schools: list[str],
+    school_required: bool,
+    when: str,
+    mode: str,
+    title: str | None,
+    findings: str,
+    suggestions: str,
+    participants: str,
+    teachers: int | None,
+    evidence: list[Path] | None,
+    links: list[str] | None,
+    caption: str,
+    allow_future: bool,
+    json_output: bool,
+) -> None:
+    from nitet_cli.activities import NewActivity, add_activity, check_entry_date, describe_activity, visit_standards_for
+    from nitet_cli.dates import be_date, parse_date
+    from nitet_cli.schools import resolve_school
+
+    interactive = common.is_interactive()
+    day = parse_date(when)  # a bad date is refused before the database is opened
+    conn = open_db(ctx)
+    check_entry_date(conn, day, allow_future=allow_future)
+
+    missing = []
+    if school_required and not schools and not interactive:
+        missing.append("--school (รหัสหรือชื่อโรงเรียน)")
+    if title is None and not interactive:
+        missing.append("--title (ชื่อกิจกรรม)")
+    if not standards and not interactive and not school_required and not (kind == "visit" and schools):
+        missing.append("STANDARD (รหัสมาตรฐาน เช่น 1.2)")
+    if missing:
+        _missing(missing)
+
+    codes = [resolve_school(conn, s).code for s in schools]
+    if school_required and not codes:
+        codes = [_ask_school(conn)]
+    if not standards:
+        suggested = visit_standards_for(conn, codes) if kind == "visit" else []
+        if suggested:
+            standards = suggested
+        elif interactive:
+            standards = _ask_standard(conn, suggested)
+        else:
+            _missing(["--standard (ไม่มีมาตรฐานใดในคู่มือที่มีเป้าหมายตรงกับกลุ่มของโรงเรียนนี้)"])
+    if title is None:
+        title = _ask_title()
+
+    new = NewActivity(
+        date=day,
+        title=title,
+        standards=list(standards),
+        schools=codes,
+        kind=kind,
+        mode=mode,
+        findings=findings,
+        suggestions=suggestions,
+        participants=participants,
+        teachers=teachers,
+        evidence=_evidence_items(evidence, links, caption),
+    )
+    activity_id = add_activity(conn, state(ctx).db_path, new, check_date=True, allow_future=allow_future)
+    if json_output:
+        print_json(describe_activity(conn, state(ctx).db_path, activity_id))
+        return
+    typer.echo(str(activity_id))
+    if not state(ctx).quiet:
+        where = f" ที่ {', '.join(codes)}" if codes else ""
+        typer.echo(
+            f"บันทึกรายการที่ {activity_id}: {be_date(day)}{where} มาตรฐาน {', '.join(new.standards)}"
+            f" หลักฐาน {len(new.evidence)} ชิ้น",
+            err=True,
+        )
+
+
+@app.command("log-visit")
+def log_visit(
+    ctx: typer.Context,
+    school: Optional[List[str]] = typer.Option(None, "--school", "-s", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน (ใส่ได้หลายครั้ง)"),
+    when: str = _date_option(),
+    standard: Optional[List[str]] = typer.Option(
+        None, "--standard", help="มาตรฐาน เช่น 7.3 (ใส่ได้หลายครั้ง; ค่าเริ่มต้น: มาตรฐานที่มีเป้าหมายเป็นกลุ่มของโรงเรียน)"
+    ),
+    mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite (ลงพื้นที่), online (ออนไลน์), hybrid (ผสมผสาน)"),
+    title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม/เรื่องที่นิเทศ"),
+    findings: str = typer.Option("", "--findings", help="ผลการนิเทศ"),
+    suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
+    participants: str = typer.Option("", "--participants", help="ผู้รับการนิเทศ/ผู้เข้าร่วม"),
+    teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่ได้รับการนิเทศ"),
+    evidence: Optional[List[Path]] = _evidence_option(),
+    link: Optional[List[str]] = _link_option(),
+    caption: str = _caption_option(),
+    allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
+    json_output: bool = _json_option(),
+) -> None:
+    """บันทึกการนิเทศโรงเรียน (พิมพ์หมายเลขรายการใหม่; --json: ทั้งรายการ)"""
+    _record(
+        ctx,
+        kind="visit",
+        standards=standard or [],
+        schools=school or [],
+        school_required=True,
+        when=when,
+        mode=mode,
+        title=title,
+        findings=findings,
+        suggestions=suggestions,
+        participants=participants,
+        teachers=teachers,
+        evidence=evidence,
+        links=link,
+        caption=caption,
+        allow_future=allow_future,
+        json_output=json_output,
+    )
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    standards: Optional[List[str]] = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1"),
+    title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม"),
+    kind: str = typer.Option(
+        "other", "--kind", "-k", help="ประเภท: meeting, training, report, media, website, research, visit, other"
+    ),
+    when: str = _date_option(),
+    school: Optional[List[str]] = typer.Option(None, "--school", "-s", help="โรงเรียนที่เกี่ยวข้อง (ใส่ได้หลายครั้ง)"),
+    mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite, online, hybrid"),
+    findings: str = typer.Option("", "--findings", help="ผลการดำเนินงาน"),
+    suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
+    participants: str = typer.Option("", "--participants", help="ผู้เข้าร่วม"),
+    teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่เข้าร่วม"),
+    evidence: Optional[List[Path]] = _evidence_option(),
+    link: Optional[List[str]] = _link_option(),
+    caption: str = _caption_option(),
+    allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
+    json_output: bool = _json_option(),
+) -> None:
+    """บันทึกกิจกรรมอื่น (อบรม ประชุม จัดทำรายงาน ปรับปรุงเว็บไซต์ …) ตามมาตรฐานหนึ่งข้อหรือมากกว่า"""
+    _record(
+        ctx,
+        kind=kind,
+        standards=standards or [],
+        schools=school or [],
+        school_required=False,
+        when=when,
+        mode=mode,
+        title=title,
+        findings=findings,
+        suggestions=suggestions,
+        participants=participants,
+        teachers=teachers,
+        evidence=evidence,
+        links=link,
+        caption=caption,
+        allow_future=allow_future,
+        json_output=json_output,
+    )
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_entries(
+    ctx: typer.Context,
+    year: Optional[str] = typer.Option(None, "--year", "-y", help="ปีการศึกษา พ.ศ. เช่น 2569"),
+    term: Optional[int] = typer.Option(None, "--term", help="ภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
+    since: Optional[str] = typer.Option(None, "--from", help="ตั้งแต่วันที่"),
+    until: Optional[str] = typer.Option(None, "--to", help="ถึงวันที่"),
+    standard: Optional[str] = typer.Option(None, "--standard", help="มาตรฐาน เช่น 7.3 หรือทั้งเรื่อง เช่น 7"),
+    school: Optional[str] = typer.Option(None, "--school", "-s", help="โรงเรียน (รหัสหรือชื่อ)"),
+    kind: Optional[str] = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม เช่น visit, meeting"),
+    search: Optional[str] = typer.Option(None, "--search", help="คำในชื่อกิจกรรม ผลการนิเทศ หรือข้อเสนอแนะ"),
+    limit: int = typer.Option(50, "--limit", "-n", min=0, help="แสดงกี่รายการ (ใหม่สุดก่อน)"),
+    offset: int = typer.Option(0, "--offset", min=0, help="ข้ามกี่รายการแรก"),
+    json_output: bool = _json_option(),
+) -> None:
+    """รายการที่บันทึกไว้ ใหม่สุดก่อน (วันที่เป็น พ.ศ.)"""
+    from nitet_cli.activities import ActivityFilter, list_activities
+    from nitet_cli.clock import today
+    from nitet_cli.dates import be_date_short, parse_date
+    from nitet_cli.errors import InputError
+    from nitet_cli.schools import resolve_school
+    from nitet_cli.terms import check_year_term, current_term, get_term
+    from nitet_cli.text import to_arabic_digits
+
+    conn = open_db(ctx)
+    where = ActivityFilter(standard=standard, kind=kind, search=search, limit=limit, offset=offset)
+    if year is not None or term is not None:
+        if year is not None:
+            digits = to_arabic_digits(year.strip())
+            if not digits.isdigit():
+                raise InputError(f"--year ต้องเป็นปีการศึกษา พ.ศ. เช่น 2569 ไม่ใช่ '{year}'")
+            number = int(digits)
+        else:
+            number = current_term(conn, today()).year
+        check_year_term(number, term or 1)
+        if term is not None:
+            chosen = get_term(conn, number, term)
+            where.start, where.end = chosen.start, chosen.end
+        else:
+            where.start, where.end = get_term(conn, number, 1).start, get_term(conn, number, 2).end
+    if since:
+        day = parse_date(since)
+        where.start = max(where.start, day) if where.start else day
+    if until:
+        day = parse_date(until)
+        where.end = min(where.end, day) if where.end else day
+    if school:
+        where.school = resolve_school(conn, school).code
+    page = list_activities(conn, where)
+    if json_output:
+        print_json({"total": page.total, "shown": len(page.rows), "offset": offset, "entries": page.rows})
+        return
+    out = common.console()
+    if not page.rows:
+        out.print("ไม่พบรายการ" if page.total == 0 else f"ไม่มีรายการในช่วงนี้ (ทั้งหมด {page.total:,} รายการ)")
+        return
+    from rich.table import Table
+
+    table = Table(title_justify="left")
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("วันที่", no_wrap=True)
+    table.add_column("ประเภท", no_wrap=True)
+    table.add_column("มาตรฐาน", no_wrap=True)
+    table.add_column("โรงเรียน")
+    table.add_column("ชื่อกิจกรรม")
+    table.add_column("หลักฐาน", justify="right", no_wrap=True)
+    from nitet_cli.activities import KINDS
+
+    for row in page.rows:
+        table.add_row(
+            str(row["id"]),
+            be_date_short(row["date"]),
+            KINDS.get(row["kind"], row["kind"]),
+            ", ".join(row["standards"]),
+            ", ".join(s["name"] for s in row["schools"]),
+            row["title"],
+            str(row["evidence"]),
+        )
+    out.print(table)
+    first = offset + 1
+    out.print(f"แสดงรายการที่ {first:,}–{offset + len(page.rows):,} จากที่ตรงเงื่อนไข {page.total:,} รายการ (ใหม่สุดก่อน)")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
+    json_output: bool = _json_option(),
+) -> None:
+    """แสดงรายการหนึ่งรายการพร้อมหลักฐาน"""
+    from nitet_cli.activities import KINDS, MODES, describe_activity
+    from nitet_cli.dates import be_date
+
+    entry = describe_activity(open_db(ctx), state(ctx).db_path, activity_id)
+    if json_output:
+        print_json(entry)
+        return
+    lines = [
+        f"รายการที่ {entry['id']} ({entry['uuid']})",
+        f"วันที่: {be_date(entry['date'])}"
+        + (f" — ภาคเรียนที่ {entry['term']}/{entry['academic_year']}" if entry["term"] else " — ช่วงปิดภาคเรียน"),
+        f"ประเภท: {KINDS.get(entry['kind'], entry['kind'])}  รูปแบบ: {MODES.get(entry['mode'], entry['mode'])}",
+        f"ชื่อกิจกรรม: {entry['title']}",
+    ]
+    for sid, text in entry["standard_texts"].items():
+        lines.append(f"มาตรฐาน {sid}: {text}")
+    for s in entry["schools"]:
+        lines.append(f"โรงเรียน: {s['name']} ({s['code']}) กลุ่ม {s['group'] or '-'}")
+    if entry["teachers"] is not None:
+        lines.append(f"ครู: {entry['teachers']} คน")
+    for label, key in (("ผู้เข้าร่วม", "participants"), ("ผลการนิเทศ", "findings"), ("ข้อเสนอแนะ", "suggestions")):
+        if entry[key]:
+            lines.append(f"{label}: {entry[key]}")
+    if entry["supervisor"]:
+        lines.append(f"ผู้บันทึก: {entry['supervisor']}")
+    for item in entry["evidence"]:
+        lines.append(_evidence_line(item))
+    for line in lines:
+        typer.echo(line)
+
+
+def _evidence_line(item: dict) -> str:
+    caption = f" — {item['caption']}" if item["caption"] else ""
+    if item["kind"] == "link":
+        return f"หลักฐาน #{item['id']}: ลิงก์ {item['url']}{caption}"
+    size = f"{item['size']:,} ไบต์" if item["size"] is not None else ""
+    return f"หลักฐาน #{item['id']}: {item['original_name']} ({item['media_type']}, {size}){caption}"
+
+
+# --- changing -----------------------------------------------------------------------------------------
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
+    when: Optional[str] = typer.Option(None, "--date", "-d", help="วันที่ใหม่"),
+    title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรมใหม่"),
+    standard: Optional[List[str]] = typer.Option(None, "--standard", help="มาตรฐาน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)"),
+    school: Optional[List[str]] = typer.Option(None, "--school", "-s", help="โรงเรียน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)"),
+    no_school: bool = typer.Option(False, "--no-school", help="ไม่ผูกกับโรงเรียนใด"),
+    kind: Optional[str] = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="รูปแบบ: onsite, online, hybrid"),
+    findings: Optional[str] = typer.Option(None, "--findings", help="ผลการนิเทศ"),
+    suggestions: Optional[str] = typer.Option(None, "--suggestions", help="ข้อเสนอแนะ"),
+    participants: Optional[str] = typer.Option(None, "--participants", help="ผู้เข้าร่วม"),
+    teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครู"),
+    allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้เป็นวันที่ในอนาคต"),
+    json_output: bool = _json_option(),
+) -> None:
+    """แก้ไขรายการ (ตรวจแบบเดียวกับตอนบันทึก; บันทึกทั้งหมดหรือไม่บันทึกเลย)"""
+    from nitet_cli.activities import ActivityChanges, update_activity
+    from nitet_cli.dates import parse_date
+    from nitet_cli.errors import InputError
+    from nitet_cli.schools import resolve_school
+
+    if school and no_school:
+        raise InputError("ใช้ --school กับ --no-school พร้อมกันไม่ได้ — เลือกอย่างใดอย่างหนึ่ง")
+    day = parse_date(when) if when is not None else None
+    conn = open_db(ctx)
+    codes = None
+    if school:
+        codes = [resolve_school(conn, s).code for s in school]
+    elif no_school:
+        codes = []
+    changes = ActivityChanges(
+        date=day,
+        title=title,
+        standards=list(standard) if standard else None,
+        schools=codes,
+        kind=kind,
+        mode=mode,
+        findings=findings,
+        suggestions=suggestions,
+        participants=participants,
+        teachers=teachers,
+    )
+    entry = update_activity(conn, activity_id, changes, allow_future=allow_future)
+    if json_output:
+        from nitet_cli.activities import describe_activity
+
+        print_json(describe_activity(conn, state(ctx).db_path, activity_id))
+        return
+    typer.echo(f"แก้ไขรายการที่ {entry['id']} แล้ว")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="ลบโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)"),
+    json_output: bool = _json_option(),
+) -> None:
+    """ลบรายการและหลักฐานของรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
+    from nitet_cli.activities import delete_activity, get_activity
+    from nitet_cli.dates import be_date
+    from nitet_cli.errors import InputError
+
+    conn = open_db(ctx)
+    entry = get_activity(conn, activity_id)  # an unknown id is refused before asking
+    if not yes:
+        if not common.is_interactive():
+            raise InputError(f"ไม่ได้ลบรายการที่ {activity_id} — ใส่ --yes เพื่อยืนยันการลบเมื่อรันจากสคริปต์")
+        question = f"ลบรายการที่ {activity_id} '{entry['title']}' ({be_date(entry['date'])}) และหลักฐาน {len(entry['evidence'])} ชิ้น?"
+        if not typer.confirm(question, default=False):
+            typer.echo("ยกเลิก ไม่ได้ลบ", err=True)
+            raise typer.Exit(1)
+    result = delete_activity(conn, state(ctx).db_path, activity_id)
+    if json_output:
+        print_json(result.as_dict())
+        return
+    typer.echo(
+        f"ลบรายการที่ {result.id} แล้ว (หลักฐาน {result.evidence_rows} ชิ้น; ลบไฟล์ {result.files_removed},"
+        f" เก็บไฟล์ที่รายการอื่นใช้ {result.files_kept})"
+    )
+
+
+# --- evidence ---------------------------------------------------------------------------------------
+
+
+@evidence_app.command("add")
+def evidence_add(
+    ctx: typer.Context,
+    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
+    targets: List[str] = typer.Argument(..., metavar="PATH|URL...", help="ไฟล์ หรือลิงก์ https://…"),
+    caption: str = _caption_option(),
+    json_output: bool = _json_option(),
+) -> None:
+    """เพิ่มหลักฐาน (ไฟล์หรือลิงก์) ให้รายการที่บันทึกแล้ว"""
+    from nitet_cli.activities import EvidenceInput, add_evidence, list_evidence
+
+    items = [
+        EvidenceInput(url=t, caption=caption) if "://" in t else EvidenceInput(path=Path(t), caption=caption) for t in targets
+    ]  # in the order given
+    conn = open_db(ctx)
+    ids = add_evidence(conn, state(ctx).db_path, activity_id, items)
+    if json_output:
+        print_json([e for e in list_evidence(conn, state(ctx).db_path, activity_id) if e["id"] in ids])
+        return
+    for evidence_id in ids:
+        typer.echo(str(evidence_id))
+
+
+@evidence_app.command("list")
+def evidence_list(
+    ctx: typer.Context,
+    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
+    json_output: bool = _json_option(),
+) -> None:
+    """หลักฐานของรายการ"""
+    from nitet_cli.activities import list_evidence
+
+    items = list_evidence(open_db(ctx), state(ctx).db_path, activity_id)
+    if json_output:
+        print_json(items)
+        return
+    if not items:
+        typer.echo(f"รายการที่ {activity_id} ยังไม่มีหลักฐาน — เพิ่มด้วย 'nitet evidence add {activity_id} FILE'")
+        return
+    for item in items:
+        typer.echo(_evidence_line(item))
+
+
+@evidence_app.command("open")
+def evidence_open(
+    ctx: typer.Context,
+    evidence_id: int = typer.Argument(..., metavar="EVIDENCE_ID", help="หมายเลขหลักฐาน"),
+    json_output: bool = _json_option(),
+) -> None:
+    """พิมพ์ที่อยู่ของไฟล์หลักฐานในที่เก็บ (หรือลิงก์) เช่น xdg-open "$(nitet evidence open 7)\""""
+    from nitet_cli.activities import get_evidence
+    from nitet_cli.errors import NotFoundError
+
+    item = get_evidence(open_db(ctx), state(ctx).db_path, evidence_id)
+    if item["kind"] == "file" and not Path(item["path"]).exists():
+        raise NotFoundError(
+            f"ไฟล์ของหลักฐานที่ {evidence_id} ({item['original_name']}) หายไปจากที่เก็บ {item['path']} — ตรวจด้วย 'nitet doctor'"
+        )
+    if json_output:
+        print_json(item)
+        return
+    typer.echo(item["path"] if item["kind"] == "file" else item["url"])

@@ -1,0 +1,94 @@
+"""``nitet school add|import|list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nitet_cli.cli import app
+from nitet_cli.cli.common import console, open_db, print_json
+
+school_app = typer.Typer(help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV และแสดงรายชื่อ", no_args_is_help=True)
+app.add_typer(school_app, name="school")
+
+_WORDS = {"added": "เพิ่ม", "updated": "แก้ไข", "unchanged": "ไม่มีการเปลี่ยนแปลง"}
+
+
+@school_app.command("add")
+def school_add(
+    ctx: typer.Context,
+    code: str = typer.Option(..., "--code", help="รหัสโรงเรียนของ สพฐ. (เก็บเป็นข้อความ เลข 0 นำหน้าไม่หาย)"),
+    name: str = typer.Option(..., "--name", help="ชื่อโรงเรียน"),
+    group: str = typer.Option("", "--group", help="กลุ่มโรงเรียน เช่น บ้านคู่ หรือ พื้นที่สูง"),
+    district: str = typer.Option("", "--district", help="อำเภอ"),
+    update: bool = typer.Option(False, "--update", help="แก้ข้อมูลเมื่อมีรหัสนี้อยู่แล้ว"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """เพิ่มโรงเรียน (หรือแก้ไขด้วย --update)"""
+    from nitet_cli.schools import add_or_update_school, check_school
+    from nitet_cli.text import to_arabic_digits
+
+    school = check_school(to_arabic_digits(code), name, group, district)
+    outcome = add_or_update_school(open_db(ctx), school, update=update)
+    if json_output:
+        print_json({"result": outcome, **school.as_dict()})
+        return
+    console().print(f"{_WORDS[outcome]}โรงเรียน {school.name} ({school.code}) กลุ่ม {school.school_group or '-'}")
+
+
+@school_app.command("import")
+def school_import(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="ไฟล์ CSV (UTF-8) คอลัมน์ code,name,group,district"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """นำเข้าโรงเรียนจาก CSV: ตรวจทุกแถวก่อน มีแถวผิดแม้แถวเดียวจะไม่นำเข้าเลย; รหัสที่มีแล้วจะถูกปรับข้อมูล"""
+    from nitet_cli.schools import import_schools, read_schools_csv
+
+    read_schools_csv(file)  # a bad file is refused before the database is even opened
+    result = import_schools(open_db(ctx), file)
+    if json_output:
+        print_json(result.as_dict())
+        return
+    console().print(
+        f"นำเข้า {file}: {result.rows} แถว — เพิ่ม {result.added}, แก้ไข {result.updated}, ไม่เปลี่ยน {result.unchanged}"
+    )
+
+
+@school_app.command("list")
+def school_list(
+    ctx: typer.Context,
+    group: str = typer.Option(None, "--group", help="เฉพาะกลุ่มโรงเรียนนี้"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """แสดงรายชื่อโรงเรียน"""
+    from nitet_cli.errors import NotFoundError
+    from nitet_cli.schools import list_schools, school_groups
+    from nitet_cli.text import clean_text, nearest
+
+    conn = open_db(ctx)
+    if group is not None:
+        group = clean_text(group, multiline=False)
+        groups = school_groups(conn)
+        if group not in groups:
+            close = nearest(group, groups)
+            hint = f"ใกล้เคียง: {', '.join(close)}" if close else f"กลุ่มที่มี: {', '.join(groups) or '(ยังไม่มีโรงเรียน)'}"
+            raise NotFoundError(f"ไม่มีกลุ่มโรงเรียน '{group}' — {hint}")
+    schools = list_schools(conn, group)
+    if json_output:
+        print_json([s.as_dict() for s in schools])
+        return
+    if not schools:
+        console().print("ยังไม่มีโรงเรียน — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import schools.csv'")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"โรงเรียน {len(schools)} แห่ง", title_justify="left")
+    table.add_column("รหัส", no_wrap=True)
+    table.add_column("ชื่อโรงเรียน")
+    table.add_column("กลุ่ม")
+    table.add_column("อำเภอ")
+    for s in schools:
+        table.add_row(s.code, s.name, s.school_group, s.district)
+    console().print(table)

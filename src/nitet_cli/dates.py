@@ -1,0 +1,122 @@
+"""Reading the dates people type, and writing them back in Buddhist Era for screens.
+
+Accepted: ``2026-06-15``, ``15/6/2569``, ``15/06/2026``, ``15-6-2569``, ``15.6.2569``,
+``15 มิ.ย. 2569``, ``15 มิถุนายน 2569``, Thai digits (``๑๕/๖/๒๕๖๙``), ``today``/``วันนี้``,
+``yesterday``/``เมื่อวาน``. A four-digit year above 2400 is Buddhist Era (CE + 543).
+
+Pure functions, no database and no heavy imports: recording commands use them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+from nitet_cli.errors import InputError
+from nitet_cli.text import clean_text, to_arabic_digits
+
+BE_OFFSET = 543
+BE_THRESHOLD = 2400  # a year above this is Buddhist Era
+
+MONTHS_FULL = (
+    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+)  # fmt: skip
+MONTHS_ABBR = (
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+)  # fmt: skip
+
+_TODAY_WORDS = {"today", "วันนี้", "now"}
+_YESTERDAY_WORDS = {"yesterday", "เมื่อวาน", "เมื่อวานนี้"}
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{2,4})$")
+_D_MONTH_Y = re.compile(r"^(\d{1,2})\s*([^\d\s].*?)\s*(\d{2,4})$")
+
+EXAMPLES = "เช่น 2026-06-15, 15/6/2569, 15/06/2026, today หรือ yesterday"
+
+
+def _month_lookup() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for number, (full, abbr) in enumerate(zip(MONTHS_FULL, MONTHS_ABBR), start=1):
+        table[full] = number
+        table[abbr] = number
+        table[abbr.replace(".", "")] = number
+    return table
+
+
+_MONTHS = _month_lookup()
+
+
+def _year_ce(year_text: str, original: str) -> int:
+    if len(year_text) != 4:
+        raise InputError(
+            f"ปีใน '{original}' ต้องเขียนเต็ม ๔ หลัก (เช่น 2569 หรือ 2026) ไม่ใช่ '{year_text}' — {EXAMPLES}"
+        )
+    year = int(year_text)
+    if year > BE_THRESHOLD:
+        year -= BE_OFFSET
+    if not 1900 <= year <= 2200:
+        raise InputError(f"ปีใน '{original}' ไม่ถูกต้อง — ใช้ปีพุทธศักราช (เช่น 2569) หรือคริสต์ศักราช (เช่น 2026)")
+    return year
+
+
+def _make(year: int, month: int, day: int, original: str) -> date:
+    if not 1 <= month <= 12:
+        raise InputError(f"วันที่ '{original}' ไม่มีจริง: เดือนต้องอยู่ระหว่าง 1 ถึง 12 ไม่ใช่ {month} — {EXAMPLES}")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise InputError(
+            f"วันที่ '{original}' ไม่มีจริง: เดือน{MONTHS_FULL[month - 1]} {year + BE_OFFSET} มี {last} วัน — ตรวจวันที่อีกครั้ง"
+        )
+    return date(year, month, day)
+
+
+def parse_date(text: str | date | None, today: date | None = None) -> date:
+    """The date that ``text`` means; InputError (one Thai sentence) when it means none."""
+    if isinstance(text, date):
+        return text
+    original = clean_text(text or "", multiline=False) or ""
+    if not original:
+        raise InputError(f"ไม่ได้ระบุวันที่ — {EXAMPLES}")
+    value = to_arabic_digits(original).strip().lower()
+    if value in _TODAY_WORDS or value in _YESTERDAY_WORDS:
+        if today is None:
+            from nitet_cli.clock import today as clock_today
+
+            today = clock_today()
+        return today if value in _TODAY_WORDS else today - timedelta(days=1)
+    match = _ISO.match(value)
+    if match:
+        year, month, day = match.groups()
+        return _make(_year_ce(year, original), int(month), int(day), original)
+    match = _DMY.match(value)
+    if match:
+        day, _, month, year = match.groups()
+        return _make(_year_ce(year, original), int(month), int(day), original)
+    match = _D_MONTH_Y.match(value)
+    if match:
+        day, month_text, year = match.groups()
+        month_text = month_text.strip()
+        month = _MONTHS.get(month_text) or _MONTHS.get(month_text.replace(" ", ""))
+        if month is None:
+            raise InputError(f"ไม่รู้จักเดือน '{month_text}' ใน '{original}' — ใช้ชื่อเดือนไทย เช่น มิ.ย. หรือ มิถุนายน")
+        return _make(_year_ce(year, original), month, int(day), original)
+    raise InputError(f"อ่านวันที่ '{original}' ไม่ได้ — {EXAMPLES}")
+
+
+def be_date(value: date | str | None) -> str:
+    """``2026-06-15`` → ``15 มิถุนายน 2569`` (Arabic digits, for the terminal)."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {MONTHS_FULL[day.month - 1]} {day.year + BE_OFFSET}"
+
+
+def be_date_short(value: date | str | None) -> str:
+    """``2026-06-15`` → ``15 มิ.ย. 2569`` (abbreviated month, for tables)."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {MONTHS_ABBR[day.month - 1]} {day.year + BE_OFFSET}"
