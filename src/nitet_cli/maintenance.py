@@ -252,7 +252,7 @@ def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorRepor
     if not root.is_dir():
         return
     for path in sorted(root.rglob("*")):
-        if path.is_dir():
+        if path.is_dir() or path.relative_to(root).parts[0] == ".thumbs":  # photos.py's thumbnail cache
             continue
         name = path.name
         in_place = path.parent.parent == root and path.parent.name == name[:2]
