@@ -1,0 +1,163 @@
+"""``nitet export``, ``nitet import`` and ``nitet merge``."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+import click
+import typer
+
+from nitet_cli.cli import app
+from nitet_cli.cli.common import err_console, open_db, print_json, state
+from nitet_cli.completion import complete_school, complete_standard
+
+#: A progress bar appears only for work that has already taken this long.
+PROGRESS_AFTER_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def progress_reporter(ctx: typer.Context):
+    """An on_progress callback drawing a rich bar on stderr once work takes over a second;
+    None (silent) with --quiet or when stderr is not a terminal."""
+    if state(ctx).quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    started = time.monotonic()
+    bar: dict = {"progress": None, "tasks": {}}
+
+    def update(description: str, done: int, total: int) -> None:
+        if bar["progress"] is None:
+            if time.monotonic() - started < PROGRESS_AFTER_SECONDS:
+                return
+            bar["progress"] = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err_console(), transient=True,
+            )
+            bar["progress"].start()
+        tasks = bar["tasks"]
+        if description not in tasks:
+            tasks[description] = bar["progress"].add_task(description, total=total)
+        bar["progress"].update(tasks[description], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if bar["progress"] is not None:
+            bar["progress"].stop()
+
+
+def _print_result(result, quiet: bool) -> None:
+    if result.manual_copied:
+        click.echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
+    for count in result.per_supervisor.values():
+        click.echo(
+            f"{count.name}: เพิ่ม {count.added}, ปรับปรุง {count.updated}, เหมือนเดิม {count.unchanged}"
+            + (f", คงของเดิม {count.kept_target}" if count.kept_target else "")
+            + f" — รวม {count.total} กิจกรรม"
+        )
+    click.echo(
+        f"กิจกรรม: เพิ่ม {result.activities_added}, ปรับปรุง {result.activities_updated}, เหมือนเดิม {result.activities_unchanged};"
+        f" หลักฐาน: เพิ่ม {result.evidence_added} (คัดลอกไฟล์ {result.files_copied});"
+        f" โรงเรียน: เพิ่ม {result.schools_added}, ปรับปรุง {result.schools_updated};"
+        f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
+    )
+    for conflict in result.conflicts:
+        click.echo(f"! {conflict.message()}")
+    if not result.changed and not quiet:
+        click.echo("ไม่มีอะไรเปลี่ยน (ข้อมูลทั้งหมดมีอยู่แล้ว)")
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    fmt: str = typer.Option(None, "--format", "-f", help="json หรือ csv (ค่าเริ่มต้น: ตามนามสกุลของ -o หรือ json)"),
+    output: Path = typer.Option(None, "-o", "--output", help="ไฟล์ผลลัพธ์ (ไม่ระบุ: พิมพ์ออกทางหน้าจอ)"),
+    what: str = typer.Option("activities", "--what", help="สำหรับ CSV: activities (กิจกรรม) หรือ schools (โรงเรียน)"),
+    with_evidence: bool = typer.Option(
+        False, "--with-evidence", help="เขียนไฟล์ .zip ที่มี export.json และไฟล์หลักฐานทั้งหมด (สำหรับ 'nitet import')"
+    ),
+    school: str = typer.Option(None, "--school", help="เฉพาะกิจกรรมของโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school),
+    standard: str = typer.Option(None, "--standard", help="เฉพาะกิจกรรมตามมาตรฐานนี้ เช่น 7.3", autocompletion=complete_standard),
+    json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลเป็น JSON"),
+) -> None:
+    """ส่งออกกิจกรรม (พร้อมโรงเรียน มาตรฐาน และหลักฐาน) และโรงเรียน เป็น JSON หรือ CSV สำหรับ Excel"""
+    from nitet_cli.errors import InputError
+    from nitet_cli.exchange import export
+
+    suffix = output.suffix.lower() if output else ""
+    if suffix == ".zip":
+        with_evidence = True
+    if fmt is None:
+        fmt = "csv" if suffix == ".csv" else "json"
+    fmt = fmt.lower()
+    if fmt not in ("json", "csv"):
+        raise InputError(f"--format '{fmt}' ไม่มี — เลือก json หรือ csv")
+    if what == "schools" and fmt != "csv":
+        raise InputError("--what schools ใช้กับ --format csv (ไฟล์ JSON มีทั้งกิจกรรมและโรงเรียนอยู่แล้ว)")
+    if json_output and output is None:
+        raise InputError("--json แสดงสรุปผล จึงต้องระบุไฟล์ผลลัพธ์ด้วย -o เช่น -o ส่งออก.json")
+    st = state(ctx)
+    with progress_reporter(ctx) as on_progress:
+        summary = export(
+            open_db(ctx), st.db_path, output, fmt, what=what, with_evidence=with_evidence,
+            school=school, standard=standard, on_progress=on_progress,
+        )
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(summary.pop("data"))
+        sys.stdout.buffer.flush()
+        return
+    if json_output:
+        print_json(summary)
+        return
+    line = f"เขียน {summary['output']}: กิจกรรม {summary['activities']} รายการ, โรงเรียน {summary['schools']} แห่ง"
+    if "evidence_files" in summary:
+        line += f", ไฟล์หลักฐาน {summary['evidence_files']} ไฟล์"
+    click.echo(line)
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="ไฟล์ .json หรือ .zip จาก 'nitet export'"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """นำเข้าไฟล์ส่งออกของ nitet (นำเข้าซ้ำได้: รายการที่มีอยู่แล้วจะไม่ถูกเพิ่มซ้ำ)"""
+    from nitet_cli.exchange import import_export
+    from nitet_cli.merge import check_target
+
+    st = state(ctx)
+    check_target(st.db_path)
+    with progress_reporter(ctx) as on_progress:
+        result = import_export(open_db(ctx), st.db_path, file, on_progress)
+    if json_output:
+        print_json(result.as_dict())
+        return
+    click.echo(f"นำเข้า {file} เข้า {st.db_path}")
+    _print_result(result, st.quiet)
+
+
+@app.command("merge")
+def merge_command(
+    ctx: typer.Context,
+    databases: list[Path] = typer.Argument(..., help="ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน"),
+    into: Path = typer.Option(None, "--into", help="ฐานข้อมูลรวมของกลุ่ม (ค่าเริ่มต้น: ฐานข้อมูลของ --db)"),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """รวมฐานข้อมูลของศึกษานิเทศก์หลายคนเป็นฐานข้อมูลเดียว (รวมซ้ำได้: ไม่เพิ่มรายการซ้ำ)"""
+    from nitet_cli.merge import merge
+
+    st = state(ctx)
+    target = into.expanduser() if into else st.db_path
+    with progress_reporter(ctx) as on_progress:
+        result = merge(target, databases, on_progress)
+    if json_output:
+        print_json({"into": str(target), **result.as_dict()})
+        return
+    click.echo(f"รวม {len(result.sources)} ฐานข้อมูลเข้า {target}")
+    _print_result(result, st.quiet)
