@@ -39,11 +39,11 @@ def root(
 # Command modules register themselves on import.
 from nitet_cli.cli import manual as _manual  # noqa: E402,F401
 from nitet_cli.cli import maintenance as _maintenance  # noqa: E402,F401
-from nitet_cli.cli import exchange as _exchange  # noqa: E402,F401
 from nitet_cli.cli import schools as _schools  # noqa: E402,F401
 from nitet_cli.cli import terms as _terms  # noqa: E402,F401
 from nitet_cli.cli import entries as _entries  # noqa: E402,F401
 from nitet_cli.cli import report as _report  # noqa: E402,F401
+from nitet_cli.cli import exchange as _exchange  # noqa: E402,F401
 
 
 def main() -> None:
