@@ -520,3 +520,27 @@ def test_recording_and_listing_stay_light(world, tmp_path, args):
     assert not imported & {"docx", "docxtpl", "PIL", "pythainlp"}
     if args[0] == "log-visit":  # it really recorded, evidence included
         assert world.json("show", "1")["evidence"][0]["size"] == evidence.stat().st_size
+
+
+def test_visit_to_schools_of_two_groups_counts_for_both_standards(world):
+    entry = visit(world, "-s", "โรงเรียนบ้านคู่", "-s", "ดอยงาม", "-t", "นิเทศร่วม")
+    assert entry["standards"] == ["7.3", "8.3"]
+
+
+def test_earliest_date_is_the_start_of_the_manuals_year(world):
+    # The manual names no year: the academic year before the current one (2568) is still open.
+    assert visit(world, "-s", "ดอยงาม", "-d", "16/5/2568", "-t", "x")["date"] == "2025-05-16"
+    before = world.snapshot()
+    result = world("log-visit", "-s", "ดอยงาม", "-d", "15/5/2568", "-t", "x", ok=False)
+    assert result.exit_code == 2 and "ก่อนปีการศึกษา 2568" in result.stderr and "16 พฤษภาคม 2568" in result.stderr
+    assert world.snapshot() == before
+    # A manual that names its year (manual_meta 'year') moves the limit.
+    import sqlite3
+
+    conn = sqlite3.connect(world.db_path)
+    with conn:
+        conn.execute("INSERT INTO manual_meta (key, value) VALUES ('year', '2569')")
+    conn.close()
+    result = world("log-visit", "-s", "ดอยงาม", "-d", "2026-05-15", "-t", "x", ok=False)
+    assert result.exit_code == 2 and "ก่อนปีการศึกษา 2569" in result.stderr
+    assert visit(world, "-s", "ดอยงาม", "-d", "2026-05-16", "-t", "x")["date"] == "2026-05-16"
