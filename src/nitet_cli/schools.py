@@ -247,9 +247,10 @@ def read_schools_csv(path) -> list[tuple[int, School]]:
     return schools
 
 
-def import_schools(conn: sqlite3.Connection, path) -> ImportResult:
-    """Check the whole file, then upsert every school by code in one transaction."""
-    rows = read_schools_csv(path)
+def import_schools(conn: sqlite3.Connection, path, rows: list[tuple[int, School]] | None = None) -> ImportResult:
+    """Check the whole file (unless ``rows`` were read already), then upsert every school
+    by code in one transaction."""
+    rows = read_schools_csv(path) if rows is None else rows
     result = ImportResult(rows=len(rows))
     with transaction(conn):
         for _, school in rows:

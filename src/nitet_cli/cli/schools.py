@@ -46,8 +46,8 @@ def school_import(
     """นำเข้าโรงเรียนจาก CSV: ตรวจทุกแถวก่อน มีแถวผิดแม้แถวเดียวจะไม่นำเข้าเลย; รหัสที่มีแล้วจะถูกปรับข้อมูล"""
     from nitet_cli.schools import import_schools, read_schools_csv
 
-    read_schools_csv(file)  # a bad file is refused before the database is even opened
-    result = import_schools(open_db(ctx), file)
+    rows = read_schools_csv(file)  # a bad file is refused before the database is even opened
+    result = import_schools(open_db(ctx), file, rows)
     if json_output:
         print_json(result.as_dict())
         return
