@@ -188,22 +188,39 @@ def _photo_caption(entry: dict, item: dict) -> dict:
     return {"date": entry["date"], "school": entry["school_names"], "caption": item["caption"] or entry["title"]}
 
 
+def _thumbnails(db_path: Path, hashes: list[str]) -> dict:
+    """Thumbnails of ``hashes`` (None for undecodable ones); a cold cache is filled on every core.
+
+    Pillow releases the GIL while it decodes and resizes, so threads use the cores.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nitet_cli.photos import thumbnail
+
+    if len(hashes) < 4:
+        return {h: thumbnail(db_path, h) for h in hashes}
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return dict(zip(hashes, pool.map(lambda h: thumbnail(db_path, h), hashes)))
+
+
 def docx_context(data: dict, db_path: Path) -> tuple[dict, dict]:
     """The Word template's context for ``data`` and a summary of what was embedded.
 
     Photos become thumbnails (cached by content hash); a file that is not an image,
     or an image that cannot be decoded, goes to the list of other files instead.
     """
-    from nitet_cli.photos import thumbnail
     from nitet_cli.render import ImageRef
 
     entries = {e["id"]: e for e in data["entries"]}
+    wanted = sorted({f["sha256"] for e in data["entries"] for f in e["files"] if f["media_type"].startswith("image/")})
+    thumbs = _thumbnails(db_path, wanted)
     photos: list[dict] = []
     files: list[dict] = []
     for entry in data["entries"]:
         for item in entry["files"]:
             info = _photo_caption(entry, item)
-            thumb = thumbnail(db_path, item["sha256"]) if item["media_type"].startswith("image/") else None
+            thumb = thumbs.get(item["sha256"])
             if thumb is None:
                 files.append({**info, "name": item["name"], "media_type": item["media_type"], "size": item["size"]})
                 continue
