@@ -164,3 +164,29 @@ def test_remove_if_unused(entry, tmp_path):
         conn.close()
     entry("delete", "1", "--yes")
     assert not stored_path(entry.db_path, sha).exists()
+
+
+def test_evidence_remove(entry, tmp_path, monkeypatch):
+    nitet = entry
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"twice")
+    nitet("evidence", "add", "1", photo, photo, "https://example.org/x")  # ids 1, 2 (same file), 3
+    before = nitet.snapshot()
+    result = nitet("evidence", "remove", "1", input=None, ok=False)
+    assert result.exit_code == 2 and "--yes" in result.stderr
+    assert nitet("evidence", "remove", "9", "--yes", ok=False).exit_code == 3
+    assert nitet.snapshot() == before
+    data = nitet.json("evidence", "remove", "1", "--yes")
+    assert data["file_removed"] is False  # evidence 2 still uses the same file
+    assert len(files_in_store(nitet)) == 1
+    from nitet_cli.cli import common
+
+    monkeypatch.setattr(common, "is_interactive", lambda: True)
+    assert nitet("evidence", "remove", "2", input="n\n", ok=False).exit_code == 1
+    nitet("evidence", "remove", "2", input="y\n")
+    assert files_in_store(nitet) == []
+    assert [e["id"] for e in nitet.json("evidence", "list", "1")] == [3]
+
+
+def test_school_code_typed_in_thai_digits(entry):
+    assert entry.json("log-visit", "-s", "๕๗๐๑๐๐๐๒", "-t", "x")["schools"][0]["code"] == "57010002"

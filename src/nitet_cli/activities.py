@@ -458,6 +458,22 @@ def add_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, item
     return ids
 
 
+def remove_evidence(conn: sqlite3.Connection, db_path: Path, evidence_id: int) -> dict:
+    """Detach one piece of evidence; its stored file goes too once no entry uses it
+    (after the transaction has committed)."""
+    from nitet_cli.evidence_store import remove_if_unused
+
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM evidence WHERE id = ?", (evidence_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"ไม่มีหลักฐานที่ {evidence_id} — ดูหมายเลขหลักฐานด้วย 'nitet evidence list ID'")
+        item = _evidence_dict(row, db_path)
+        conn.execute("DELETE FROM evidence WHERE id = ?", (evidence_id,))
+        conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (now_iso(), row["activity_id"]))
+    item["file_removed"] = bool(row["sha256"]) and remove_if_unused(conn, db_path, row["sha256"])
+    return item
+
+
 def _evidence_dict(row, db_path: Path) -> dict:
     from nitet_cli.evidence_store import stored_path
 

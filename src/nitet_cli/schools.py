@@ -78,7 +78,9 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
     text = clean_text(query or "", multiline=False)
     if not text:
         raise InputError("ไม่ได้ระบุโรงเรียน — ใส่รหัสหรือชื่อโรงเรียน")
-    row = conn.execute("SELECT * FROM schools WHERE code = ?", (text,)).fetchone()
+    from nitet_cli.text import to_arabic_digits
+
+    row = conn.execute("SELECT * FROM schools WHERE code IN (?, ?)", (text, to_arabic_digits(text))).fetchone()
     if row:
         return _row_to_school(row)
     rows = conn.execute("SELECT * FROM schools WHERE name = ?", (text,)).fetchall()

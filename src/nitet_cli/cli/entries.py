@@ -567,3 +567,29 @@ def evidence_open(
         print_json(item)
         return
     typer.echo(item["path"] if item["kind"] == "file" else item["url"])
+
+
+@evidence_app.command("remove")
+def evidence_remove(
+    ctx: typer.Context,
+    evidence_id: int = typer.Argument(..., metavar="EVIDENCE_ID", help="หมายเลขหลักฐาน"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="ลบโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)"),
+    json_output: bool = _json_option(),
+) -> None:
+    """เอาหลักฐานชิ้นหนึ่งออกจากรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
+    from nitet_cli.activities import get_evidence, remove_evidence
+    from nitet_cli.errors import InputError
+
+    conn = open_db(ctx)
+    item = get_evidence(conn, state(ctx).db_path, evidence_id)
+    if not yes:
+        if not common.is_interactive():
+            raise InputError(f"ไม่ได้ลบหลักฐานที่ {evidence_id} — ใส่ --yes เพื่อยืนยันการลบเมื่อรันจากสคริปต์")
+        if not typer.confirm(f"ลบ{_evidence_line(item)} ของรายการที่ {item['activity_id']}?", default=False):
+            typer.echo("ยกเลิก ไม่ได้ลบ", err=True)
+            raise typer.Exit(1)
+    removed = remove_evidence(conn, state(ctx).db_path, evidence_id)
+    if json_output:
+        print_json(removed)
+        return
+    typer.echo(f"ลบหลักฐานที่ {evidence_id} ออกจากรายการที่ {removed['activity_id']} แล้ว")
