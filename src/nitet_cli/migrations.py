@@ -150,6 +150,97 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_views(conn: sqlite3.Connection) -> None:
+    """Readable views for browsing the database (``datasette nitet.db`` or any SQLite browser).
+
+    Views hold no data, so adding or replacing them never touches a row. A date's term is
+    the announced term that contains it, else the default (term 1: 16 May – 31 Oct, term 2:
+    1 Nov – 15 May, as in terms.py); a day that an announced term leaves out is a break
+    (no term).
+    """
+    conn.executescript(
+        """
+        -- The academic year (BE) and term of every activity.
+        CREATE VIEW activity_terms AS
+        SELECT d.activity_id, d.date,
+            CASE WHEN t.year IS NOT NULL THEN t.year
+                 WHEN EXISTS (SELECT 1 FROM terms o WHERE o.year = d.default_year AND o.term = d.default_term) THEN NULL
+                 ELSE d.default_year END AS academic_year,
+            CASE WHEN t.year IS NOT NULL THEN t.term
+                 WHEN EXISTS (SELECT 1 FROM terms o WHERE o.year = d.default_year AND o.term = d.default_term) THEN NULL
+                 ELSE d.default_term END AS term
+        FROM (
+            SELECT id AS activity_id, date,
+                CAST(substr(date, 1, 4) AS INTEGER) + CASE WHEN substr(date, 6, 5) < '05-16' THEN 542 ELSE 543 END AS default_year,
+                CASE WHEN substr(date, 6, 5) < '05-16' THEN 2 WHEN substr(date, 6, 5) <= '10-31' THEN 1 ELSE 2 END AS default_term
+            FROM activities
+        ) d
+        LEFT JOIN terms t ON d.date BETWEEN t.start_date AND t.end_date;
+
+        -- One line per activity: dates in CE and BE, whose it is, its standards and schools.
+        CREATE VIEW activities_readable AS
+        SELECT a.id, a.date,
+            CAST(strftime('%d', a.date) AS INTEGER) || ' ' ||
+            CASE CAST(strftime('%m', a.date) AS INTEGER)
+                WHEN 1 THEN 'ม.ค.' WHEN 2 THEN 'ก.พ.' WHEN 3 THEN 'มี.ค.' WHEN 4 THEN 'เม.ย.'
+                WHEN 5 THEN 'พ.ค.' WHEN 6 THEN 'มิ.ย.' WHEN 7 THEN 'ก.ค.' WHEN 8 THEN 'ส.ค.'
+                WHEN 9 THEN 'ก.ย.' WHEN 10 THEN 'ต.ค.' WHEN 11 THEN 'พ.ย.' WHEN 12 THEN 'ธ.ค.' END
+            || ' ' || (CAST(strftime('%Y', a.date) AS INTEGER) + 543) AS date_be,
+            t.academic_year, t.term,
+            s.name AS supervisor, a.kind, a.mode, a.title,
+            (SELECT group_concat(standard_id, ', ') FROM
+                (SELECT standard_id FROM activity_standards WHERE activity_id = a.id ORDER BY standard_id)) AS standards,
+            (SELECT group_concat(name, ', ') FROM
+                (SELECT sc.name FROM activity_schools x JOIN schools sc ON sc.code = x.school_code
+                 WHERE x.activity_id = a.id ORDER BY sc.name)) AS schools,
+            (SELECT count(*) FROM evidence e WHERE e.activity_id = a.id) AS evidence,
+            a.findings, a.suggestions, a.participants, a.teachers, a.uuid, a.updated_at
+        FROM activities a
+        LEFT JOIN supervisors s ON s.id = a.supervisor_id
+        LEFT JOIN activity_terms t ON t.activity_id = a.id;
+
+        -- Every school in every term that has any activity: how often it was reached, and by whom.
+        CREATE VIEW visits_per_school_term AS
+        SELECT p.academic_year, p.term, sc.code AS school_code, sc.name AS school, sc.school_group, sc.district,
+            coalesce(sum(v.kind = 'visit'), 0) AS visits,
+            count(v.activity_id) AS activities,
+            max(v.date) AS last_date,
+            group_concat(DISTINCT sp.name) AS supervisors
+        FROM (SELECT DISTINCT academic_year, term FROM activity_terms WHERE academic_year IS NOT NULL) p
+        CROSS JOIN schools sc
+        LEFT JOIN (
+            SELECT t.academic_year, t.term, x.school_code, a.id AS activity_id, a.kind, a.date, a.supervisor_id
+            FROM activity_schools x
+            JOIN activities a ON a.id = x.activity_id
+            JOIN activity_terms t ON t.activity_id = a.id
+        ) v ON v.academic_year = p.academic_year AND v.term = p.term AND v.school_code = sc.code
+        LEFT JOIN supervisors sp ON sp.id = v.supervisor_id
+        GROUP BY p.academic_year, p.term, sc.code;
+
+        -- Evidence with the activity it belongs to; stored_as is the path inside <db>-evidence/.
+        CREATE VIEW evidence_readable AS
+        SELECT e.id, a.date, s.name AS supervisor, a.title AS activity, e.kind, e.caption,
+            e.original_name, e.media_type, e.size, e.url,
+            CASE WHEN e.kind = 'file' THEN substr(e.sha256, 1, 2) || '/' || e.sha256 END AS stored_as,
+            e.uuid, e.created_at
+        FROM evidence e
+        JOIN activities a ON a.id = e.activity_id
+        LEFT JOIN supervisors s ON s.id = a.supervisor_id;
+
+        -- The manual with how much work each standard has.
+        CREATE VIEW standards_readable AS
+        SELECT st.id, st.duty_number, d.title AS duty, st.activity, st.standard, st.target,
+            st.retired_at IS NOT NULL AS retired,
+            (SELECT count(*) FROM activity_standards x WHERE x.standard_id = st.id) AS activities,
+            (SELECT max(a.date) FROM activity_standards x JOIN activities a ON a.id = x.activity_id
+             WHERE x.standard_id = st.id) AS last_date
+        FROM standards st
+        JOIN duties d ON d.number = st.duty_number;
+        """
+    )
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
