@@ -317,7 +317,12 @@ def test_list_newest_first_with_total(history):
     data = history.json("list", "--limit", "2")
     assert ids(data) == [5, 4] and data["total"] == 5
     data = history.json("list", "--limit", "2", "--offset", "2")
-    assert ids(data) == [3, 2]
+    assert ids(data) == [3, 2] and data["total"] == 5
+    data = history.json("list", "--limit", "0")
+    assert ids(data) == [] and data["total"] == 5
+    data = history.json("list", "--offset", "9")
+    assert ids(data) == [] and data["total"] == 5
+    assert "ทั้งหมด 5 รายการ" in history("list", "--offset", "9").stdout
 
 
 def test_list_term_boundaries(history):

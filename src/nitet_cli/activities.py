@@ -574,7 +574,6 @@ def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> Activity
     if where.limit < 0:
         raise InputError(f"--limit ต้องไม่ติดลบ ไม่ใช่ {where.limit}")
     sql_where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    total = conn.execute(f"SELECT count(*) FROM activities a {sql_where}", params).fetchone()[0]
     rows = conn.execute(
         "SELECT a.id, a.uuid, a.date, a.kind, a.mode, a.title, a.teachers, sv.name AS supervisor,"
         " (SELECT json_group_array(standard_id) FROM (SELECT standard_id FROM activity_standards"
@@ -586,6 +585,10 @@ def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> Activity
         " ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?",
         [*params, where.limit, where.offset],
     ).fetchall()
+    if where.offset == 0 and len(rows) < where.limit:
+        total = len(rows)  # the page holds every match: no second pass over the table
+    else:
+        total = conn.execute(f"SELECT count(*) FROM activities a {sql_where}", params).fetchone()[0]
     result = []
     for r in rows:
         item = {k: r[k] for k in r.keys()}
