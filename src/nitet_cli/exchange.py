@@ -518,20 +518,23 @@ def _read_archive(path: Path, workdir: Path) -> Source:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:  # CRC error, truncated
             raise InputError(f"{path}: อ่าน {ZIP_JSON} ไม่ได้ ({exc}) — ไฟล์ zip เสียหาย ส่งออกใหม่") from exc
         data = _parse_json(raw, f"{path}:{ZIP_JSON}")
-        wanted = {e["sha256"] for a in data["activities"] for e in a["evidence"] if e["kind"] == "file"}
-        extracted: dict[str, Path] = {}
-        for sha in sorted(wanted):
-            member = ZIP_EVIDENCE + sha
-            if member not in names:
-                continue
-            target = workdir / sha
+
+    def files(sha: str) -> Path | None:
+        """Extract one evidence file on demand (only those the target lacks), by the name the export gives it."""
+        member = ZIP_EVIDENCE + sha
+        if member not in names:
+            return None
+        target = workdir / sha
+        if not target.exists():
             try:
-                with archive.open(member) as src, open(target, "wb") as dst:
+                with zipfile.ZipFile(path) as archive, archive.open(member) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst, CHUNK)
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:  # CRC error, truncated
+                target.unlink(missing_ok=True)
                 raise InputError(f"{path}: อ่านไฟล์หลักฐาน {member} ไม่ได้ ({exc}) — ไฟล์ zip เสียหาย ส่งออกใหม่") from exc
-            extracted[sha] = target
-    return Source(label=str(path), data=data, files=extracted.get)
+        return target
+
+    return Source(label=str(path), data=data, files=files)
 
 
 # --- bringing sources into a target ----------------------------------------------------------
@@ -612,38 +615,42 @@ def _newer(incoming: str | None, existing: str | None) -> bool:
     return _instant(incoming) > _instant(existing)
 
 
-def plan_files(conn: sqlite3.Connection, db_path: Path, sources: list[Source]) -> dict[str, Path]:
+def plan_files(
+    conn: sqlite3.Connection, db_path: Path, sources: list[Source], on_progress: Progress | None = None
+) -> dict[str, Path]:
     """Check, before anything is written, that every evidence file the target lacks can be had from a
     source with the right SHA-256. Returns sha256 -> a verified file to copy into the store."""
     from nitet_cli.evidence_store import sha256_of, stored_path
 
-    needed: dict[str, Path] = {}
+    wanted: dict[str, tuple[Source, str, str]] = {}  # sha -> (source, file name, where)
     for source in sources:
         for i, a in enumerate(source.data["activities"]):
             for j, e in enumerate(a["evidence"]):
                 sha = e["sha256"]
-                if e["kind"] != "file" or sha in needed or stored_path(db_path, sha).is_file():
+                if e["kind"] != "file" or sha in wanted or stored_path(db_path, sha).is_file():
                     continue
-                name = e["original_name"] or sha[:12]
-                path = source.files(sha)
-                if path is None or not Path(path).is_file():
-                    hint = (
-                        "ส่งออกใหม่ด้วย 'nitet export --with-evidence' แล้วนำเข้าไฟล์ .zip"
-                        if source.manual is None
-                        else f"ตรวจ {source.label} ด้วย 'nitet --db {source.label} doctor' แล้วคัดลอกไฟล์กลับจากไฟล์สำรอง"
-                    )
-                    raise NotFoundError(
-                        f"{source.label}: ไม่มีไฟล์หลักฐาน '{name}' ของกิจกรรม '{a['title']}' (activities[{i}].evidence[{j}]) — {hint}"
-                    )
-                try:
-                    actual = sha256_of(Path(path))
-                except OSError as exc:
-                    raise InputError(f"{source.label}: อ่านไฟล์หลักฐาน '{name}' ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์ {path}") from exc
-                if actual != sha:
-                    raise InputError(
-                        f"{source.label}: ไฟล์หลักฐาน '{name}' ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง"
-                    )
-                needed[sha] = Path(path)
+                wanted[sha] = (source, e["original_name"] or sha[:12], f"กิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])")
+    needed: dict[str, Path] = {}
+    for done, (sha, (source, name, where)) in enumerate(wanted.items(), 1):
+        path = source.files(sha)
+        if path is None or not Path(path).is_file():
+            hint = (
+                "ส่งออกใหม่ด้วย 'nitet export --with-evidence' แล้วนำเข้าไฟล์ .zip"
+                if source.manual is None
+                else f"ตรวจ {source.label} ด้วย 'nitet --db {source.label} doctor' แล้วคัดลอกไฟล์กลับจากไฟล์สำรอง"
+            )
+            raise NotFoundError(f"{source.label}: ไม่มีไฟล์หลักฐาน '{name}' ของ{where} — {hint}")
+        try:
+            actual = sha256_of(Path(path))
+        except OSError as exc:
+            raise InputError(f"{source.label}: อ่านไฟล์หลักฐาน '{name}' ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์ {path}") from exc
+        if actual != sha:
+            raise InputError(
+                f"{source.label}: ไฟล์หลักฐาน '{name}' ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง"
+            )
+        needed[sha] = Path(path)
+        if on_progress:
+            on_progress("ตรวจไฟล์หลักฐาน", done, len(wanted))
     return needed
 
 
@@ -900,7 +907,7 @@ def import_export(
     with tempfile.TemporaryDirectory(prefix="nitet-import-") as work:
         source = read_export(file, Path(work))
         check_references(conn, [source])
-        files = plan_files(conn, db_path, [source])
+        files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
         result.files_copied = store_files(db_path, files, on_progress)
         with transaction(conn):

@@ -174,7 +174,7 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
                 )
         extra = [r["id"] for r in manual_from.manual["standards"]] if manual_from else []
         check_references(conn, sources, extra)
-        files = plan_files(conn, target, sources)
+        files = plan_files(conn, target, sources, on_progress)
         result = ApplyResult()
         result.files_copied = store_files(target, files, on_progress)
         with transaction(conn):
