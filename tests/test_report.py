@@ -323,3 +323,30 @@ def test_report_as_pdf_through_libreoffice(report, tmp_path):
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
         assert pages >= 5
         assert "(A4)" in info
+
+
+def test_term_recorded_through_the_cli(initialised, tmp_path):
+    """The whole path a supervisor takes: school add, log-visit with photos, log; then report."""
+    from term_data import make_photo
+
+    nitet = initialised
+    for code, name, group in SCHOOLS[:4]:
+        nitet("school", "add", "--code", code, "--name", name, "--group", group)
+    photo_a = make_photo(tmp_path / "a.jpg", (900, 600), "orange")
+    photo_b = make_photo(tmp_path / "b.jpg", (600, 900), "purple", orientation=3)
+    nitet("log-visit", "-s", "57010001", "-s", "57010002", "-d", "2026-11-03", "--standard", "7.3", "--standard", "7.4",
+          "-t", "นิเทศชั้นเรียน ป.๑", "--findings", "อ่านคล่อง", "-e", photo_a, "-e", photo_b, "--caption", "ในห้องเรียน")
+    nitet("log-visit", "-s", "57010001", "-d", "2026-11-10", "--standard", "7.3", "-t", "ติดตามผล", "--link", "https://drive.google.com/x")
+    nitet("log", "7.2", "-t", "ประชุมวางแผน", "-k", "meeting", "-d", "2026-11-12")
+    out = tmp_path / "cli.docx"
+    nitet("report", "--term", "2", "-o", out)
+    document = open_docx(out)
+    rows = summary_rows(document)
+    for sid in ("7.2", "7.3", "7.4", "6.3"):
+        assert tuple(int(to_arabic_digits(c)) for c in rows[sid][2:5]) == tuple(sql_counts(nitet.db_path, sid)), sid
+    assert [to_arabic_digits(c) for c in rows["7"][2:5]] == ["3", "2", "3"]  # the visit under 7.3 and 7.4 counts once
+    assert len(document.inline_shapes) == 2  # each photo once, though its entry is listed under 7.3 and 7.4
+    text = docx_text(out)
+    assert text.count("นิเทศชั้นเรียน ป.๑") == 2 and "๓ พฤศจิกายน ๒๕๖๙" in text
+    marks = {row.cells[2].text: row.cells[5].text for t in find_tables(document, "ที่", "รหัส") for row in t.rows[1:]}
+    assert marks["โรงเรียนบ้านคู่"] == "ถึงเป้าหมาย" and marks["โรงเรียนบ้านห้วยส้าน"] == "ยังไม่ได้นิเทศ"
