@@ -368,3 +368,21 @@ def source_app():
     from nitet_cli.cli import app
 
     return app
+
+
+def test_a_failure_inside_the_transaction_writes_nothing_and_takes_copied_files_away(source, target, tmp_path):
+    """SQLite refusing a row half-way (here a trigger, as a full disk would) leaves the target as it was."""
+    archive = tmp_path / "a.zip"
+    source("export", "-o", archive, "--with-evidence")
+    conn = sqlite3.connect(target.db_path)
+    conn.execute(
+        "CREATE TRIGGER refuse_third BEFORE INSERT ON activities WHEN (SELECT count(*) FROM activities) >= 2"
+        " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    conn.commit()
+    conn.close()
+    snapshot = target.snapshot()
+    result = target("import", archive, ok=False)
+    assert result.exit_code == EXIT_DATABASE and "disk full" in result.stderr and "ไม่มีการเปลี่ยนแปลง" in result.stderr
+    assert target.snapshot() == snapshot
+    assert store_files(target.db_path) == {}

@@ -30,6 +30,7 @@ store, then the database is written in one transaction by the caller.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -42,7 +43,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
 from nitet_cli.text import clean_text
@@ -698,6 +699,25 @@ def store_files(db_path: Path, files: dict[str, Path], on_progress: Progress | N
     return len(files)
 
 
+@contextlib.contextmanager
+def written_or_undone(conn: sqlite3.Connection, db_path: Path, copied: dict[str, Path]) -> Iterator[None]:
+    """Around the transaction: if it fails, take the files just copied into the store away again
+    (nothing points to them after the rollback), and turn a database error into one sentence."""
+    from nitet_cli.evidence_store import remove_if_unused
+
+    try:
+        yield
+    except BaseException as exc:
+        for sha in copied:
+            try:
+                remove_if_unused(conn, db_path, sha)
+            except (OSError, sqlite3.Error):
+                pass
+        if isinstance(exc, sqlite3.Error):
+            raise DatabaseError(f"เขียนฐานข้อมูล {db_path} ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่") from exc
+        raise
+
+
 def copy_manual(conn: sqlite3.Connection, manual: dict) -> None:
     """Copy a manual's rows as they are into a target that has none (inside the caller's transaction)."""
     for row in manual["meta"]:
@@ -706,7 +726,7 @@ def copy_manual(conn: sqlite3.Connection, manual: dict) -> None:
         for row in manual[table]:
             columns = list(row)
             conn.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                 [row[c] for c in columns],
             )
 
@@ -910,8 +930,9 @@ def import_export(
         files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
         result.files_copied = store_files(db_path, files, on_progress)
-        with transaction(conn):
-            apply_sources(conn, [source], result, on_progress)
+        with written_or_undone(conn, db_path, files):
+            with transaction(conn):
+                apply_sources(conn, [source], result, on_progress)
     return result
 
 

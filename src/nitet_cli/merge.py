@@ -32,6 +32,7 @@ from nitet_cli.exchange import (
     copy_manual,
     plan_files,
     store_files,
+    written_or_undone,
 )
 
 
@@ -177,7 +178,7 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
         files = plan_files(conn, target, sources, on_progress)
         result = ApplyResult()
         result.files_copied = store_files(target, files, on_progress)
-        with transaction(conn):
+        with written_or_undone(conn, target, files), transaction(conn):
             if manual_from is not None:
                 copy_manual(conn, manual_from.manual)
                 result.manual_copied = True
