@@ -217,6 +217,11 @@ def test_newer_version_and_broken_json_and_a_database(source, target, tmp_path):
     result = target("import", source.db_path, ok=False)  # a database, not an export
     assert result.exit_code == EXIT_INPUT and "nitet merge" in result.stderr
 
+    table = tmp_path / "activities.csv"
+    source("export", "-o", table)
+    result = target("import", table, ok=False)
+    assert result.exit_code == EXIT_INPUT and "nitet school import" in result.stderr
+
     result = target("import", tmp_path / "missing.json", ok=False)
     assert result.exit_code == EXIT_NOT_FOUND
     assert target.snapshot() == snapshot

@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -270,3 +271,23 @@ def test_merge_through_the_cli_is_silent_on_stderr_when_not_a_terminal(group):
     a, b, _into = group
     result = a("merge", b.db_path)
     assert result.stderr == ""
+
+
+def test_merge_an_older_schema_without_upgrading_it(tmp_path, monkeypatch):
+    """A colleague's database from an older nitet (schema v1) is read as it is, never upgraded."""
+    monkeypatch.delenv("NITET_DB", raising=False)
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    old = tmp_path / "schema_v1.db"
+    shutil.copyfile(fixtures / "schema_v1.db", old)
+    shutil.copytree(fixtures / "schema_v1-evidence", tmp_path / "schema_v1-evidence")
+    before = old.read_bytes()
+    into = tmp_path / "group.db"
+    result = Nitet(into).json("merge", old, "--into", into)
+    counts = by_supervisor(result)
+    assert (counts["นายรณชัย สิงห์คำ"]["added"], counts["นางสาวมาลี ใจดี"]["added"]) == (2, 1)
+    assert result["manual_copied"] is True and result["files_copied"] == 1
+    assert old.read_bytes() == before
+    assert query(old, "SELECT count(*) FROM _nitet_migrations") == [(1,)]
+    # The retired standard the old entry points to came along with the manual, still retired.
+    assert query(into, "SELECT retired_at IS NOT NULL FROM standards WHERE id = '9.1'") == [(1,)]
+    assert query(into, "SELECT count(*) FROM supervisors WHERE is_self = 1") == [(0,)]

@@ -487,6 +487,11 @@ def read_export(path: Path, workdir: Path) -> Source:
         head = handle.read(len(SQLITE_HEADER))
     if head == SQLITE_HEADER:
         raise InputError(f"{path} เป็นไฟล์ฐานข้อมูล SQLite ไม่ใช่ไฟล์ส่งออก — รวมฐานข้อมูลด้วย 'nitet merge {path}'")
+    if path.suffix.lower() in (".csv", ".xlsx", ".xls"):
+        raise InputError(
+            f"{path} เป็นตาราง ไม่ใช่ไฟล์ส่งออกของ nitet — 'nitet import' อ่านไฟล์ .json หรือ .zip จาก 'nitet export';"
+            " รายชื่อโรงเรียนจาก CSV นำเข้าด้วย 'nitet school import'"
+        )
     if zipfile.is_zipfile(path):
         return _read_archive(path, workdir)
     raw = path.read_bytes()
