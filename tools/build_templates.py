@@ -485,8 +485,8 @@ def build_report(path: Path) -> None:
     paragraph(d, "{%p endif %}")
     paragraph(d, "{%p for g in c.groups %}")
     paragraph(d, "{{ g.name }} (ถึงเป้าหมาย {{ g.schools_met|thai }} จาก {{ g.schools|thai }} แห่ง)", style="Heading 3")
-    widths = [1.0, 2.9, 5.6, 1.9, 1.7, 2.9]
-    t = small_table(d, widths, ["ที่", "รหัส", "สถานศึกษา", "นิเทศ (ครั้ง)", "เป้าหมาย", "ผล"])
+    widths = [1.3, 3.3, 4.5, 1.5, 1.7, 3.7]
+    t = small_table(d, widths, ["ที่", "รหัส", "สถานศึกษา", "ครั้ง", "เป้าหมาย", "ผล"])
     tag_row(t, "{%tr for r in g.rows %}", widths)
     row = small_row(
         t,
