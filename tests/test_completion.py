@@ -46,15 +46,35 @@ def test_school_codes_by_prefix_with_names_as_help(db):
     assert len(completion.complete_school(ctx, "")) == len(SCHOOLS)
 
 
-def test_school_names_by_any_part(db):
+def test_school_names_with_or_without_the_word_school(db):
     ctx = context("--db", str(db))
     assert sorted(completion.complete_school(ctx, "บ้านคู"), key=lambda pair: pair[1]) == [
-        ("โรงเรียนบ้านคู่", "57010001"),
-        ("โรงเรียนบ้านคูเมือง", "57010002"),
+        ("บ้านคู่", "57010001"),
+        ("บ้านคูเมือง", "57010002"),
     ]
-    assert completion.complete_school(ctx, "ดอยฮาง") == [("โรงเรียนบ้านดอยฮาง", "05701003")]
+    assert completion.complete_school(ctx, "โรงเรียนบ้านดอย") == [("โรงเรียนบ้านดอยฮาง", "05701003")]
+    assert completion.complete_school(ctx, "อนุบาล") == [("อนุบาลเชียงราย", "57020004")]
     assert completion.complete_school(ctx, "ไม่มีโรงเรียนนี้") == []
     assert completion.complete_school(ctx, "%") == []  # LIKE wildcards are literal
+
+
+def test_every_candidate_starts_with_what_was_typed(db):
+    """Typer (and the shells) drop candidates that do not start with the typed text."""
+    ctx = context("--db", str(db))
+    for typed in ("", "5", "057", "บ้าน", "โรงเรียน", "โรงเรียนบ้านคู", "อนุ"):
+        found = completion.complete_school(ctx, typed)
+        assert found and all(value.startswith(typed) for value, _help in found), typed
+
+
+def test_a_name_offered_resolves_to_its_school(db):
+    from nitet_cli.schools import resolve_school
+
+    conn = connect(db)
+    try:
+        for value, code in completion.complete_school(context("--db", str(db)), "บ้านคูเ"):
+            assert resolve_school(conn, value).code == code
+    finally:
+        conn.close()
 
 
 def test_school_codes_only(db):

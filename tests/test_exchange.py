@@ -367,6 +367,17 @@ def test_export_school_completion_through_the_shell(source, monkeypatch):
     )
     assert "57010001" in result.stdout and "โรงเรียนบ้านคู่" in result.stdout
     assert "05701002" not in result.stdout
+    result = source.runner.invoke(
+        source_app(),
+        [],
+        prog_name="nitet",
+        env={
+            "_NITET_COMPLETE": "complete_bash",
+            "COMP_WORDS": f"nitet --db {source.db_path} export --school บ้านดอย",
+            "COMP_CWORD": "5",
+        },
+    )
+    assert result.stdout.split("\n")[0] == "บ้านดอยฮาง"
 
 
 def source_app():

@@ -21,6 +21,7 @@ from pathlib import Path
 import typer
 
 MAX_CANDIDATES = 50
+SCHOOL_PREFIX = "โรงเรียน"
 HELP_WIDTH = 60
 
 
@@ -91,15 +92,24 @@ def _schools(ctx: typer.Context | None, incomplete: str, *, names: bool) -> list
                 (_like(typed), MAX_CANDIDATES - len(result)),
             )
             codes = {code for code, _ in result}
-            result += [(r["name"], r["code"]) for r in by_name if r["code"] not in codes]
+            for r in by_name:
+                if r["code"] in codes:
+                    continue
+                # The shell keeps only candidates that start with what was typed; names start with
+                # "โรงเรียน", so "บ้านคู" is offered "บ้านคู่", which resolve_school accepts as well.
+                name, bare = r["name"], r["name"].removeprefix(SCHOOL_PREFIX).strip()
+                if name.startswith(typed):
+                    result.append((name, r["code"]))
+                elif bare.startswith(typed):
+                    result.append((bare, r["code"]))
         return result
     except Exception:
         return []
 
 
 def complete_school(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    """School codes starting with what is typed (name as help), then names containing it (code as help):
-    ``บ้านคู่`` finds โรงเรียนบ้านคู่."""
+    """School codes starting with what is typed (name as help), then names starting with it, with or
+    without "โรงเรียน" (code as help): ``บ้านคู`` offers ``บ้านคู่`` (โรงเรียนบ้านคู่)."""
     return _schools(ctx, incomplete, names=True)
 
 
