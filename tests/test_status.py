@@ -134,3 +134,12 @@ def test_status_does_not_load_the_document_stack(term):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "NITET_TODAY": "2026-11-24"})
     assert json.loads(out.stdout.strip().replace("'", '"')) == []
+
+
+def test_parallel_counting_gives_the_same_figures(term, monkeypatch):
+    """Big terms count on two connections at once; the figures are the same as on one."""
+    from nitet_cli import progress
+
+    one = term.json("status")
+    monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
+    assert term.json("status") == one
