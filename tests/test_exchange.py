@@ -349,6 +349,10 @@ def test_export_option_mistakes(source, tmp_path):
     assert result.exit_code == EXIT_INPUT and "json หรือ csv" in result.stderr
     result = source("export", "--with-evidence", ok=False)
     assert result.exit_code == EXIT_INPUT and "-o" in result.stderr
+    result = source("export", "--with-evidence", "-o", tmp_path / "a.json", ok=False)
+    assert result.exit_code == EXIT_INPUT and "a.zip" in result.stderr and not (tmp_path / "a.json").exists()
+    result = source("export", "--what", "schools", "-o", tmp_path / "s.json", ok=False)
+    assert result.exit_code == EXIT_INPUT and "csv" in result.stderr
     result = source("export", "-o", tmp_path / "nowhere" / "a.json", ok=False)
     assert result.exit_code == 5
     assert not list(tmp_path.glob("**/.a.json*"))

@@ -97,6 +97,8 @@ def export_command(
     fmt = fmt.lower()
     if fmt not in ("json", "csv"):
         raise InputError(f"--format '{fmt}' ไม่มี — เลือก json หรือ csv")
+    if with_evidence and output is not None and suffix != ".zip":
+        raise InputError(f"--with-evidence เขียนไฟล์ .zip — ใช้ชื่อที่ลงท้ายด้วย .zip เช่น -o {output.with_suffix('.zip')}")
     if what == "schools" and fmt != "csv":
         raise InputError("--what schools ใช้กับ --format csv (ไฟล์ JSON มีทั้งกิจกรรมและโรงเรียนอยู่แล้ว)")
     if json_output and output is None:
