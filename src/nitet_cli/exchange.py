@@ -414,8 +414,6 @@ def check_export(data: Any) -> dict:
             a[key] = _str(item, key, where)
         a["teachers"] = _int(item, "teachers", where)
         standards = _list(item, "standards", where + ".")
-        if not standards:
-            raise _fail(f"{where}.standards", "ว่าง — กิจกรรมต้องมีมาตรฐานอย่างน้อย ๑ รายการ เช่น [\"7.3\"]")
         a["standards"] = []
         for j, sid in enumerate(standards):
             if not isinstance(sid, str) or not sid.strip():
