@@ -291,3 +291,62 @@ def test_merge_an_older_schema_without_upgrading_it(tmp_path, monkeypatch):
     # The retired standard the old entry points to came along with the manual, still retired.
     assert query(into, "SELECT retired_at IS NOT NULL FROM standards WHERE id = '9.1'") == [(1,)]
     assert query(into, "SELECT count(*) FROM supervisors WHERE is_self = 1") == [(0,)]
+
+
+KILL_MID_MERGE = r"""
+import sys, time
+from pathlib import Path
+import nitet_cli.db as db
+
+real_connect = db.connect
+
+def connect(*args, **kwargs):
+    conn = real_connect(*args, **kwargs)
+    seen = [0]
+    def trace(sql):
+        if sql.startswith("INSERT INTO activities"):
+            seen[0] += 1
+            if seen[0] == 3:  # inside the one transaction, part way through
+                sys.stdout.write("MID\n")
+                sys.stdout.flush()
+                time.sleep(600)
+    conn.set_trace_callback(trace)
+    return conn
+
+db.connect = connect
+from nitet_cli.merge import merge
+merge(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])
+"""
+
+
+def test_a_merge_killed_half_way_leaves_the_target_as_it_was(group):
+    """SIGKILL (which no code can catch) inside the merge's transaction: nothing of it stays in the database."""
+    import signal
+    import subprocess
+
+    a, b, _into = group
+    snapshot = a.snapshot()
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_MID_MERGE, str(a.db_path), str(b.db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    line = child.stdout.readline()
+    assert line.strip() == "MID", (line, child.stderr.read())
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=60)
+    assert a.snapshot() == snapshot
+    conn = connect(a.db_path)
+    try:
+        report = doctor(conn, a.db_path)
+    finally:
+        conn.close()
+    # Files copied into the store before the transaction are at most unused (a warning), never missing.
+    assert report.ok, [p.message for p in report.problems]
+    assert {p.code for p in report.problems} <= {"stray_file"}
+    result = a.json("merge", b.db_path)  # and the merge simply runs again
+    assert by_supervisor(result)[SOMCHAI]["added"] == 3
+    conn = connect(a.db_path)
+    try:
+        assert doctor(conn, a.db_path).problems == []
+    finally:
+        conn.close()
