@@ -161,7 +161,7 @@ def _corrupt(source, path):
         handle.write(b"\xff" * 4096 * 25)
 
 
-@pytest.mark.parametrize("kind", ["foreign", "corrupt", "not sqlite", "empty sqlite", "missing"])
+@pytest.mark.parametrize("kind", ["foreign", "corrupt", "not sqlite", "empty sqlite", "empty file", "newer nitet", "missing"])
 def test_bad_source_is_refused_and_target_unchanged(group, tmp_path, kind):
     a, b, _into = group
     bad = tmp_path / f"bad-{kind.replace(' ', '-')}.db"
@@ -172,7 +172,18 @@ def test_bad_source_is_refused_and_target_unchanged(group, tmp_path, kind):
     elif kind == "not sqlite":
         bad.write_text("ไม่ใช่ฐานข้อมูล\n" * 100, encoding="utf-8")
     elif kind == "empty sqlite":
-        sqlite3.connect(bad).close()
+        conn = sqlite3.connect(bad)
+        conn.execute("PRAGMA user_version = 1")  # a valid SQLite file with no tables
+        conn.close()
+        assert bad.stat().st_size > 0
+    elif kind == "empty file":
+        bad.write_bytes(b"")
+    elif kind == "newer nitet":
+        shutil.copyfile(b.db_path, bad)
+        conn = sqlite3.connect(bad)
+        conn.execute("INSERT INTO _nitet_migrations (name, applied_at) VALUES ('m999_future', '2030-01-01')")
+        conn.commit()
+        conn.close()
     snapshot, files, raw = a.snapshot(), store_files(a.db_path), a.db_path.read_bytes()
     result = a("merge", b.db_path, bad, ok=False)  # the good one first: still nothing written
     assert result.exit_code == (EXIT_NOT_FOUND if kind == "missing" else EXIT_DATABASE), result.output

@@ -53,6 +53,8 @@ def open_source(path: Path | str) -> sqlite3.Connection:
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน")
     with open(path, "rb") as handle:
         header = handle.read(len(SQLITE_HEADER))
+    if not header:
+        raise DatabaseError(f"{path} เป็นไฟล์ว่าง (0 ไบต์) ไม่ใช่ฐานข้อมูล nitet — ขอไฟล์ .db จากเจ้าของอีกครั้ง")
     if header != SQLITE_HEADER:
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุไฟล์ฐานข้อมูล nitet (.db)")
     try:
@@ -60,11 +62,13 @@ def open_source(path: Path | str) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
     try:
-        conn.execute("SELECT name FROM sqlite_master").fetchall()  # a damaged first page fails here
-        check_is_nitet(conn, path)
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}  # a damaged first page fails here
         if MIGRATIONS_TABLE not in tables:
-            raise DatabaseError(f"{path} ไม่ใช่ฐานข้อมูลของ nitet — ระบุไฟล์ฐานข้อมูลที่สร้างด้วย 'nitet init'")
+            what = "เป็นฐานข้อมูลของโปรแกรมอื่น" if tables else "เป็นฐานข้อมูลว่าง"
+            raise DatabaseError(
+                f"{path} {what} ไม่ใช่ของ nitet — ระบุไฟล์ .db ที่ศึกษานิเทศก์สร้างด้วย 'nitet init' (ดูที่อยู่ได้จาก 'nitet doctor')"
+            )
+        check_is_nitet(conn, path)  # made by a newer nitet?
         check = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
         if check != ["ok"]:
             raise DatabaseError(
