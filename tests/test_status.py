@@ -143,3 +143,22 @@ def test_parallel_counting_gives_the_same_figures(term, monkeypatch):
     one = term.json("status")
     monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
     assert term.json("status") == one
+
+
+def test_entry_without_standards_still_counts_its_school(term, tmp_path):
+    """A merged database may hold an entry with schools but no standard (the schema allows it)."""
+    before = term.json("status")
+    conn = sqlite3.connect(term.db_path)
+    try:
+        conn.execute(
+            "INSERT INTO activities (uuid, date, title, created_at, updated_at)"
+            " VALUES ('99999999-0000-4000-8000-000000000001', '2026-11-15', 'ไม่มีมาตรฐาน', 'x', 'x')"
+        )
+        conn.execute("INSERT INTO activity_schools VALUES (last_insert_rowid(), '57010006')")
+        conn.commit()
+    finally:
+        conn.close()
+    data = term.json("status")
+    assert data["totals"]["activities"] == 7 and data["totals"]["schools"] == 4
+    assert data["duties"] == before["duties"]  # no standard gains or loses anything
+    term("report", "--term", "2", "-o", tmp_path / "r.docx")

@@ -211,13 +211,15 @@ _STANDARD_SETS = f"""
 _VISITS_TABLE = "temp.nitet_term_visits"
 _FILL_VISITS = f"""
     INSERT INTO {_VISITS_TABLE} (standard, school, visits)
-    SELECT x.standard_id, y.school_code, count(*)
+    SELECT coalesce(x.standard_id, ''), y.school_code, count(*)
     FROM {_TERM}
-    CROSS JOIN activity_standards x ON x.activity_id = a.id
     CROSS JOIN activity_schools y ON y.activity_id = a.id
+    LEFT JOIN activity_standards x ON x.activity_id = a.id
     WHERE {_IN_TERM}
-    GROUP BY x.standard_id, y.school_code
+    GROUP BY 1, 2
 """
+# (An entry merged from elsewhere may have schools but no standard: it is kept under
+# the standard '' so that it still counts among the schools reached this term.)
 
 # Evidence of the term, driven from the evidence table (far fewer rows than activities).
 _TOTALS = """
@@ -334,7 +336,9 @@ def _count(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, dict, di
             counts = per_duty.setdefault(duty, [0, 0])
             counts[0] += activities
             counts[1] += evidence or 0
-    schools_per_standard = dict(conn.execute(f"SELECT standard, count(*) FROM {_VISITS_TABLE} GROUP BY standard").fetchall())
+    schools_per_standard = dict(
+        conn.execute(f"SELECT standard, count(*) FROM {_VISITS_TABLE} WHERE standard <> '' GROUP BY standard").fetchall()
+    )
     schools_per_duty = dict(
         conn.execute(
             f"SELECT s.duty_number, count(DISTINCT v.school) FROM {_VISITS_TABLE} v JOIN standards s ON s.id = v.standard"
