@@ -406,3 +406,20 @@ def test_a_failure_inside_the_transaction_writes_nothing_and_takes_copied_files_
     assert result.exit_code == EXIT_DATABASE and "disk full" in result.stderr and "ไม่มีการเปลี่ยนแปลง" in result.stderr
     assert target.snapshot() == snapshot
     assert store_files(target.db_path) == {}
+
+
+def test_import_into_a_damaged_database_is_refused_untouched(source, tmp_path):
+    path = tmp_path / "a.json"
+    source("export", "-o", path)
+    damaged = tmp_path / "damaged.db"
+    conn = sqlite3.connect(source.db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    damaged.write_bytes(source.db_path.read_bytes())
+    with open(damaged, "r+b") as handle:
+        handle.seek(4096 * 3)
+        handle.write(b"\xff" * 4096 * 25)
+    before = damaged.read_bytes()
+    result = Nitet(damaged)("import", path, ok=False)
+    assert result.exit_code == EXIT_DATABASE and "เสียหาย" in result.stderr and "Traceback" not in result.output
+    assert damaged.read_bytes() == before

@@ -929,14 +929,26 @@ def import_export(
 
     with tempfile.TemporaryDirectory(prefix="nitet-import-") as work:
         source = read_export(file, Path(work))
-        check_references(conn, [source])
-        files = plan_files(conn, db_path, [source], on_progress)
+        with damaged_database_says_so(db_path):
+            check_references(conn, [source])
+            files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
         result.files_copied = store_files(db_path, files, on_progress)
         with written_or_undone(conn, db_path, files):
             with transaction(conn):
                 apply_sources(conn, [source], result, on_progress)
     return result
+
+
+@contextlib.contextmanager
+def damaged_database_says_so(db_path: Path) -> Iterator[None]:
+    """Reading the target before writing: a SQLite error there is a damaged file, said in one sentence."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"อ่านฐานข้อมูล {db_path} ไม่ได้ ({exc}) — ไม่ได้เขียนอะไรลงไป; ตรวจด้วย 'nitet doctor' และกู้คืนจากไฟล์สำรองของ 'nitet backup'"
+        ) from exc
 
 
 def export(

@@ -30,6 +30,7 @@ from nitet_cli.exchange import (
     collect,
     collect_manual,
     copy_manual,
+    damaged_database_says_so,
     plan_files,
     store_files,
     written_or_undone,
@@ -101,7 +102,17 @@ def check_target(path: Path) -> None:
     except sqlite3.Error as exc:
         raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
     try:
-        check_is_nitet(conn, path)
+        try:
+            conn.execute("SELECT name FROM sqlite_master").fetchall()
+            check = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            check = [str(exc)]
+        if check != ["ok"]:
+            raise DatabaseError(
+                f"ฐานข้อมูลปลายทาง {path} เสียหาย ({'; '.join(check[:2])}) — ไม่ได้เขียนอะไรลงไป;"
+                " ตรวจด้วย 'nitet doctor' และกู้คืนจากไฟล์สำรองของ 'nitet backup'"
+            )
+        check_is_nitet(conn, path)  # another program's, or a newer nitet's
     finally:
         conn.close()
 
@@ -178,8 +189,9 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
                     "ทั้งฐานข้อมูลปลายทางและฐานข้อมูลที่จะรวมยังไม่มีคู่มือปฏิบัติงาน — โหลดคู่มือในปลายทางด้วย 'nitet init' ก่อน"
                 )
         extra = [r["id"] for r in manual_from.manual["standards"]] if manual_from else []
-        check_references(conn, sources, extra)
-        files = plan_files(conn, target, sources, on_progress)
+        with damaged_database_says_so(target):
+            check_references(conn, sources, extra)
+            files = plan_files(conn, target, sources, on_progress)
         result = ApplyResult()
         result.files_copied = store_files(target, files, on_progress)
         with written_or_undone(conn, target, files), transaction(conn):
