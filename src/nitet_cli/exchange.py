@@ -358,9 +358,10 @@ def check_export(data: Any) -> dict:
         if s["uuid"] in seen:
             raise _fail(f"{where}.uuid", f"{s['uuid']} ซ้ำกับรายการก่อนหน้า")
         seen.add(s["uuid"])
-        s["name"] = _str(item, "name", where, required=True, multiline=False)
+        # Profile texts are kept as the manual loader keeps them (newlines allowed).
+        s["name"] = _str(item, "name", where, required=True)
         for key in PROFILE_FIELDS[1:]:
-            s[key] = _str(item, key, where, multiline=False)
+            s[key] = _str(item, key, where)
         s["updated_at"] = _timestamp(item, "updated_at", where, stamp)
         supervisors.append(s)
 
