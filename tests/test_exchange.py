@@ -132,7 +132,8 @@ def test_plain_json_import_when_files_are_already_there(source, tmp_path):
     path = tmp_path / "a.json"
     source("export", "-o", path)
     snapshot = source.snapshot()
-    assert source.json("import", path)["changed"] is False
+    result = source.json("import", path)
+    assert result["changed"] is False and result["conflicts"] == [] and result["activities_unchanged"] == 4
     assert source.snapshot() == snapshot
 
 
