@@ -75,7 +75,9 @@ def has_command(env: dict, *words: str) -> bool:
 
 
 def base_env(db: Path | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("NITET_DB",)}
+    # As installed from a wheel: bytecode compiled once (pip does it at install time),
+    # not recompiled from source on every start as PYTHONDONTWRITEBYTECODE would force.
+    env = {k: v for k, v in os.environ.items() if k not in ("NITET_DB", "PYTHONDONTWRITEBYTECODE")}
     env["NITET_TODAY"] = "2027-03-20"  # near the end of term 2, ปีการศึกษา ๒๕๖๙
     if db is not None:
         env["NITET_DB"] = str(db)
@@ -220,6 +222,10 @@ def main(argv: list[str]) -> int:
         print(f"unknown part {', '.join(unknown)}; choose from {', '.join(PARTS)}", file=sys.stderr)
         return 2
     CACHE.mkdir(exist_ok=True)
+    import compileall
+    import nitet_cli
+
+    compileall.compile_dir(Path(nitet_cli.__file__).parent, quiet=1)
     figures: list[Figure] = []
     for part in parts:
         PARTS[part](figures)

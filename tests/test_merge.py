@@ -255,9 +255,9 @@ class _Terminal(io.StringIO):
 
 
 def _ctx(quiet: bool) -> typer.Context:
-    import click
+    from typer.core import TyperCommand
 
-    return typer.Context(click.Command("merge"), obj=State(quiet=quiet))
+    return typer.Context(TyperCommand("merge"), obj=State(quiet=quiet))
 
 
 def test_progress_bar_only_on_a_terminal_and_not_with_quiet(monkeypatch):

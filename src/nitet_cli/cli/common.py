@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
+import typer
 import typer.core
 
 from nitet_cli.errors import NitetError
@@ -27,10 +27,9 @@ class State:
         return resolve_db_path(self.db_option)
 
 
-try:  # typer >= 0.20 runs on its own vendored copy of click and catches only that copy's exceptions
-    from typer._click.exceptions import ClickException as _ClickException
-except ImportError:  # pragma: no cover - older typer on the real click
-    _ClickException = click.ClickException
+# typer (0.26 and later) runs on its own vendored copy of click and catches only that
+# copy's exceptions; the real click is not even installed with it.
+from typer._click.exceptions import ClickException as _ClickException  # noqa: E402
 
 
 class CliError(_ClickException):
@@ -41,11 +40,11 @@ class CliError(_ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"ข้อผิดพลาด: {self.format_message()}", err=True)
+        typer.echo(f"ข้อผิดพลาด: {self.format_message()}", err=True)
 
 
 class NitetGroup(typer.core.TyperGroup):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except NitetError as error:

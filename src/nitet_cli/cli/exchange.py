@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import click
 import typer
 
 from nitet_cli.cli import app
@@ -53,23 +52,23 @@ def progress_reporter(ctx: typer.Context):
 
 def _print_result(result, quiet: bool) -> None:
     if result.manual_copied:
-        click.echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
+        typer.echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
     for count in result.per_supervisor.values():
-        click.echo(
+        typer.echo(
             f"{count.name}: เพิ่ม {count.added}, ปรับปรุง {count.updated}, เหมือนเดิม {count.unchanged}"
             + (f", คงของเดิม {count.kept_target}" if count.kept_target else "")
             + f" — รวม {count.total} กิจกรรม"
         )
-    click.echo(
+    typer.echo(
         f"กิจกรรม: เพิ่ม {result.activities_added}, ปรับปรุง {result.activities_updated}, เหมือนเดิม {result.activities_unchanged};"
         f" หลักฐาน: เพิ่ม {result.evidence_added} (คัดลอกไฟล์ {result.files_copied});"
         f" โรงเรียน: เพิ่ม {result.schools_added}, ปรับปรุง {result.schools_updated};"
         f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
     )
     for conflict in result.conflicts:
-        click.echo(f"! {conflict.message()}")
+        typer.echo(f"! {conflict.message()}")
     if not result.changed and not quiet:
-        click.echo("ไม่มีอะไรเปลี่ยน (ข้อมูลทั้งหมดมีอยู่แล้ว)")
+        typer.echo("ไม่มีอะไรเปลี่ยน (ข้อมูลทั้งหมดมีอยู่แล้ว)")
 
 
 @app.command("export")
@@ -120,7 +119,7 @@ def export_command(
     line = f"เขียน {summary['output']}: กิจกรรม {summary['activities']} รายการ, โรงเรียน {summary['schools']} แห่ง"
     if "evidence_files" in summary:
         line += f", ไฟล์หลักฐาน {summary['evidence_files']} ไฟล์"
-    click.echo(line)
+    typer.echo(line)
 
 
 @app.command("import")
@@ -140,7 +139,7 @@ def import_command(
     if json_output:
         print_json(result.as_dict())
         return
-    click.echo(f"นำเข้า {file} เข้า {st.db_path}")
+    typer.echo(f"นำเข้า {file} เข้า {st.db_path}")
     _print_result(result, st.quiet)
 
 
@@ -161,5 +160,5 @@ def merge_command(
     if json_output:
         print_json({"into": str(target), **result.as_dict()})
         return
-    click.echo(f"รวม {len(result.sources)} ฐานข้อมูลเข้า {target}")
+    typer.echo(f"รวม {len(result.sources)} ฐานข้อมูลเข้า {target}")
     _print_result(result, st.quiet)

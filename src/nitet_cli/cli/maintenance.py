@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer
 
 from nitet_cli.cli import app
@@ -39,19 +38,19 @@ def doctor(
     if json_output:
         print_json(report.as_dict())
     else:
-        click.echo(f"ตรวจ {report.db}")
-        click.echo(
+        typer.echo(f"ตรวจ {report.db}")
+        typer.echo(
             f"โครงสร้างฐานข้อมูลรุ่น {report.schema_version}/{report.current_version}, กิจกรรม {report.activities} รายการ,"
             f" ไฟล์หลักฐาน {report.evidence_checked}/{report.evidence_files} ไฟล์ตรงกับ SHA-256"
         )
         for problem in report.problems:
-            click.echo(f"{_mark(problem.severity)} {problem.message}")
+            typer.echo(f"{_mark(problem.severity)} {problem.message}")
         if report.ok and not report.warnings:
-            click.echo("ไม่พบปัญหา ✓")
+            typer.echo("ไม่พบปัญหา ✓")
         elif report.ok:
-            click.echo(f"ไม่พบข้อผิดพลาด มีคำเตือน {len(report.warnings)} รายการ")
+            typer.echo(f"ไม่พบข้อผิดพลาด มีคำเตือน {len(report.warnings)} รายการ")
         else:
-            click.echo(f"พบปัญหา {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ")
+            typer.echo(f"พบปัญหา {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ")
     if not report.ok:
         raise typer.Exit(EXIT_GAP)
 
@@ -71,15 +70,15 @@ def backup(
     if json_output:
         print_json(result.as_dict())
     else:
-        click.echo(f"สำรองฐานข้อมูลไปที่ {result.db} (กิจกรรม {result.activities} รายการ)")
+        typer.echo(f"สำรองฐานข้อมูลไปที่ {result.db} (กิจกรรม {result.activities} รายการ)")
         if result.evidence_files:
-            click.echo(
+            typer.echo(
                 f"ไฟล์หลักฐาน {result.evidence_files} ไฟล์ใน {result.evidence_dir}:"
                 f" คัดลอกใหม่ {result.copied}, มีอยู่แล้ว {result.already_there}"
             )
         for problem in result.problems:
-            click.echo(f"{_mark(problem.severity)} {problem.message}")
+            typer.echo(f"{_mark(problem.severity)} {problem.message}")
         if not st.quiet:
-            click.echo(f"ตรวจสำเนาได้ด้วย: nitet --db {result.db} doctor")
+            typer.echo(f"ตรวจสำเนาได้ด้วย: nitet --db {result.db} doctor")
     if not result.ok:
         raise typer.Exit(EXIT_GAP)
