@@ -257,6 +257,249 @@ def m003_views(conn: sqlite3.Connection) -> None:
     )
 
 
+# --- m004: term figures kept up to date by triggers ------------------------------------------
+
+# The sorted set of an activity's standards ("7.3 7.4"), NULL when it has none.
+_SET_OF = (
+    "(SELECT group_concat(standard_id, ' ') FROM (SELECT standard_id FROM activity_standards"
+    " WHERE activity_id = {id}{extra} ORDER BY standard_id))"
+)
+_EVIDENCE_OF = "(SELECT count(*) FROM evidence WHERE activity_id = {id})"
+_ADD_SET = """
+    INSERT INTO progress_sets (date, standards, activities, evidence)
+    SELECT {date}, s.standards, {sign}1, {sign}{evidence}
+    FROM (SELECT {set} AS standards) s
+    WHERE s.standards IS NOT NULL AND {date} IS NOT NULL
+    ON CONFLICT (date, standards) DO UPDATE
+    SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
+"""
+# One visit per standard of the activity ('' when it has none) and school.
+_ADD_VISITS = """
+    INSERT INTO progress_visits (standard, school, date, visits)
+    SELECT coalesce(x.standard_id, ''), {school}, a.date, {sign}1
+    FROM activities a {schools} LEFT JOIN activity_standards x ON x.activity_id = a.id
+    WHERE a.id = {id}
+    ON CONFLICT (standard, school, date) DO UPDATE SET visits = visits + excluded.visits;
+"""
+_TIDY_SETS = "DELETE FROM progress_sets WHERE date = {date} AND activities = 0;"
+
+
+def _tidy_visits(date: str, standards: str, schools: str) -> str:
+    """Drop the rows that reached zero (found through the key: standard, school, date)."""
+    return (
+        f"DELETE FROM progress_visits WHERE standard IN ({standards}) AND school IN ({schools})"
+        f" AND date = {date} AND visits = 0;"
+    )
+
+
+def _stds_of(activity: str) -> str:
+    return f"SELECT standard_id FROM activity_standards WHERE activity_id = {activity} UNION ALL SELECT ''"
+
+
+def _schools_of(activity: str) -> str:
+    return f"SELECT school_code FROM activity_schools WHERE activity_id = {activity}"
+
+
+def _move_visits(activity: str, date: str, sign: str) -> str:
+    return f"""
+            INSERT INTO progress_visits (standard, school, date, visits)
+            SELECT coalesce(x.standard_id, ''), y.school_code, {date}, {sign}1
+            FROM activity_schools y LEFT JOIN activity_standards x ON x.activity_id = y.activity_id
+            WHERE y.activity_id = {activity} AND true
+            ON CONFLICT (standard, school, date) DO UPDATE SET visits = visits + excluded.visits;"""
+
+
+def _date_of(activity: str) -> str:
+    return f"(SELECT date FROM activities WHERE id = {activity})"
+
+
+def _add_set(activity: str, sign: str, *, date: str | None = None, extra: str = "") -> str:
+    return _ADD_SET.format(
+        date=date or _date_of(activity),
+        sign=sign,
+        set=_SET_OF.format(id=activity, extra=extra),
+        evidence=_EVIDENCE_OF.format(id=activity),
+    )
+
+
+def _add_visits(activity: str, sign: str, *, school: str | None = None) -> str:
+    if school is None:
+        return _ADD_VISITS.format(
+            school="y.school_code",
+            schools="JOIN activity_schools y ON y.activity_id = a.id",
+            sign=sign,
+            id=activity,
+        )
+    return _ADD_VISITS.format(school=school, schools="", sign=sign, id=activity)
+
+
+def _progress_triggers() -> str:
+    """The triggers that keep progress_sets and progress_visits equal to a recount.
+
+    Each trigger adds or takes away one activity's part after a change of the rows it is
+    made of. A child row (a standard, a school, a piece of evidence) of an activity that
+    no longer exists changes nothing: deleting an activity takes its whole part away
+    first (BEFORE DELETE), and the rows its foreign keys then delete find no activity.
+    """
+    a_new, a_old = "NEW.activity_id", "OLD.activity_id"
+    schools_new = f"SELECT school_code FROM activity_schools WHERE activity_id = {a_new}"
+    schools_old = f"SELECT school_code FROM activity_schools WHERE activity_id = {a_old}"
+    return f"""
+        CREATE TRIGGER progress_standard_added AFTER INSERT ON activity_standards BEGIN
+            {_add_set(a_new, '-', extra=" AND standard_id <> NEW.standard_id")}
+            {_add_set(a_new, '+')}
+            INSERT INTO progress_visits (standard, school, date, visits)
+            SELECT NEW.standard_id, y.school_code, a.date, 1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = NEW.activity_id
+            ON CONFLICT (standard, school, date) DO UPDATE SET visits = visits + 1;
+            INSERT INTO progress_visits (standard, school, date, visits)
+            SELECT '', y.school_code, a.date, -1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = NEW.activity_id
+              AND NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id AND standard_id <> NEW.standard_id)
+            ON CONFLICT (standard, school, date) DO UPDATE SET visits = visits - 1;
+            {_TIDY_SETS.format(date=_date_of(a_new))}
+            {_tidy_visits(_date_of(a_new), "NEW.standard_id, ''", schools_new)}
+        END;
+
+        CREATE TRIGGER progress_standard_removed AFTER DELETE ON activity_standards BEGIN
+            INSERT INTO progress_sets (date, standards, activities, evidence)
+            SELECT a.date, s.standards, -1, -{_EVIDENCE_OF.format(id=a_old)}
+            FROM activities a, (SELECT group_concat(standard_id, ' ') AS standards FROM (
+                SELECT standard_id FROM activity_standards WHERE activity_id = OLD.activity_id
+                UNION SELECT OLD.standard_id ORDER BY 1)) s
+            WHERE a.id = OLD.activity_id
+            ON CONFLICT (date, standards) DO UPDATE
+            SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
+            {_add_set(a_old, '+')}
+            INSERT INTO progress_visits (standard, school, date, visits)
+            SELECT OLD.standard_id, y.school_code, a.date, -1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = OLD.activity_id
+            ON CONFLICT (standard, school, date) DO UPDATE SET visits = visits - 1;
+            INSERT INTO progress_visits (standard, school, date, visits)
+            SELECT '', y.school_code, a.date, 1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = OLD.activity_id
+              AND NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id)
+            ON CONFLICT (standard, school, date) DO UPDATE SET visits = visits + 1;
+            {_TIDY_SETS.format(date=_date_of(a_old))}
+            {_tidy_visits(_date_of(a_old), "OLD.standard_id, ''", schools_old)}
+        END;
+
+        CREATE TRIGGER progress_standard_changed AFTER UPDATE ON activity_standards
+        WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.standard_id IS NOT NEW.standard_id BEGIN
+            SELECT RAISE(ABORT, 'activity_standards rows are deleted and inserted, never updated');
+        END;
+
+        CREATE TRIGGER progress_school_added AFTER INSERT ON activity_schools BEGIN
+            {_add_visits(a_new, '+', school='NEW.school_code')}
+        END;
+
+        CREATE TRIGGER progress_school_removed AFTER DELETE ON activity_schools BEGIN
+            {_add_visits(a_old, '-', school='OLD.school_code')}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+        END;
+
+        CREATE TRIGGER progress_school_changed AFTER UPDATE ON activity_schools
+        WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.school_code IS NOT NEW.school_code BEGIN
+            {_add_visits(a_old, '-', school='OLD.school_code')}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+            {_add_visits(a_new, '+', school='NEW.school_code')}
+        END;
+
+        CREATE TRIGGER progress_evidence_added AFTER INSERT ON evidence BEGIN
+            UPDATE progress_sets SET evidence = evidence + 1
+            WHERE date = {_date_of(a_new)} AND standards = {_SET_OF.format(id=a_new, extra='')};
+        END;
+
+        CREATE TRIGGER progress_evidence_removed AFTER DELETE ON evidence BEGIN
+            UPDATE progress_sets SET evidence = evidence - 1
+            WHERE date = {_date_of(a_old)} AND standards = {_SET_OF.format(id=a_old, extra='')};
+        END;
+
+        CREATE TRIGGER progress_evidence_moved AFTER UPDATE OF activity_id ON evidence
+        WHEN OLD.activity_id IS NOT NEW.activity_id BEGIN
+            UPDATE progress_sets SET evidence = evidence - 1
+            WHERE date = {_date_of(a_old)} AND standards = {_SET_OF.format(id=a_old, extra='')};
+            UPDATE progress_sets SET evidence = evidence + 1
+            WHERE date = {_date_of(a_new)} AND standards = {_SET_OF.format(id=a_new, extra='')};
+        END;
+
+        CREATE TRIGGER progress_activity_moved AFTER UPDATE OF date ON activities
+        WHEN OLD.date IS NOT NEW.date BEGIN
+            {_add_set('NEW.id', '-', date='OLD.date')}
+            {_TIDY_SETS.format(date='OLD.date')}
+            {_add_set('NEW.id', '+', date='NEW.date')}
+            {_move_visits('NEW.id', 'OLD.date', '-')}
+            {_tidy_visits('OLD.date', _stds_of('NEW.id'), _schools_of('NEW.id'))}
+            {_move_visits('NEW.id', 'NEW.date', '+')}
+        END;
+
+        CREATE TRIGGER progress_activity_removed BEFORE DELETE ON activities BEGIN
+            {_add_set('OLD.id', '-', date='OLD.date')}
+            {_TIDY_SETS.format(date='OLD.date')}
+            {_move_visits('OLD.id', 'OLD.date', '-')}
+            {_tidy_visits('OLD.date', _stds_of('OLD.id'), _schools_of('OLD.id'))}
+        END;
+    """
+
+
+@migration
+def m004_progress_summary(conn: sqlite3.Connection) -> None:
+    """Term figures without reading a term's activities (``nitet status``, issue 5).
+
+    Two summary tables, filled from the existing rows and kept equal to a recount by
+    triggers that run inside the same transaction as every write (add, edit, delete,
+    import, merge, or SQL typed by hand):
+
+    - ``progress_sets``: per day and per set of standards of an activity ("7.3 7.4"),
+      how many activities and how much evidence;
+    - ``progress_visits``: per standard ('' for an activity without one), school and
+      day, how many activity–school links (visits).
+
+    A term's figures are then sums over its days, exact for any term dates.
+    """
+    conn.executescript(
+        """
+        CREATE TABLE progress_sets (
+            date TEXT NOT NULL,
+            standards TEXT NOT NULL,             -- "7.3 7.4": an activity's standards, sorted
+            activities INTEGER NOT NULL,
+            evidence INTEGER NOT NULL,
+            PRIMARY KEY (date, standards)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE progress_visits (
+            standard TEXT NOT NULL,              -- '' for an activity without a standard
+            school TEXT NOT NULL,
+            date TEXT NOT NULL,
+            visits INTEGER NOT NULL,
+            PRIMARY KEY (standard, school, date)
+        ) WITHOUT ROWID;
+
+        INSERT INTO progress_sets (date, standards, activities, evidence)
+        SELECT a.date, t.standards, count(*), sum((SELECT count(*) FROM evidence e WHERE e.activity_id = t.id))
+        FROM (
+            SELECT activity_id AS id, group_concat(standard_id, ' ') AS standards
+            FROM (SELECT activity_id, standard_id FROM activity_standards ORDER BY activity_id, standard_id)
+            GROUP BY activity_id
+        ) t
+        JOIN activities a ON a.id = t.id
+        GROUP BY a.date, t.standards;
+
+        INSERT INTO progress_visits (standard, school, date, visits)
+        SELECT coalesce(x.standard_id, ''), y.school_code, a.date, count(*)
+        FROM activity_schools y
+        JOIN activities a ON a.id = y.activity_id
+        LEFT JOIN activity_standards x ON x.activity_id = y.activity_id
+        GROUP BY 1, 2, 3;
+        """
+        + _progress_triggers()
+    )
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -184,48 +184,43 @@ class TermProgress:
 
 # --- SQL --------------------------------------------------------------------------------------
 
-# The term's activities, walked in id order through the small (id, date) index of
-# migration m002, so that the joins into activity_standards and activity_schools (keyed
-# by activity_id first) read their pages in order. ``+a.date`` and CROSS JOIN keep
-# SQLite's planner on that path.
-_TERM = "activities a INDEXED BY activities_id_date"
-_IN_TERM = "+a.date BETWEEN :start AND :end"
+# The figures come from two summary tables of migration m004, kept equal to a recount by
+# triggers in the same transaction as every write: progress_sets (per day and set of
+# standards of an activity, e.g. "7.3 7.4": activities and evidence) and progress_visits
+# (per standard — '' for an entry without one —, school and day: visits). A term is a
+# range of days, so every figure is a sum over at most a few hundred days' rows,
+# whatever the number of activities.
+_IN_TERM = "date BETWEEN :start AND :end"
 
-# Pass 1: every activity's set of standards ("7.3 7.4"), counted per distinct set. The
-# sets are few (an entry names one or two standards), so Python turns a few hundred
-# rows into exact per-standard and per-duty figures: an activity linked to two
-# standards of one duty counts once for the duty.
+# Every set of standards used this term ("7.3 7.4"), with its activities and evidence. The
+# sets are few (an entry names one or two standards), so Python turns a few hundred rows
+# into exact per-standard and per-duty figures: an activity linked to two standards of
+# one duty counts once for the duty.
 _STANDARD_SETS = f"""
-    SELECT t.standards, count(*) AS activities,
-           sum((SELECT count(*) FROM evidence e WHERE e.activity_id = t.id)) AS evidence
-    FROM (
-        SELECT a.id, group_concat(x.standard_id, ' ') AS standards
-        FROM {_TERM} CROSS JOIN activity_standards x ON x.activity_id = a.id
-        WHERE {_IN_TERM}
-        GROUP BY a.id
-    ) t
-    GROUP BY t.standards
+    SELECT standards, sum(activities) AS activities, sum(evidence) AS evidence
+    FROM progress_sets WHERE {_IN_TERM}
+    GROUP BY standards
 """
 
-# Pass 2: visits per (standard, school), kept in a temporary table for the figures below.
-_VISITS_TABLE = "temp.nitet_term_visits"
-_FILL_VISITS = f"""
-    INSERT INTO {_VISITS_TABLE} (standard, school, visits)
-    SELECT coalesce(x.standard_id, ''), y.school_code, count(*)
-    FROM {_TERM}
-    CROSS JOIN activity_schools y ON y.activity_id = a.id
-    LEFT JOIN activity_standards x ON x.activity_id = a.id
-    WHERE {_IN_TERM}
-    GROUP BY 1, 2
+_SCHOOLS_PER_STANDARD = f"""
+    SELECT standard, count(DISTINCT school) FROM progress_visits
+    WHERE standard <> '' AND {_IN_TERM} AND visits > 0
+    GROUP BY standard
 """
-# (An entry merged from elsewhere may have schools but no standard: it is kept under
-# the standard '' so that it still counts among the schools reached this term.)
 
-# Evidence of the term, driven from the evidence table (far fewer rows than activities).
-_TOTALS = """
+_SCHOOLS_PER_DUTY = f"""
+    SELECT s.duty_number, count(DISTINCT v.school)
+    FROM standards s CROSS JOIN progress_visits v ON v.standard = s.id
+    WHERE v.{_IN_TERM} AND v.visits > 0
+    GROUP BY s.duty_number
+"""
+
+# Activities from the date index; evidence driven from the evidence table (far fewer
+# rows than activities); schools reached, with or without a standard, from progress_visits.
+_TOTALS = f"""
     SELECT
         (SELECT count(*) FROM activities a WHERE a.date BETWEEN :start AND :end) AS activities,
-        (SELECT count(DISTINCT school) FROM temp.nitet_term_visits) AS schools,
+        (SELECT count(DISTINCT school) FROM progress_visits WHERE {_IN_TERM} AND visits > 0) AS schools,
         count(e.id) AS evidence,
         coalesce(sum(e.kind = 'file' AND e.media_type LIKE 'image/%'), 0) AS photos
     FROM evidence e CROSS JOIN activities a ON a.id = e.activity_id
@@ -233,11 +228,15 @@ _TOTALS = """
 """
 
 # Every school of a target's groups, visited or not, with its visits for one standard.
-_VISITS = """
+_VISITS = f"""
     SELECT s.code, s.name, s.school_group, coalesce(v.visits, 0) AS visits
     FROM schools s
-    LEFT JOIN temp.nitet_term_visits v ON v.standard = :standard AND v.school = s.code
-    {where}
+    LEFT JOIN (
+        SELECT school, sum(visits) AS visits FROM progress_visits
+        WHERE standard = :standard AND {_IN_TERM}
+        GROUP BY school
+    ) v ON v.school = s.code
+    {{where}}
     ORDER BY s.school_group, s.name, s.code
 """
 
@@ -252,10 +251,8 @@ def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) 
         names = [f":g{i}" for i in range(len(groups))]
         where = f"WHERE s.school_group IN ({', '.join(names)})"
         query_params.update({f"g{i}": g for i, g in enumerate(groups)})
-    return [
-        SchoolVisits(standard.id, r[0], r[1], r[2], r[3], minimum)
-        for r in conn.execute(_VISITS.format(where=where), query_params)
-    ]
+    sid = standard.id
+    return [SchoolVisits(sid, code, name, group, visits, minimum) for code, name, group, visits in conn.execute(_VISITS.format(where=where), query_params)]
 
 
 def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, DutyProgress], list[StandardProgress]]:
@@ -276,23 +273,20 @@ def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, Duty
     return duties, standards
 
 
-# From this many activities in the term, the two passes run at once on two connections
-# (SQLite releases the GIL while it works, so each gets a core): a national database's
-# status in about half the time. Below it, a second connection is not worth opening.
+# From this many activities in the term, the distinct-school counts run on a second
+# connection while the first does the rest (SQLite releases the GIL while it works, so
+# each gets a core). Below it, a second connection is not worth opening.
 PARALLEL_FROM = 50_000
 
 
-def _fill_visits(conn: sqlite3.Connection, params: dict) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS {_VISITS_TABLE}")
-    conn.execute(
-        f"CREATE TEMP TABLE {_VISITS_TABLE.split('.')[1]} (standard TEXT, school TEXT, visits INTEGER NOT NULL,"
-        " PRIMARY KEY (standard, school)) WITHOUT ROWID"
-    )
-    conn.execute(_FILL_VISITS, params)
+def _schools_counts(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict]:
+    per_standard = dict(conn.execute(_SCHOOLS_PER_STANDARD, params).fetchall())
+    per_duty = dict(conn.execute(_SCHOOLS_PER_DUTY, params).fetchall())
+    return per_standard, per_duty
 
 
-def _sets_in_parallel(conn: sqlite3.Connection, params: dict):
-    """Start pass 1 on a read-only connection of its own; None for an in-memory database."""
+def _in_parallel(conn: sqlite3.Connection, work, params: dict):
+    """Run ``work(connection, params)`` on a read-only connection of its own; None for an in-memory database."""
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
@@ -301,10 +295,11 @@ def _sets_in_parallel(conn: sqlite3.Connection, params: dict):
         return None
     uri = Path(files[0]).as_uri() + "?mode=ro"
 
-    def run() -> list:
+    def run():
         other = sqlite3.connect(uri, uri=True, timeout=60)
         try:
-            return other.execute(_STANDARD_SETS, params).fetchall()
+            other.execute("BEGIN")  # one snapshot for both queries
+            return work(other, params)
         finally:
             other.close()
 
@@ -318,12 +313,10 @@ def _count(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, dict, di
     """Per standard (activities, evidence), per duty (activities, evidence), schools per
     standard and per duty, and the totals — all counted by SQLite."""
     duty_of = {r[0]: r[1] for r in conn.execute("SELECT id, duty_number FROM standards")}
-    size = conn.execute("SELECT count(*) FROM activities a WHERE a.date BETWEEN :start AND :end", params).fetchone()[0]
-    pending = _sets_in_parallel(conn, params) if size >= PARALLEL_FROM else None
-    try:
-        _fill_visits(conn, params)
-    finally:
-        sets = pending.result() if pending is not None else conn.execute(_STANDARD_SETS, params).fetchall()
+    totals = conn.execute(_TOTALS, params).fetchone()
+    pending = _in_parallel(conn, _schools_counts, params) if totals["activities"] >= PARALLEL_FROM else None
+    sets = conn.execute(_STANDARD_SETS, params).fetchall()
+    schools_per_standard, schools_per_duty = pending.result() if pending is not None else _schools_counts(conn, params)
     per_standard: dict[str, list[int]] = {}
     per_duty: dict[int, list[int]] = {}
     for standards, activities, evidence in sets:
@@ -336,27 +329,14 @@ def _count(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, dict, di
             counts = per_duty.setdefault(duty, [0, 0])
             counts[0] += activities
             counts[1] += evidence or 0
-    schools_per_standard = dict(
-        conn.execute(f"SELECT standard, count(*) FROM {_VISITS_TABLE} WHERE standard <> '' GROUP BY standard").fetchall()
-    )
-    schools_per_duty = dict(
-        conn.execute(
-            f"SELECT s.duty_number, count(DISTINCT v.school) FROM {_VISITS_TABLE} v JOIN standards s ON s.id = v.standard"
-            " GROUP BY s.duty_number"
-        ).fetchall()
-    )
-    totals = conn.execute(_TOTALS, params).fetchone()
     return per_standard, per_duty, schools_per_standard, schools_per_duty, totals
 
 
 def term_progress(conn: sqlite3.Connection, term: Term, today: date) -> TermProgress:
     """Figures for ``term`` as of ``today`` (days left), every count done in SQL."""
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    try:
-        per_standard, per_duty, schools_per_standard, schools_per_duty, totals = _count(conn, params)
-        return _assemble(conn, term, today, params, per_standard, per_duty, schools_per_standard, schools_per_duty, totals)
-    finally:
-        conn.execute(f"DROP TABLE IF EXISTS {_VISITS_TABLE}")
+    per_standard, per_duty, schools_per_standard, schools_per_duty, totals = _count(conn, params)
+    return _assemble(conn, term, today, params, per_standard, per_duty, schools_per_standard, schools_per_duty, totals)
 
 
 def _assemble(conn, term, today, params, per_standard, per_duty, schools_per_standard, schools_per_duty, totals) -> TermProgress:

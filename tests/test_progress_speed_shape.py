@@ -1,0 +1,193 @@
+"""Issue 5: the summary tables behind ``nitet status`` (migration m004) stay equal to a
+recount after every kind of write — recording, editing, evidence, deleting, import,
+merge, and SQL typed by hand with cascades. Behaviour only: speed is measured in bench/.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from exchange_data import supervisor_db
+from term_data import build_term
+
+from conftest import Nitet
+
+
+def recount(db: Path) -> tuple[dict, dict]:
+    """progress_sets and progress_visits as they should be, counted in Python from the rows."""
+    conn = sqlite3.connect(db)
+    try:
+        dates = dict(conn.execute("SELECT id, date FROM activities"))
+        standards: dict[int, set] = defaultdict(set)
+        for activity, standard in conn.execute("SELECT activity_id, standard_id FROM activity_standards"):
+            standards[activity].add(standard)
+        schools: dict[int, list] = defaultdict(list)
+        for activity, school in conn.execute("SELECT activity_id, school_code FROM activity_schools"):
+            schools[activity].append(school)
+        evidence = Counter(r[0] for r in conn.execute("SELECT activity_id FROM evidence"))
+    finally:
+        conn.close()
+    sets: dict[tuple, list] = defaultdict(lambda: [0, 0])
+    visits: Counter = Counter()
+    for activity, day in dates.items():
+        if standards[activity]:
+            row = sets[(day, " ".join(sorted(standards[activity])))]
+            row[0] += 1
+            row[1] += evidence[activity]
+        for school in schools[activity]:
+            for standard in standards[activity] or {""}:
+                visits[(standard, school, day)] += 1
+    return {k: tuple(v) for k, v in sets.items()}, dict(visits)
+
+
+def stored(db: Path) -> tuple[dict, dict]:
+    conn = sqlite3.connect(db)
+    try:
+        sets = {(d, s): (a, e) for d, s, a, e in conn.execute("SELECT date, standards, activities, evidence FROM progress_sets")}
+        visits = {(s, c, d): v for s, c, d, v in conn.execute("SELECT standard, school, date, visits FROM progress_visits")}
+    finally:
+        conn.close()
+    return sets, visits
+
+
+def assert_summary_is_a_recount(db: Path) -> None:
+    sets, visits = stored(db)
+    expected_sets, expected_visits = recount(db)
+    assert sets == expected_sets
+    assert visits == expected_visits  # also: no row left at zero
+
+
+@pytest.fixture
+def term(initialised, tmp_path):
+    build_term(initialised.db_path, tmp_path / "files")
+    return initialised
+
+
+def test_summary_after_recording(term):
+    assert_summary_is_a_recount(term.db_path)
+    sets, visits = stored(term.db_path)
+    assert any(" " in standards for _day, standards in sets)  # the entry with two standards
+    assert sum(e for _a, e in sets.values()) > 0 and visits
+
+
+def test_summary_after_a_mix_of_writes(term, tmp_path):
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 another photo")
+    new = term.json("log-visit", "-s", "57010001", "-s", "57010005", "--standard", "7.3", "--standard", "8.3",
+                    "-t", "นิเทศ PLC", "--date", "2026-11-10", "-e", str(photo), "--link", "https://example.org/a")
+    meeting = term.json("log", "1.2", "-t", "ประชุม", "-k", "meeting", "--date", "2026-11-11")
+    assert_summary_is_a_recount(term.db_path)
+
+    term("edit", str(new["id"]), "--date", "2026-11-12")  # another day
+    term("edit", str(new["id"]), "--standard", "7.4")  # another set of standards
+    term("edit", str(new["id"]), "-s", "57010002", "-s", "57010003")  # other schools
+    term("edit", str(meeting["id"]), "-s", "57010006")  # a school for the meeting
+    assert_summary_is_a_recount(term.db_path)
+    term("edit", str(meeting["id"]), "--no-school")
+    term("edit", str(new["id"]), "--date", "2026-05-20")  # into the other term
+    assert_summary_is_a_recount(term.db_path)
+
+    added = term.json("evidence", "add", str(meeting["id"]), "https://example.org/b", "https://example.org/c")
+    assert_summary_is_a_recount(term.db_path)
+    first = added["evidence"][0]["id"] if isinstance(added, dict) and "evidence" in added else added[0]["id"]
+    term("evidence", "remove", str(first), "--yes")
+    assert_summary_is_a_recount(term.db_path)
+
+    term("delete", str(new["id"]), "--yes")
+    assert_summary_is_a_recount(term.db_path)
+    # Every figure of `status` still equals a plain count (tests/test_status.py does the per-standard check).
+    data = term.json("status")
+    assert data["totals"]["activities"] == term.query(
+        "SELECT count(*) FROM activities WHERE date BETWEEN '2026-11-01' AND '2027-05-15'"
+    )[0][0]
+
+
+def test_summary_after_sql_by_hand(term):
+    """Rows written without nitet (a browser, a script): cascades, renamed school codes,
+    entries without standards, evidence moved between entries."""
+    conn = sqlite3.connect(term.db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn.execute(
+            "INSERT INTO activities (id, uuid, date, title, created_at, updated_at)"
+            " VALUES (900, '99999999-0000-4000-8000-000000000900', '2026-11-15', 'ไม่มีมาตรฐาน', 'x', 'x')"
+        )
+        conn.executemany("INSERT INTO activity_schools VALUES (900, ?)", [("57010006",), ("57010001",)])
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        conn.execute("INSERT INTO activity_standards VALUES (900, '8.3')")  # its schools leave the '' row
+        conn.execute("INSERT INTO activity_standards VALUES (900, '1.1')")
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        conn.execute("DELETE FROM activity_standards WHERE activity_id = 900")
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        conn.execute("INSERT INTO activity_standards VALUES (900, '7.3')")
+        conn.execute(
+            "INSERT INTO evidence (uuid, activity_id, kind, url, created_at) VALUES ('e-900', 900, 'link', 'https://x', 'x')"
+        )
+        conn.execute("UPDATE evidence SET activity_id = 900 WHERE id = (SELECT min(id) FROM evidence)")
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        conn.execute("UPDATE schools SET code = '57019999' WHERE code = '57010006'")  # ON UPDATE CASCADE
+        conn.execute("UPDATE activities SET date = '2026-12-01' WHERE id = 900")
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        conn.execute("DELETE FROM activities WHERE id = 900")  # ON DELETE CASCADE: standards, schools, evidence
+        conn.execute("DELETE FROM activities WHERE id = (SELECT min(id) FROM activities)")
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        with pytest.raises(sqlite3.IntegrityError):  # a link is replaced, never rewritten in place
+            conn.execute("UPDATE activity_standards SET standard_id = '1.1' WHERE standard_id = '7.3'")
+        conn.rollback()
+    finally:
+        conn.close()
+    assert_summary_is_a_recount(term.db_path)
+
+
+def test_summary_after_export_import_and_merge(group_dbs, tmp_path):
+    a, b = group_dbs
+    archive = tmp_path / "a.zip"
+    a("export", "-o", archive, "--with-evidence")
+    target = Nitet(tmp_path / "target" / "nitet.db")
+    target("init")
+    target("import", archive)
+    assert_summary_is_a_recount(target.db_path)
+    target("import", archive)  # importing again changes nothing
+    assert_summary_is_a_recount(target.db_path)
+
+    into = tmp_path / "group" / "group.db"
+    into.parent.mkdir()
+    Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)
+    assert_summary_is_a_recount(into)
+    b.json("log-visit", "-s", "57010001", "-t", "ครั้งใหม่", "--date", "2026-11-20")
+    Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)  # merging again adds only the new entry
+    assert_summary_is_a_recount(into)
+
+
+@pytest.fixture
+def group_dbs(tmp_path, monkeypatch):
+    monkeypatch.delenv("NITET_DB", raising=False)
+    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
+    a = supervisor_db(tmp_path / "mali" / "nitet.db", "นางสาวมาลี ใจดี", tmp_path / "work-a", visits=3)
+    b = supervisor_db(tmp_path / "somchai" / "nitet.db", "นายสมชาย รักเรียน", tmp_path / "work-b", visits=2)
+    return a, b
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_upgrade_fills_the_summary(version, tmp_path):
+    """Migration m004 fills the summary tables from the rows an older database already has."""
+    import shutil
+
+    from nitet_cli.db import connect
+
+    source = Path(__file__).resolve().parent / "fixtures" / f"schema_v{version}.db"
+    db = tmp_path / source.name
+    shutil.copyfile(source, db)
+    connect(db, create=False).close()
+    assert_summary_is_a_recount(db)
+    sets, visits = stored(db)
+    assert sets and visits
