@@ -297,7 +297,7 @@ def build_manual(path: Path) -> None:
     # Cover page, as the seed's: title, owner, office, spaced down the page.
     paragraph(d, "{{ manual.title }}", style="Title").paragraph_format.space_before = Pt(140)
     paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(120)
-    paragraph(d, "ตำแหน่ง{{ profile.position }} วิทยฐานะ{{ profile.academic_standing }}", align=center, bold=True, size_pt=18)
+    paragraph(d, "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}", align=center, bold=True, size_pt=18)
     for index, field in enumerate(("work_group", "office", "agency", "ministry")):
         p = paragraph(d, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
         if index == 0:
@@ -305,7 +305,7 @@ def build_manual(path: Path) -> None:
 
     # Whose manual, and the list of responsibilities.
     new_page(paragraph(d, "{{ profile.name }}", bold=True, size_pt=18))
-    paragraph(d, "ตำแหน่ง {{ profile.position }} วิทยฐานะ{{ profile.academic_standing }}")
+    paragraph(d, "{% if profile.position %}ตำแหน่ง {{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}")
     paragraph(d, "{%p if profile.work_unit %}")
     paragraph(d, "กลุ่มงาน {{ profile.work_unit }}")
     paragraph(d, "{%p endif %}")
@@ -406,9 +406,12 @@ def build_report(path: Path) -> None:
     paragraph(d, "ภาคเรียนที่ {{ report.term|thai }} ปีการศึกษา {{ report.year|thai }}", align=center, bold=True, size_pt=22)
     paragraph(d, "ระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}", align=center, size_pt=18)
     paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(110)
+    paragraph(d, "{%p if group.is_group %}")
+    paragraph(d, "รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors_active|thai }} คน", align=center, bold=True, size_pt=18)
+    paragraph(d, "{%p endif %}")
     paragraph(
         d,
-        "ตำแหน่ง{{ profile.position }}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+        "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
         align=center,
         bold=True,
         size_pt=18,
@@ -468,8 +471,86 @@ def build_report(path: Path) -> None:
     paragraph(d, "หมายเหตุ: นับกิจกรรมที่บันทึกไว้ระหว่างวันเริ่มถึงวันสิ้นสุดภาคเรียน กิจกรรมหนึ่งที่สัมพันธ์กับหลายมาตรฐานนับในทุกมาตรฐานนั้น"
               " แต่นับครั้งเดียวในแต่ละเรื่องและในยอดรวม", size_pt=14)
 
+    # A group (merged) database: what each supervisor did, and the group together against the targets.
+    paragraph(d, "{%p if group.is_group %}")
+    paragraph(d, "ผลการปฏิบัติงานรายบุคคล", style="Heading 2")
+    p = paragraph(
+        d,
+        "ฐานข้อมูลนี้รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors|thai }} คน มีกิจกรรมในภาคเรียนนี้"
+        " {{ group.supervisors_active|thai }} คน ตัวเลขของแต่ละคนและของทั้งกลุ่มเป็นดังนี้",
+    )
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    widths = [1.2, 6.2, 1.9, 1.9, 1.9, 2.9]
+    t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตามเป้าหมาย (ครั้ง)"])
+    tag_row(t, "{%tr for p in supervisors %}", widths)
+    row = small_row(
+        t,
+        ["{{ loop.index|thai }}", "{{ p.name }}", "{{ p.activities|thai }}", "{{ p.schools|thai }}",
+         "{{ p.evidence|thai }}", "{{ p.target_visits|thai }}"],
+        widths,
+        center=(0, 2, 3, 4, 5),
+    )
+    cant_split_row(row)
+    tag_row(t, "{%tr endfor %}", widths)
+    small_row(
+        t,
+        ["", "รวมทั้งกลุ่ม", "{{ group.activities|thai }}", "{{ group.schools|thai }}", "{{ group.evidence|thai }}",
+         "{{ group.target_visits|thai }}"],
+        widths,
+        bold=True,
+        center=(2, 3, 4, 5),
+    )
+    paragraph(d, "หมายเหตุ: โรงเรียนที่ศึกษานิเทศก์หลายคนไปนิเทศนับครั้งเดียวในยอดรวมของกลุ่ม", size_pt=14)
+    paragraph(d, "{%p for t in group_targets %}")
+    paragraph(
+        d,
+        "มาตรฐานที่ {{ t.standard|thai }} {{ t.scope }} ได้รับการนิเทศอย่างน้อยภาคเรียนละ {{ t.min_per_term|thai }} ครั้ง",
+        style="Heading 3",
+    )
+    paragraph(
+        d,
+        "ทั้งกลุ่มนิเทศสถานศึกษา {{ t.together.schools_visited|thai }} แห่ง รวม {{ t.together.visits|thai }} ครั้ง"
+        " ถึงเป้าหมายเมื่อนับการนิเทศของทุกคนรวมกัน {{ t.together.schools_met|thai }} จาก {{ t.target_schools|thai }} แห่ง",
+    )
+    widths = [1.2, 6.2, 2.2, 3.0, 3.4]
+    t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษาที่นิเทศ", "ถึงเป้าหมายด้วยตนเอง (แห่ง)"])
+    tag_row(t, "{%tr for r in t.rows %}", widths)
+    row = small_row(
+        t,
+        ["{{ loop.index|thai }}", "{{ r.name }}", "{{ r.visits|thai }}", "{{ r.schools_visited|thai }}", "{{ r.schools_met|thai }}"],
+        widths,
+        center=(0, 2, 3, 4),
+    )
+    cant_split_row(row)
+    tag_row(t, "{%tr endfor %}", widths)
+    small_row(
+        t,
+        ["", "รวมทั้งกลุ่ม", "{{ t.together.visits|thai }}", "{{ t.together.schools_visited|thai }}",
+         "{{ t.together.schools_met|thai }}"],
+        widths,
+        bold=True,
+        center=(2, 3, 4),
+    )
+    paragraph(d)
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endif %}")
+
     # ส่วนที่ ๒: school visits against the targets of the manual.
-    new_page(paragraph(d, "ส่วนที่ ๒ การนิเทศสถานศึกษาตามเป้าหมาย", style="Heading 1"))
+    new_page(
+        paragraph(
+            d,
+            "ส่วนที่ ๒ การนิเทศสถานศึกษาตามเป้าหมาย{% if group.is_group_database %} (รวมทั้งกลุ่ม){% endif %}",
+            style="Heading 1",
+        )
+    )
+    paragraph(d, "{%p if group.is_group_database %}")
+    p = paragraph(
+        d,
+        "จำนวนครั้งในส่วนนี้นับการนิเทศของศึกษานิเทศก์ทุกคนในฐานข้อมูลรวมกัน"
+        "{% if group.names %} ({{ group.names }}){% endif %} สถานศึกษาถึงเป้าหมายเมื่อการนิเทศของทุกคนรวมกันถึงจำนวนที่กำหนด",
+    )
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    paragraph(d, "{%p endif %}")
     paragraph(d, "{%p if not coverage %}")
     paragraph(d, "คู่มือปฏิบัติงานไม่ได้กำหนดเป้าหมายจำนวนครั้งของการนิเทศสถานศึกษา")
     paragraph(d, "{%p endif %}")
@@ -529,7 +610,7 @@ def build_report(path: Path) -> None:
     p = indented(d, "{{ e.no|thai }}) {{ e.date|thai_date }} {{ e.title }}", cm=0.75, bold=True)
     p.paragraph_format.space_before = Pt(6)
     p.paragraph_format.keep_with_next = True
-    indented(d, "{{ e.kind_label }} ({{ e.mode_label }}){% if e.school_names %} ณ {{ e.school_names }}{% endif %}", cm=1.5)
+    indented(d, "{{ e.kind_label }} ({{ e.mode_label }}){% if e.school_names %} ณ {{ e.school_names }}{% endif %}{% if group.is_group and e.supervisor %} โดย {{ e.supervisor }}{% endif %}", cm=1.5)
     paragraph(d, "{%p if e.participants %}")
     indented(d, "ผู้เข้าร่วม: {{ e.participants }}", cm=1.5)
     paragraph(d, "{%p endif %}")
@@ -553,8 +634,8 @@ def build_report(path: Path) -> None:
     for index, text in enumerate(
         (
             "ลงชื่อ ..................................................",
-            "({{ profile.name }})",
-            "ตำแหน่ง{{ profile.position }}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+            "({% if profile.name %}{{ profile.name }}{% else %}..................................................{% endif %})",
+            "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
             "วันที่ {{ report.date|thai_date }}",
         )
     ):

@@ -61,6 +61,7 @@ class Manual:
     duties: list[Duty]
     source: str = ""
     sha256: str = ""
+    own_profile: bool = True  # False: a group database without its own profile (see neutral_profile)
 
     @property
     def standard_count(self) -> int:
@@ -328,11 +329,38 @@ def get_profile(conn: sqlite3.Connection) -> dict[str, str] | None:
     return {f: row[f] for f in ("uuid", *PROFILE_FIELDS)}
 
 
+#: Profile fields that name the organisation rather than the person: a group shares them.
+ORGANISATION_FIELDS = ("work_unit", "work_group", "office", "agency", "ministry")
+
+
+def neutral_profile(conn: sqlite3.Connection) -> dict[str, str]:
+    """The profile of a database that has no owner (``nitet merge --into`` a new file): no name,
+    position or standing, and the organisation (unit, group, office, agency, ministry) where every
+    supervisor in it agrees — the group's office."""
+    profile = {"uuid": "", **{f: "" for f in PROFILE_FIELDS}}
+    for name in ORGANISATION_FIELDS:
+        values = [r[0] for r in conn.execute(f"SELECT DISTINCT {name} FROM supervisors LIMIT 2")]
+        if len(values) == 1:
+            profile[name] = values[0]
+    return profile
+
+
+def report_profile(conn: sqlite3.Connection) -> dict[str, str]:
+    """The owner's profile, or the neutral one of a group database without an owner."""
+    return get_profile(conn) or neutral_profile(conn)
+
+
 def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Manual:
-    """The stored manual, in the order of the YAML it came from."""
+    """The stored manual, in the order of the YAML it came from.
+
+    A database without its own profile but with a manual (made by ``nitet merge`` into a new
+    file) gives the manual with the neutral profile and ``own_profile`` False."""
     profile = get_profile(conn)
+    own_profile = profile is not None
     if profile is None:
-        raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+        if conn.execute("SELECT 1 FROM standards LIMIT 1").fetchone() is None:
+            raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+        profile = neutral_profile(conn)
     meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM manual_meta")}
     retired = "" if include_retired else "WHERE retired_at IS NULL"
     duties = {
@@ -358,6 +386,7 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
         duties=list(duties.values()),
         source=meta.get("source", ""),
         sha256=meta.get("sha256", ""),
+        own_profile=own_profile,
     )
 
 
@@ -366,6 +395,7 @@ def manual_as_dict(manual: Manual) -> dict:
     return {
         "title": manual.title,
         "profile": dict(manual.profile),
+        "own_profile": manual.own_profile,
         "duties": [
             {
                 "number": d.number,

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from nitet_cli.activities import KINDS, MODES
-from nitet_cli.manual import get_profile
+from nitet_cli.group_progress import GroupProgress, group_progress
+from nitet_cli.manual import report_profile
 from nitet_cli.progress import TermProgress, term_progress
 from nitet_cli.terms import Term
 
@@ -146,11 +147,37 @@ def _coverage(progress: TermProgress) -> list[dict]:
     return result
 
 
+def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
+    """The group's figures, a row per supervisor, and per target standard a row per supervisor."""
+    data = group.as_dict()
+    summary = {
+        **data["group"],
+        # A database holding several supervisors (made by ``nitet merge``): its coverage counts them all.
+        "is_group_database": len(group.supervisors) > 1,
+        "names": ", ".join(s.name for s in group.active),
+    }
+    targets = []
+    for index, target in enumerate(group.targets):
+        together = group.group.targets[index]
+        targets.append(
+            {
+                **target.as_dict(),
+                "together": together.as_dict(),
+                "rows": [
+                    {"name": s.name, "is_self": s.is_self, **s.targets[index].as_dict()}
+                    for s in group.supervisors
+                ],
+            }
+        )
+    return summary, data["supervisors"], targets
+
+
 def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
     """Everything the report shows, as plain JSON-ready data."""
     progress = term_progress(conn, term, today)
+    group, supervisors, group_targets = _group(group_progress(conn, term))
     entries = _entries(conn, term)
-    profile = get_profile(conn) or {}
+    profile = report_profile(conn)
     by_standard: dict[str, list[dict]] = {}
     for entry in entries.values():
         for sid in entry["standards"]:
@@ -177,6 +204,9 @@ def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
         },
         "profile": profile,
         "totals": figures["totals"],
+        "group": group,
+        "supervisors": supervisors,
+        "group_targets": group_targets,
         "duties": duties,
         "coverage": _coverage(progress),
         "schools": figures["schools"],

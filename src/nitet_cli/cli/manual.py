@@ -9,6 +9,11 @@ import typer
 from nitet_cli.cli import app
 from nitet_cli.cli.common import console, open_db, print_json, state
 
+NO_OWN_PROFILE = (
+    "(ฐานข้อมูลนี้ไม่มีข้อมูลผู้จัดทำของตนเอง เช่น ฐานข้อมูลรวมของกลุ่มจาก 'nitet merge --into'"
+    " — แสดงคู่มือโดยไม่มีชื่อผู้จัดทำ; เพิ่มข้อมูลผู้จัดทำด้วย 'nitet manual load duties.yaml')"
+)
+
 manual_app = typer.Typer(help="คู่มือปฏิบัติงาน: โหลด แสดง และส่งออกเป็น DOCX", no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
 
@@ -98,8 +103,13 @@ def manual_show(
 
     out = console()
     p = manual.profile
-    out.print(f"[bold]{manual.title}[/bold] — {p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}")
-    out.print(p["office"])
+    if manual.own_profile:
+        out.print(f"[bold]{manual.title}[/bold] — {p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}")
+    else:
+        out.print(f"[bold]{manual.title}[/bold]")
+        out.print(NO_OWN_PROFILE)
+    if p["office"]:
+        out.print(p["office"])
     for d in manual.duties:
         table = Table(title=f"เรื่องที่ {d.number}. {d.title}", show_lines=True, title_justify="left")
         table.add_column("ที่", justify="right", no_wrap=True)

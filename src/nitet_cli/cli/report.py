@@ -28,20 +28,28 @@ def status(
     ctx: typer.Context,
     year: int = typer.Option(None, "--year", help=YEAR_HELP),
     term: int = typer.Option(None, "--term", help=TERM_HELP),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON (แต่ละโรงเรียนอยู่ใต้คีย์ schools)"),
+    json_output: bool = typer.Option(
+        False, "--json", help="แสดงผลเป็น JSON (แต่ละโรงเรียนอยู่ใต้คีย์ schools, แต่ละศึกษานิเทศก์ใต้คีย์ supervisors)"
+    ),
     fail_on_gap: bool = typer.Option(False, "--fail-on-gap", help="จบด้วยรหัส 1 เมื่อยังมีเป้าหมายที่ไม่ถึง (สำหรับ cron)"),
 ) -> None:
-    """ความก้าวหน้าของภาคเรียน: กิจกรรม โรงเรียน หลักฐาน ต่อเรื่องและมาตรฐาน และการนิเทศโรงเรียนเทียบเป้าหมาย"""
+    """ความก้าวหน้าของภาคเรียน: กิจกรรม โรงเรียน หลักฐาน ต่อเรื่องและมาตรฐาน การนิเทศโรงเรียนเทียบเป้าหมาย
+    และ (ฐานข้อมูลรวมของกลุ่ม) ผลงานของศึกษานิเทศก์แต่ละคน"""
     from nitet_cli.clock import today
     from nitet_cli.errors import EXIT_GAP
+    from nitet_cli.group_progress import group_progress
     from nitet_cli.progress import term_progress
 
     conn = open_db(ctx)
-    progress = term_progress(conn, _term(conn, year, term), today())
+    chosen = _term(conn, year, term)
+    progress = term_progress(conn, chosen, today())
+    group = group_progress(conn, chosen)
     if json_output:
-        print_json(progress.as_dict())
+        print_json({**progress.as_dict(), **group.as_dict()})
     else:
         _print_status(progress, quiet=state(ctx).quiet)
+        if len(group.supervisors) > 1:
+            _print_supervisors(group)
     if fail_on_gap and progress.has_gap:
         raise typer.Exit(EXIT_GAP)
 
@@ -112,6 +120,37 @@ def _print_status(progress, *, quiet: bool) -> None:
             lines.append(f"  {r.code:<10} {r.name} [{r.group or '-'}]  {r.visits}/{r.target}  {mark}")
         out.file.write("\n".join(lines) + "\n")
         out.file.flush()
+
+
+def _print_supervisors(group) -> None:
+    """A row per supervisor of a group (merged) database, then the group's row."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    table = Table(title="ผลการปฏิบัติงานรายบุคคล", title_justify="left")
+    table.add_column("ศึกษานิเทศก์")
+    for name in ("กิจกรรม", "โรงเรียน", "หลักฐาน"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for target in group.targets:
+        table.add_column(f"นิเทศ {target.standard}\nครั้ง/โรง", justify="right", no_wrap=True)
+    for person in [*group.supervisors, group.group]:
+        is_group = person is group.group
+        name = escape(person.name) + (" (เจ้าของฐานข้อมูล)" if person.is_self else "")
+        cells = [str(person.activities), str(person.schools), str(person.evidence)]
+        cells += [f"{t.visits}/{t.schools_visited}" for t in person.targets]
+        if is_group:
+            table.add_section()
+            table.add_row(f"[bold]{name}[/bold]", *(f"[bold]{c}[/bold]" for c in cells))
+        else:
+            table.add_row(name, *cells)
+    out.print()
+    out.print(table)
+    for target, together in zip(group.targets, group.group.targets):
+        out.print(
+            f"มาตรฐาน {target.standard} ({escape(target.scope)} อย่างน้อย {target.min_per_term} ครั้ง/ภาคเรียน):"
+            f" ทั้งกลุ่มนิเทศ {together.schools_visited} โรง ถึงเป้า {together.schools_met} จาก {target.target_schools} โรง"
+        )
 
 
 def _default_output(term, fmt: str) -> Path:
