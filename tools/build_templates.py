@@ -480,7 +480,7 @@ def build_report(path: Path) -> None:
         " {{ group.supervisors_active|thai }} คน ตัวเลขของแต่ละคนและของทั้งกลุ่มเป็นดังนี้",
     )
     p.paragraph_format.first_line_indent = Cm(1.25)
-    widths = [1.2, 6.2, 1.9, 1.9, 1.9, 2.9]
+    widths = [1.2, 5.2, 2.2, 2.2, 2.2, 3.0]
     t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตามเป้าหมาย (ครั้ง)"])
     tag_row(t, "{%tr for p in supervisors %}", widths)
     row = small_row(

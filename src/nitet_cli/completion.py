@@ -173,3 +173,14 @@ def complete_template(ctx: typer.Context, incomplete: str) -> list[tuple[str, st
         return result
     except Exception:
         return []
+
+
+def complete_template_name(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Built-in template names only (``nitet template export NAME``), with what each one is."""
+    try:
+        from nitet_cli.render import TEMPLATE_DESCRIPTIONS, TEMPLATE_NAMES
+
+        typed = incomplete or ""
+        return [(name, TEMPLATE_DESCRIPTIONS.get(name, "")) for name in TEMPLATE_NAMES if name.startswith(typed)]
+    except Exception:
+        return []

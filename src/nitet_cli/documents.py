@@ -19,15 +19,19 @@ def export_manual(conn: sqlite3.Connection, out: Path, *, template: str = "manua
     return render_docx(template, manual_context(conn), out)
 
 
-def export_report(conn: sqlite3.Connection, db_path: Path, term, today, out: Path, *, template: str = "report") -> dict:
-    """The term's progress report as a Thai DOCX (atomically); returns what went in."""
+def export_report(
+    conn: sqlite3.Connection, db_path: Path, term, today, out: Path, *, template: str = "report", on_progress=None
+) -> dict:
+    """The term's progress report as a Thai DOCX (atomically); returns what went in.
+
+    ``on_progress(description, done, total)`` follows the photo thumbnails (slow on a cold cache)."""
     from nitet_cli.render import template_path
     from nitet_cli.report import docx_context, report_data
 
     check_output_path(out)
     template_path(template)  # a missing template is reported before any work
     data = report_data(conn, term, today)
-    context, embedded = docx_context(data, db_path)
+    context, embedded = docx_context(data, db_path, on_progress)
     path = render_docx(template, context, out)
     return {"output": str(path), "format": "docx", "activities": data["totals"]["activities"], **embedded}
 

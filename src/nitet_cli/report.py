@@ -24,6 +24,7 @@ from nitet_cli.progress import TermProgress, term_progress
 from nitet_cli.terms import Term
 
 PHOTO_BOX_CM = (7.5, 6.5)  # width, height of a photo in the appendix (two to a row on A4)
+THUMBNAILS_PROGRESS = "ย่อภาพกิจกรรม"
 
 
 def _term_params(term: Term) -> dict:
@@ -218,23 +219,36 @@ def _photo_caption(entry: dict, item: dict) -> dict:
     return {"date": entry["date"], "school": entry["school_names"], "caption": item["caption"] or entry["title"]}
 
 
-def _thumbnails(db_path: Path, hashes: list[str]) -> dict:
+def _thumbnails(db_path: Path, hashes: list[str], on_progress=None) -> dict:
     """Thumbnails of ``hashes`` (None for undecodable ones); a cold cache is filled on every core.
 
     Pillow releases the GIL while it decodes and resizes, so threads use the cores.
+    ``on_progress(description, done, total)`` is told after each photo (a bar for a cold cache).
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
 
     from nitet_cli.photos import thumbnail
 
-    if len(hashes) < 4:
-        return {h: thumbnail(db_path, h) for h in hashes}
+    total = len(hashes)
+    result: dict = {}
+
+    def made(sha256: str, thumb) -> None:
+        result[sha256] = thumb
+        if on_progress is not None:
+            on_progress(THUMBNAILS_PROGRESS, len(result), total)
+
+    if total < 4:
+        for h in hashes:
+            made(h, thumbnail(db_path, h))
+        return result
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        return dict(zip(hashes, pool.map(lambda h: thumbnail(db_path, h), hashes)))
+        for h, thumb in zip(hashes, pool.map(lambda h: thumbnail(db_path, h), hashes)):
+            made(h, thumb)
+    return result
 
 
-def docx_context(data: dict, db_path: Path) -> tuple[dict, dict]:
+def docx_context(data: dict, db_path: Path, on_progress=None) -> tuple[dict, dict]:
     """The Word template's context for ``data`` and a summary of what was embedded.
 
     Photos become thumbnails (cached by content hash); a file that is not an image,
@@ -244,7 +258,7 @@ def docx_context(data: dict, db_path: Path) -> tuple[dict, dict]:
 
     entries = {e["id"]: e for e in data["entries"]}
     wanted = sorted({f["sha256"] for e in data["entries"] for f in e["files"] if f["media_type"].startswith("image/")})
-    thumbs = _thumbnails(db_path, wanted)
+    thumbs = _thumbnails(db_path, wanted, on_progress)
     photos: list[dict] = []
     files: list[dict] = []
     for entry in data["entries"]:

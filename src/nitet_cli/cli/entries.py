@@ -15,6 +15,7 @@ import typer
 from nitet_cli.cli import app
 from nitet_cli.cli import common
 from nitet_cli.cli.common import open_db, print_json, state
+from nitet_cli.completion import complete_school, complete_standard
 
 evidence_app = typer.Typer(help="ร่องรอย/หลักฐาน (ไฟล์และลิงก์) ของรายการที่บันทึกแล้ว", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -200,10 +201,15 @@ def _record(
 @app.command("log-visit")
 def log_visit(
     ctx: typer.Context,
-    school: Optional[List[str]] = typer.Option(None, "--school", "-s", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน (ใส่ได้หลายครั้ง)"),
+    school: Optional[List[str]] = typer.Option(
+        None, "--school", "-s", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน (ใส่ได้หลายครั้ง)", autocompletion=complete_school
+    ),
     when: str = _date_option(),
     standard: Optional[List[str]] = typer.Option(
-        None, "--standard", help="มาตรฐาน เช่น 7.3 (ใส่ได้หลายครั้ง; ค่าเริ่มต้น: มาตรฐานที่มีเป้าหมายเป็นกลุ่มของโรงเรียน)"
+        None,
+        "--standard",
+        help="มาตรฐาน เช่น 7.3 (ใส่ได้หลายครั้ง; ค่าเริ่มต้น: มาตรฐานที่มีเป้าหมายเป็นกลุ่มของโรงเรียน)",
+        autocompletion=complete_standard,
     ),
     mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite (ลงพื้นที่), online (ออนไลน์), hybrid (ผสมผสาน)"),
     title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม/เรื่องที่นิเทศ"),
@@ -242,13 +248,15 @@ def log_visit(
 @app.command("log")
 def log(
     ctx: typer.Context,
-    standards: Optional[List[str]] = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1"),
+    standards: Optional[List[str]] = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1", autocompletion=complete_standard),
     title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม"),
     kind: str = typer.Option(
         "other", "--kind", "-k", help="ประเภท: meeting, training, report, media, website, research, visit, other"
     ),
     when: str = _date_option(),
-    school: Optional[List[str]] = typer.Option(None, "--school", "-s", help="โรงเรียนที่เกี่ยวข้อง (ใส่ได้หลายครั้ง)"),
+    school: Optional[List[str]] = typer.Option(
+        None, "--school", "-s", help="โรงเรียนที่เกี่ยวข้อง (ใส่ได้หลายครั้ง)", autocompletion=complete_school
+    ),
     mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite, online, hybrid"),
     findings: str = typer.Option("", "--findings", help="ผลการดำเนินงาน"),
     suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
@@ -292,8 +300,12 @@ def list_entries(
     term: Optional[int] = typer.Option(None, "--term", help="ภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
     since: Optional[str] = typer.Option(None, "--from", help="ตั้งแต่วันที่"),
     until: Optional[str] = typer.Option(None, "--to", help="ถึงวันที่"),
-    standard: Optional[str] = typer.Option(None, "--standard", help="มาตรฐาน เช่น 7.3 หรือทั้งเรื่อง เช่น 7"),
-    school: Optional[str] = typer.Option(None, "--school", "-s", help="โรงเรียน (รหัสหรือชื่อ)"),
+    standard: Optional[str] = typer.Option(
+        None, "--standard", help="มาตรฐาน เช่น 7.3 หรือทั้งเรื่อง เช่น 7", autocompletion=complete_standard
+    ),
+    school: Optional[str] = typer.Option(
+        None, "--school", "-s", help="โรงเรียน (รหัสหรือชื่อ)", autocompletion=complete_school
+    ),
     kind: Optional[str] = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม เช่น visit, meeting"),
     search: Optional[str] = typer.Option(None, "--search", help="คำในชื่อกิจกรรม ผลการนิเทศ หรือข้อเสนอแนะ"),
     limit: int = typer.Option(50, "--limit", "-n", min=0, help="แสดงกี่รายการ (ใหม่สุดก่อน)"),
@@ -423,8 +435,12 @@ def edit(
     activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
     when: Optional[str] = typer.Option(None, "--date", "-d", help="วันที่ใหม่"),
     title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรมใหม่"),
-    standard: Optional[List[str]] = typer.Option(None, "--standard", help="มาตรฐาน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)"),
-    school: Optional[List[str]] = typer.Option(None, "--school", "-s", help="โรงเรียน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)"),
+    standard: Optional[List[str]] = typer.Option(
+        None, "--standard", help="มาตรฐาน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_standard
+    ),
+    school: Optional[List[str]] = typer.Option(
+        None, "--school", "-s", help="โรงเรียน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_school
+    ),
     no_school: bool = typer.Option(False, "--no-school", help="ไม่ผูกกับโรงเรียนใด"),
     kind: Optional[str] = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม"),
     mode: Optional[str] = typer.Option(None, "--mode", help="รูปแบบ: onsite, online, hybrid"),

@@ -8,6 +8,7 @@ import typer
 
 from nitet_cli.cli import app
 from nitet_cli.cli.common import console, open_db, print_json, state
+from nitet_cli.completion import complete_template
 
 NO_OWN_PROFILE = (
     "(ฐานข้อมูลนี้ไม่มีข้อมูลผู้จัดทำของตนเอง เช่น ฐานข้อมูลรวมของกลุ่มจาก 'nitet merge --into'"
@@ -129,7 +130,9 @@ def manual_show(
 def manual_export(
     ctx: typer.Context,
     output: Path = typer.Option(Path("manual.docx"), "-o", "--output", help="ไฟล์ DOCX ที่จะเขียน"),
-    template: str = typer.Option("manual", "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx"),
+    template: str = typer.Option(
+        "manual", "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx", autocompletion=complete_template
+    ),
     pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:

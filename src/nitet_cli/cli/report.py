@@ -8,6 +8,7 @@ import typer
 
 from nitet_cli.cli import app
 from nitet_cli.cli.common import console, open_db, print_json, state
+from nitet_cli.completion import complete_template, complete_template_name
 
 template_app = typer.Typer(help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
 app.add_typer(template_app, name="template")
@@ -163,8 +164,11 @@ def report(
     term: int = typer.Option(None, "--term", help=TERM_HELP),
     year: int = typer.Option(None, "--year", help=YEAR_HELP),
     output: Path = typer.Option(None, "-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>.docx)"),
-    template: str = typer.Option("report", "--template", help="แม่แบบ: ชื่อในตัว (report) หรือไฟล์ .docx ของคุณ"),
+    template: str = typer.Option(
+        "report", "--template", help="แม่แบบ: ชื่อในตัว (report) หรือไฟล์ .docx ของคุณ", autocompletion=complete_template
+    ),
     fmt: str = typer.Option("docx", "--format", help="docx (เอกสาร Word) หรือ json (ตัวเลขและรายการเดียวกัน)"),
+    pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลการเขียนเป็น JSON"),
 ) -> None:
     """รายงานผลการปฏิบัติงานประจำภาคเรียนเป็นเอกสาร Word (.docx) หรือ JSON"""
@@ -174,6 +178,8 @@ def report(
     fmt = fmt.lower()
     if fmt not in ("docx", "json"):
         raise InputError(f"รูปแบบ '{fmt}' ไม่มี — เลือก docx หรือ json")
+    if pdf and fmt != "docx":
+        raise InputError("--pdf แปลงเอกสาร Word จึงใช้กับ --format docx เท่านั้น (ไม่ใช่ json)")
     conn = open_db(ctx)
     chosen = _term(conn, year, term)
     out = output or _default_output(chosen, fmt)
@@ -182,14 +188,21 @@ def report(
 
         result = export_report_json(conn, state(ctx).db_path, chosen, today(), out)
     else:
+        from nitet_cli.cli.exchange import progress_reporter
         from nitet_cli.documents import export_report
 
-        result = export_report(conn, state(ctx).db_path, chosen, today(), out, template=template)
+        with progress_reporter(ctx) as on_progress:
+            result = export_report(conn, state(ctx).db_path, chosen, today(), out, template=template, on_progress=on_progress)
+        if pdf:
+            from nitet_cli.pdf import convert_to_pdf
+
+            result["pdf"] = str(convert_to_pdf(Path(result["output"])))
     if json_output:
         print_json(result)
         return
     console().print(
-        f"เขียน {result['output']} — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
+        f"เขียน {result['output']}" + (f" และ {result['pdf']}" if result.get("pdf") else "")
+        + f" — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
         f" ภาพ {result['photos_embedded']} ภาพ"
         + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else "")
     )
@@ -211,7 +224,7 @@ def template_list(json_output: bool = typer.Option(False, "--json", help="แส
 
 @template_app.command("export")
 def template_export(
-    name: str = typer.Argument(..., help="ชื่อแม่แบบ: manual หรือ report"),
+    name: str = typer.Argument(..., help="ชื่อแม่แบบ: manual หรือ report", autocompletion=complete_template_name),
     directory: Path = typer.Argument(..., help="โฟลเดอร์ที่จะคัดลอกไปไว้ (หรือชื่อไฟล์ .docx)"),
     force: bool = typer.Option(False, "--force", help="เขียนทับไฟล์ที่มีอยู่แล้ว"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),

@@ -8,6 +8,7 @@ import typer
 
 from nitet_cli.cli import app
 from nitet_cli.cli.common import console, open_db, print_json
+from nitet_cli.completion import complete_school_group
 
 school_app = typer.Typer(help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV และแสดงรายชื่อ", no_args_is_help=True)
 app.add_typer(school_app, name="school")
@@ -20,7 +21,9 @@ def school_add(
     ctx: typer.Context,
     code: str = typer.Option(..., "--code", help="รหัสโรงเรียนของ สพฐ. (เก็บเป็นข้อความ เลข 0 นำหน้าไม่หาย)"),
     name: str = typer.Option(..., "--name", help="ชื่อโรงเรียน"),
-    group: str = typer.Option("", "--group", help="กลุ่มโรงเรียน เช่น บ้านคู่ หรือ พื้นที่สูง"),
+    group: str = typer.Option(
+        "", "--group", help="กลุ่มโรงเรียน เช่น บ้านคู่ หรือ พื้นที่สูง", autocompletion=complete_school_group
+    ),
     district: str = typer.Option("", "--district", help="อำเภอ"),
     update: bool = typer.Option(False, "--update", help="แก้ข้อมูลเมื่อมีรหัสนี้อยู่แล้ว"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
@@ -59,7 +62,7 @@ def school_import(
 @school_app.command("list")
 def school_list(
     ctx: typer.Context,
-    group: str = typer.Option(None, "--group", help="เฉพาะกลุ่มโรงเรียนนี้"),
+    group: str = typer.Option(None, "--group", help="เฉพาะกลุ่มโรงเรียนนี้", autocompletion=complete_school_group),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """แสดงรายชื่อโรงเรียน"""
