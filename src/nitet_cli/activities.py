@@ -534,6 +534,52 @@ def check_standard_filter(conn: sqlite3.Connection, value: str) -> str:
     return sid
 
 
+
+# --- search: a trigram index (migration m005) in front of LIKE ---------------------------------
+
+_LIKE_CLAUSE = "(a.title LIKE ? ESCAPE '\\' OR a.findings LIKE ? ESCAPE '\\' OR a.suggestions LIKE ? ESCAPE '\\')"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Up to this many candidates, the page is read entry by entry from the index's matches;
+# beyond it, newest first along the date index, keeping the entries among the matches.
+FEW_CANDIDATES = 5_000
+
+
+def _trigram_query(text: str) -> str:
+    """An FTS5 query that every text containing ``text`` (as LIKE compares) matches: the
+    three-character pieces of ``text`` covering it end to end, ASCII letters in lower
+    case as the index stores them, each quoted (so % _ * " and the like are plain text)."""
+    folded = text.translate(_ASCII_LOWER)
+    starts = list(range(0, len(folded) - 2, 3))
+    if starts[-1] != len(folded) - 3:
+        starts.append(len(folded) - 3)
+    pieces = dict.fromkeys(folded[i : i + 3] for i in starts)
+    return " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
+
+
+def _search_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list, int | None]:
+    """The WHERE clause for ``--search text``, its parameters, and the exact number of
+    matches when the index alone knows it.
+
+    The results are always exactly LIKE's: substrings, ASCII letters in either case, every
+    other character as typed. With three characters or more, the trigram index of m005
+    finds the candidates; with more than three, LIKE then checks them (the index matches
+    the pieces, not their order). One or two characters: LIKE alone.
+    """
+    like = [_like(text)] * 3
+    indexed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'activities_search'").fetchone() is not None
+    if len(text) < 3 or not indexed:
+        return _LIKE_CLAUSE, like, None
+    query = _trigram_query(text)
+    matches = "SELECT rowid FROM activities_search WHERE activities_search MATCH ?"
+    few = len(conn.execute(f"{matches} LIMIT ?", (query, FEW_CANDIDATES + 1)).fetchall()) <= FEW_CANDIDATES
+    # "+a.id" keeps SQLite on the date index (newest first) when the matches are many.
+    clause = f"{'a.id' if few else '+a.id'} IN ({matches})"
+    if len(text) == 3:  # one piece, found as typed: the index is exact
+        total = conn.execute("SELECT count(*) FROM activities_search WHERE activities_search MATCH ?", (query,)).fetchone()[0]
+        return clause, [query], total
+    return f"{clause} AND {_LIKE_CLAUSE}", [query, *like], None
+
+
 def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> ActivityPage:
     """Entries matching ``where``, newest first, one page of them, and how many match in all.
 
@@ -566,11 +612,13 @@ def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> Activity
             raise InputError(f"ประเภทกิจกรรม '{where.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
         clauses.append("a.kind = ?")
         params.append(where.kind)
+    search_total = None  # the number of matches, when the search index alone gives it exactly
     if where.search:
         text = clean_text(where.search, multiline=False) or ""
         if text:
-            clauses.append("(a.title LIKE ? ESCAPE '\\' OR a.findings LIKE ? ESCAPE '\\' OR a.suggestions LIKE ? ESCAPE '\\')")
-            params.extend([_like(text)] * 3)
+            clause, clause_params, search_total = _search_clause(conn, text)
+            clauses.append(clause)
+            params.extend(clause_params)
     if where.limit < 0:
         raise InputError(f"--limit ต้องไม่ติดลบ ไม่ใช่ {where.limit}")
     sql_where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
@@ -587,6 +635,8 @@ def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> Activity
     ).fetchall()
     if where.offset == 0 and len(rows) < where.limit:
         total = len(rows)  # the page holds every match: no second pass over the table
+    elif search_total is not None and len(clauses) == 1:
+        total = search_total  # a three-character search and nothing else: the index counted it
     else:
         total = conn.execute(f"SELECT count(*) FROM activities a {sql_where}", params).fetchone()[0]
     result = []

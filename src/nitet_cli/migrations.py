@@ -500,6 +500,52 @@ def m004_progress_summary(conn: sqlite3.Connection) -> None:
     )
 
 
+
+@migration
+def m005_search_index(conn: sqlite3.Connection) -> None:
+    """A trigram index for ``nitet list --search`` (issue 5).
+
+    Thai runs words together, so the index holds every three-character sequence
+    (FTS5's ``trigram`` tokenizer) of an activity's title, findings and suggestions,
+    with ASCII letters in lower case (SQLite's ``lower()``), as LIKE compares them.
+    Contentless (``content=''``, ``detail=none``): it holds only which entries contain
+    which sequences, not the text again, so it stays about a third of the text's size.
+    A search finds its candidates through the index and keeps those that LIKE accepts
+    (activities.py), so results are exactly those of LIKE. Triggers keep it in step
+    with every insert, edit and delete, in the same transaction.
+    """
+    conn.executescript(
+        """
+        CREATE VIRTUAL TABLE activities_search USING fts5(
+            title, findings, suggestions,
+            content = '', detail = none, tokenize = 'trigram case_sensitive 1'
+        );
+
+        INSERT INTO activities_search (rowid, title, findings, suggestions)
+        SELECT id, lower(title), lower(findings), lower(suggestions) FROM activities;
+
+        CREATE TRIGGER activities_search_added AFTER INSERT ON activities BEGIN
+            INSERT INTO activities_search (rowid, title, findings, suggestions)
+            VALUES (NEW.id, lower(NEW.title), lower(NEW.findings), lower(NEW.suggestions));
+        END;
+
+        CREATE TRIGGER activities_search_removed AFTER DELETE ON activities BEGIN
+            INSERT INTO activities_search (activities_search, rowid, title, findings, suggestions)
+            VALUES ('delete', OLD.id, lower(OLD.title), lower(OLD.findings), lower(OLD.suggestions));
+        END;
+
+        CREATE TRIGGER activities_search_changed AFTER UPDATE OF id, title, findings, suggestions ON activities
+        WHEN OLD.id IS NOT NEW.id OR OLD.title IS NOT NEW.title OR OLD.findings IS NOT NEW.findings
+            OR OLD.suggestions IS NOT NEW.suggestions BEGIN
+            INSERT INTO activities_search (activities_search, rowid, title, findings, suggestions)
+            VALUES ('delete', OLD.id, lower(OLD.title), lower(OLD.findings), lower(OLD.suggestions));
+            INSERT INTO activities_search (rowid, title, findings, suggestions)
+            VALUES (NEW.id, lower(NEW.title), lower(NEW.findings), lower(NEW.suggestions));
+        END;
+        """
+    )
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
