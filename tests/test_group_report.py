@@ -96,8 +96,9 @@ def test_status_text_shows_the_per_supervisor_table_only_for_a_group(merged, ini
     out = merged("status").stdout
     assert "ผลการปฏิบัติงานรายบุคคล" in out and MALI in out and SOMCHAI in out and "รวมทั้งกลุ่ม" in out
     assert "ถึงเป้า 2 จาก 2 โรง" in out
+    assert "นับการนิเทศของทุกคนในกลุ่มรวมกัน".replace(" ", "") in "".join(out.split())  # coverage is the group's
     single = initialised("status").stdout
-    assert "ผลการปฏิบัติงานรายบุคคล" not in single
+    assert "ผลการปฏิบัติงานรายบุคคล" not in single and "ทุกคนในกลุ่ม" not in single
     (me,) = initialised.json("status")["supervisors"]
     assert me["is_self"] is True and me["activities"] == 0
 

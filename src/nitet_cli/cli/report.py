@@ -48,14 +48,15 @@ def status(
     if json_output:
         print_json({**progress.as_dict(), **group.as_dict()})
     else:
-        _print_status(progress, quiet=state(ctx).quiet)
-        if len(group.supervisors) > 1:
+        several = len(group.supervisors) > 1
+        _print_status(progress, quiet=state(ctx).quiet, group=several)
+        if several:
             _print_supervisors(group)
     if fail_on_gap and progress.has_gap:
         raise typer.Exit(EXIT_GAP)
 
 
-def _print_status(progress, *, quiet: bool) -> None:
+def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -105,6 +106,7 @@ def _print_status(progress, *, quiet: bool) -> None:
         out.print(
             f"\n[bold]มาตรฐาน {standard.id}[/bold]: {escape(groups)} อย่างน้อย {minimum} ครั้ง/ภาคเรียน"
             f" — ถึงเป้า {standard.schools_met} จาก {standard.target_schools} โรง"
+            + (" (นับการนิเทศของทุกคนในกลุ่มรวมกัน)" if group else "")
         )
         if not rows:
             out.print("  (ไม่มีโรงเรียนในกลุ่มนี้ — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import')")
