@@ -202,40 +202,41 @@ _STANDARD_SETS = f"""
     GROUP BY standards
 """
 
-_SCHOOLS_PER_STANDARD = f"""
-    SELECT standard, count(DISTINCT school) FROM progress_visits
-    WHERE standard <> '' AND {_IN_TERM} AND visits > 0
-    GROUP BY standard
-"""
-
-_SCHOOLS_PER_DUTY = f"""
-    SELECT s.duty_number, count(DISTINCT v.school)
-    FROM standards s CROSS JOIN progress_visits v ON v.standard = s.id
-    WHERE v.{_IN_TERM} AND v.visits > 0
+# Schools reached, in one pass over the term's rows of progress_visits: the distinct
+# (standard, school) pairs, then per standard ('s'), per duty ('d') and in all ('t', with
+# the entries that have no standard).
+_SCHOOLS = f"""
+    WITH pairs AS MATERIALIZED (
+        SELECT standard, school FROM progress_visits
+        WHERE {_IN_TERM} AND visits > 0
+        GROUP BY standard, school
+    )
+    SELECT 's', standard, count(*) FROM pairs WHERE standard <> '' GROUP BY standard
+    UNION ALL
+    SELECT 'd', s.duty_number, count(DISTINCT p.school) FROM pairs p JOIN standards s ON s.id = p.standard
     GROUP BY s.duty_number
+    UNION ALL
+    SELECT 't', NULL, count(DISTINCT school) FROM pairs
 """
 
 # Activities from the date index; evidence driven from the evidence table (far fewer
-# rows than activities); schools reached, with or without a standard, from progress_visits.
-_TOTALS = f"""
+# rows than activities).
+_TOTALS = """
     SELECT
         (SELECT count(*) FROM activities a WHERE a.date BETWEEN :start AND :end) AS activities,
-        (SELECT count(DISTINCT school) FROM progress_visits WHERE {_IN_TERM} AND visits > 0) AS schools,
         count(e.id) AS evidence,
         coalesce(sum(e.kind = 'file' AND e.media_type LIKE 'image/%'), 0) AS photos
     FROM evidence e CROSS JOIN activities a ON a.id = e.activity_id
     WHERE a.date BETWEEN :start AND :end
 """
 
-# Every school of a target's groups, visited or not, with its visits for one standard.
+# Every school of a target's groups, visited or not, with its visits for one standard
+# (a look-up by the key of progress_visits per school: standard, school, days of the term).
 _VISITS = f"""
-    SELECT s.code, s.name, s.school_group, coalesce(v.visits, 0) AS visits
+    SELECT s.code, s.name, s.school_group,
+        coalesce((SELECT sum(v.visits) FROM progress_visits v
+                  WHERE v.standard = :standard AND v.school = s.code AND v.{_IN_TERM}), 0) AS visits
     FROM schools s
-    LEFT JOIN (
-        SELECT school, sum(visits) AS visits FROM progress_visits
-        WHERE standard = :standard AND {_IN_TERM}
-        GROUP BY school
-    ) v ON v.school = s.code
     {{where}}
     ORDER BY s.school_group, s.name, s.code
 """
@@ -279,10 +280,17 @@ def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, Duty
 PARALLEL_FROM = 50_000
 
 
-def _schools_counts(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict]:
-    per_standard = dict(conn.execute(_SCHOOLS_PER_STANDARD, params).fetchall())
-    per_duty = dict(conn.execute(_SCHOOLS_PER_DUTY, params).fetchall())
-    return per_standard, per_duty
+def _schools_counts(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, int]:
+    """Schools reached per standard, per duty, and in all."""
+    per_standard, per_duty, reached = {}, {}, 0
+    for kind, key, count in conn.execute(_SCHOOLS, params):
+        if kind == "s":
+            per_standard[key] = count
+        elif kind == "d":
+            per_duty[key] = count
+        else:
+            reached = count
+    return per_standard, per_duty, reached
 
 
 def _in_parallel(conn: sqlite3.Connection, work, params: dict):
@@ -309,14 +317,14 @@ def _in_parallel(conn: sqlite3.Connection, work, params: dict):
     return future
 
 
-def _count(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, dict, dict, sqlite3.Row]:
-    """Per standard (activities, evidence), per duty (activities, evidence), schools per
-    standard and per duty, and the totals — all counted by SQLite."""
+def _count(conn: sqlite3.Connection, params: dict):
+    """Per standard (activities, evidence), per duty (activities, evidence), the totals, and
+    a function that returns the schools reached (per standard, per duty, in all) — counted
+    on a second connection meanwhile when the term is big — all counted by SQLite."""
     duty_of = {r[0]: r[1] for r in conn.execute("SELECT id, duty_number FROM standards")}
     totals = conn.execute(_TOTALS, params).fetchone()
     pending = _in_parallel(conn, _schools_counts, params) if totals["activities"] >= PARALLEL_FROM else None
     sets = conn.execute(_STANDARD_SETS, params).fetchall()
-    schools_per_standard, schools_per_duty = pending.result() if pending is not None else _schools_counts(conn, params)
     per_standard: dict[str, list[int]] = {}
     per_duty: dict[int, list[int]] = {}
     for standards, activities, evidence in sets:
@@ -329,17 +337,21 @@ def _count(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, dict, di
             counts = per_duty.setdefault(duty, [0, 0])
             counts[0] += activities
             counts[1] += evidence or 0
-    return per_standard, per_duty, schools_per_standard, schools_per_duty, totals
+
+    def schools() -> tuple[dict, dict, int]:
+        return pending.result() if pending is not None else _schools_counts(conn, params)
+
+    return per_standard, per_duty, schools, totals
 
 
 def term_progress(conn: sqlite3.Connection, term: Term, today: date) -> TermProgress:
     """Figures for ``term`` as of ``today`` (days left), every count done in SQL."""
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    per_standard, per_duty, schools_per_standard, schools_per_duty, totals = _count(conn, params)
-    return _assemble(conn, term, today, params, per_standard, per_duty, schools_per_standard, schools_per_duty, totals)
+    per_standard, per_duty, schools, totals = _count(conn, params)
+    return _assemble(conn, term, today, params, per_standard, per_duty, schools, totals)
 
 
-def _assemble(conn, term, today, params, per_standard, per_duty, schools_per_standard, schools_per_duty, totals) -> TermProgress:
+def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals) -> TermProgress:
     duties, standards = _standards(conn, set(per_standard))
     if not standards:
         raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
@@ -347,7 +359,6 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools_per_sta
     school_rows: list[SchoolVisits] = []
     for s in standards:
         s.activities, s.evidence = per_standard.get(s.id, (0, 0))
-        s.schools = schools_per_standard.get(s.id, 0)
         if s.target is not None:
             rows = _visits(conn, s, params)
             school_rows.extend(rows)
@@ -363,6 +374,10 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools_per_sta
         if duty is None:  # a standard whose duty row is missing: keep it visible under its number
             duty = duties[s.duty_number] = DutyProgress(s.duty_number, f"เรื่องที่ {s.duty_number}")
         duty.standards.append(s)
+
+    schools_per_standard, schools_per_duty, reached = schools()
+    for s in standards:
+        s.schools = schools_per_standard.get(s.id, 0)
 
     result = []
     for number, duty in duties.items():
@@ -380,7 +395,7 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools_per_sta
         duties=result,
         schools=school_rows,
         activities=totals["activities"],
-        schools_reached=totals["schools"],
+        schools_reached=reached,
         evidence=totals["evidence"],
         photos=totals["photos"],
     )
