@@ -1,9 +1,12 @@
 """Term progress: what was done against each duty and standard, and school visits against targets.
 
-Every figure is counted by SQLite (GROUP BY over the term's date range); Python only
-merges a few dozen aggregated rows with the manual. Nothing here loads the
-activities themselves, so a national database of a million entries costs what its
-indexes cost, not its size in memory.
+Every figure is counted by SQLite from the summary tables of migration m004
+(progress_sets, progress_visits: per day, kept equal to a recount by triggers in the
+same transaction as every write), summed over the term's days; Python only merges a
+few hundred aggregated rows with the manual. Nothing here reads the activities
+themselves, so a national database of a million entries costs what a term's days
+cost, not its size in memory (tests/test_progress_speed_shape.py checks the tables
+against a recount after every kind of write).
 
 A *visit* that counts toward a standard's target is an activity linked to that
 standard and to that school, dated within the term (any kind: an online session
