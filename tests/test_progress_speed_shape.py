@@ -17,10 +17,10 @@ from conftest import Nitet
 
 
 def recount(db: Path) -> tuple[dict, dict]:
-    """progress_sets and progress_visits as they should be, counted in Python from the rows."""
+    """progress_sets and progress_visits (with m006's supervisor) as they should be, counted in Python from the rows."""
     conn = sqlite3.connect(db)
     try:
-        dates = dict(conn.execute("SELECT id, date FROM activities"))
+        dates = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, date, coalesce(supervisor_id, 0) FROM activities")}
         standards: dict[int, set] = defaultdict(set)
         for activity, standard in conn.execute("SELECT activity_id, standard_id FROM activity_standards"):
             standards[activity].add(standard)
@@ -32,14 +32,14 @@ def recount(db: Path) -> tuple[dict, dict]:
         conn.close()
     sets: dict[tuple, list] = defaultdict(lambda: [0, 0])
     visits: Counter = Counter()
-    for activity, day in dates.items():
+    for activity, (day, supervisor) in dates.items():
         if standards[activity]:
             row = sets[(day, " ".join(sorted(standards[activity])))]
             row[0] += 1
             row[1] += evidence[activity]
         for school in schools[activity]:
             for standard in standards[activity] or {""}:
-                visits[(standard, school, day)] += 1
+                visits[(standard, school, day, supervisor)] += 1
     return {k: tuple(v) for k, v in sets.items()}, dict(visits)
 
 
@@ -47,7 +47,7 @@ def stored(db: Path) -> tuple[dict, dict]:
     conn = sqlite3.connect(db)
     try:
         sets = {(d, s): (a, e) for d, s, a, e in conn.execute("SELECT date, standards, activities, evidence FROM progress_sets")}
-        visits = {(s, c, d): v for s, c, d, v in conn.execute("SELECT standard, school, date, visits FROM progress_visits")}
+        visits = {(s, c, d, p): v for s, c, d, p, v in conn.execute("SELECT standard, school, date, supervisor, visits FROM progress_visits")}
     finally:
         conn.close()
     return sets, visits
@@ -132,6 +132,14 @@ def test_summary_after_sql_by_hand(term):
         conn.execute("UPDATE evidence SET activity_id = 900 WHERE id = (SELECT min(id) FROM evidence)")
         conn.commit()
         assert_summary_is_a_recount(term.db_path)
+        conn.execute(
+            "INSERT INTO supervisors (id, uuid, name, updated_at) VALUES (77, '77777777-0000-4000-8000-000000000077', 'อีกคน', 'x')"
+        )
+        conn.execute("UPDATE activities SET supervisor_id = 77 WHERE id = 900")  # another supervisor's entry
+        conn.execute("UPDATE activities SET supervisor_id = NULL WHERE id = (SELECT max(id) FROM activities WHERE id < 900)")
+        conn.commit()
+        assert_summary_is_a_recount(term.db_path)
+        assert {r[0] for r in conn.execute("SELECT supervisor FROM progress_visits")} >= {0, 77}
         conn.execute("UPDATE schools SET code = '57019999' WHERE code = '57010006'")  # ON UPDATE CASCADE
         conn.execute("UPDATE activities SET date = '2026-12-01' WHERE id = 900")
         conn.commit()
@@ -177,9 +185,9 @@ def group_dbs(tmp_path, monkeypatch):
     return a, b
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_upgrade_fills_the_summary(version, tmp_path):
-    """Migration m004 fills the summary tables from the rows an older database already has."""
+    """Migrations m004 and m006 fill the summary tables from the rows an older database already has."""
     import shutil
 
     from nitet_cli.db import connect
@@ -191,3 +199,43 @@ def test_upgrade_fills_the_summary(version, tmp_path):
     assert_summary_is_a_recount(db)
     sets, visits = stored(db)
     assert sets and visits
+
+
+def test_per_supervisor_figures_of_a_merged_database(group_dbs, tmp_path):
+    """schools_per_supervisor / visits_per_supervisor (m006) equal a recount of a group's rows."""
+    from nitet_cli.db import connect
+    from nitet_cli.progress import schools_per_supervisor, visits_per_supervisor
+    from nitet_cli.terms import get_term
+
+    a, b = group_dbs
+    into = tmp_path / "group" / "group.db"
+    into.parent.mkdir()
+    Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)
+    conn = connect(into)
+    try:
+        conn.execute("UPDATE activities SET supervisor_id = NULL WHERE id = (SELECT max(activity_id) FROM activity_schools)")
+        term = get_term(conn, 2569, 2)
+        rows = conn.execute(
+            "SELECT a.id, a.supervisor_id, y.school_code FROM activities a JOIN activity_schools y ON y.activity_id = a.id"
+            " WHERE a.date BETWEEN ? AND ?",
+            (term.start.isoformat(), term.end.isoformat()),
+        ).fetchall()
+        standards: dict[int, set] = defaultdict(set)
+        for activity, standard in conn.execute("SELECT activity_id, standard_id FROM activity_standards"):
+            standards[activity].add(standard)
+
+        expected_schools: dict = defaultdict(set)
+        expected_visits: Counter = Counter()
+        for activity, supervisor, school in rows:
+            expected_schools[supervisor].add(school)
+            for standard in standards[activity] & {"7.3", "7.4"}:
+                expected_visits[(standard, supervisor, school)] += 1
+        got = schools_per_supervisor(conn, term)
+        assert {sid: n for kind, sid, n in got if kind == 0} == {sid: len(s) for sid, s in expected_schools.items()}
+        assert [n for kind, _sid, n in got if kind == 1] == [len({school for _a, _s, school in rows})]
+        assert len(expected_schools) == 3  # two supervisors and entries without one
+        visits = visits_per_supervisor(conn, term, ["7.3", "7.4"])
+        assert {(st, sid, sc): n for st, sid, sc, n in visits} == dict(expected_visits)
+        assert visits_per_supervisor(conn, term, []) == []
+    finally:
+        conn.close()

@@ -546,6 +546,162 @@ def m005_search_index(conn: sqlite3.Connection) -> None:
     )
 
 
+# --- m006: visits per supervisor too ----------------------------------------------------------
+
+_SUPERVISOR_OF_A = "coalesce(a.supervisor_id, 0)"
+_VISITS_KEY = "ON CONFLICT (standard, school, date, supervisor) DO UPDATE SET visits = visits + excluded.visits;"
+
+
+def _visits_of_activity(activity: str, *, date: str, supervisor: str, sign: str) -> str:
+    """One visit per standard of the activity ('' when it has none) and school, at ``date``
+    under ``supervisor`` (read from the trigger's OLD or NEW row)."""
+    return f"""
+            INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+            SELECT coalesce(x.standard_id, ''), y.school_code, {date}, coalesce({supervisor}, 0), {sign}1
+            FROM activity_schools y LEFT JOIN activity_standards x ON x.activity_id = y.activity_id
+            WHERE y.activity_id = {activity} AND true
+            {_VISITS_KEY}"""
+
+
+def _visits_of_school(activity: str, school: str, sign: str) -> str:
+    """One visit per standard of the activity ('' when it has none) at one school; nothing
+    when the activity no longer exists."""
+    return f"""
+            INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+            SELECT coalesce(x.standard_id, ''), {school}, a.date, {_SUPERVISOR_OF_A}, {sign}1
+            FROM activities a LEFT JOIN activity_standards x ON x.activity_id = a.id
+            WHERE a.id = {activity}
+            {_VISITS_KEY}"""
+
+
+def _visits_of_standard(activity: str, standard: str, sign: str) -> str:
+    """One visit per school of the activity under ``standard``; nothing when the activity
+    no longer exists."""
+    return f"""
+            INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+            SELECT {standard}, y.school_code, a.date, {_SUPERVISOR_OF_A}, {sign}1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = {activity}
+            {_VISITS_KEY}"""
+
+
+def _progress_triggers_v6() -> str:
+    """m004's triggers with the supervisor in progress_visits (sets unchanged)."""
+    a_new, a_old = "NEW.activity_id", "OLD.activity_id"
+    no_other_new = "NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id AND standard_id <> NEW.standard_id)"
+    no_other_old = "NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id)"
+    return f"""
+        CREATE TRIGGER progress_standard_added AFTER INSERT ON activity_standards BEGIN
+            {_add_set(a_new, '-', extra=" AND standard_id <> NEW.standard_id")}
+            {_add_set(a_new, '+')}
+            {_visits_of_standard(a_new, 'NEW.standard_id', '+')}
+            INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+            SELECT '', y.school_code, a.date, {_SUPERVISOR_OF_A}, -1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = NEW.activity_id AND {no_other_new}
+            {_VISITS_KEY}
+            {_TIDY_SETS.format(date=_date_of(a_new))}
+            {_tidy_visits(_date_of(a_new), "NEW.standard_id, ''", _schools_of(a_new))}
+        END;
+
+        CREATE TRIGGER progress_standard_removed AFTER DELETE ON activity_standards BEGIN
+            INSERT INTO progress_sets (date, standards, activities, evidence)
+            SELECT a.date, s.standards, -1, -{_EVIDENCE_OF.format(id=a_old)}
+            FROM activities a, (SELECT group_concat(standard_id, ' ') AS standards FROM (
+                SELECT standard_id FROM activity_standards WHERE activity_id = OLD.activity_id
+                UNION SELECT OLD.standard_id ORDER BY 1)) s
+            WHERE a.id = OLD.activity_id
+            ON CONFLICT (date, standards) DO UPDATE
+            SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
+            {_add_set(a_old, '+')}
+            {_visits_of_standard(a_old, 'OLD.standard_id', '-')}
+            INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+            SELECT '', y.school_code, a.date, {_SUPERVISOR_OF_A}, 1
+            FROM activities a JOIN activity_schools y ON y.activity_id = a.id
+            WHERE a.id = OLD.activity_id AND {no_other_old}
+            {_VISITS_KEY}
+            {_TIDY_SETS.format(date=_date_of(a_old))}
+            {_tidy_visits(_date_of(a_old), "OLD.standard_id, ''", _schools_of(a_old))}
+        END;
+
+        CREATE TRIGGER progress_school_added AFTER INSERT ON activity_schools BEGIN
+            {_visits_of_school(a_new, 'NEW.school_code', '+')}
+        END;
+
+        CREATE TRIGGER progress_school_removed AFTER DELETE ON activity_schools BEGIN
+            {_visits_of_school(a_old, 'OLD.school_code', '-')}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+        END;
+
+        CREATE TRIGGER progress_school_changed AFTER UPDATE ON activity_schools
+        WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.school_code IS NOT NEW.school_code BEGIN
+            {_visits_of_school(a_old, 'OLD.school_code', '-')}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+            {_visits_of_school(a_new, 'NEW.school_code', '+')}
+        END;
+
+        CREATE TRIGGER progress_activity_moved AFTER UPDATE OF date, supervisor_id ON activities
+        WHEN OLD.date IS NOT NEW.date OR OLD.supervisor_id IS NOT NEW.supervisor_id BEGIN
+            {_add_set('NEW.id', '-', date='OLD.date')}
+            {_TIDY_SETS.format(date='OLD.date')}
+            {_add_set('NEW.id', '+', date='NEW.date')}
+            {_visits_of_activity('NEW.id', date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
+            {_tidy_visits('OLD.date', _stds_of('NEW.id'), _schools_of('NEW.id'))}
+            {_visits_of_activity('NEW.id', date='NEW.date', supervisor='NEW.supervisor_id', sign='+')}
+        END;
+
+        CREATE TRIGGER progress_activity_removed BEFORE DELETE ON activities BEGIN
+            {_add_set('OLD.id', '-', date='OLD.date')}
+            {_TIDY_SETS.format(date='OLD.date')}
+            {_visits_of_activity('OLD.id', date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
+            {_tidy_visits('OLD.date', _stds_of('OLD.id'), _schools_of('OLD.id'))}
+        END;
+    """
+
+
+@migration
+def m006_progress_supervisors(conn: sqlite3.Connection) -> None:
+    """Visits per supervisor as well (status and report on a merged database, issue 5).
+
+    progress_visits of m004 gains a ``supervisor`` column (0 for an entry without one),
+    so that per-supervisor figures of a group's database (schools reached, visits toward
+    a target) are sums over a term's days like the group's, instead of a pass over the
+    term's activities. The table is rebuilt from the rows (same counts, split by
+    supervisor) and the triggers that write it are replaced; progress_sets and its
+    evidence triggers stay as m004 made them.
+    """
+    conn.executescript(
+        """
+        DROP TRIGGER progress_standard_added;
+        DROP TRIGGER progress_standard_removed;
+        DROP TRIGGER progress_school_added;
+        DROP TRIGGER progress_school_removed;
+        DROP TRIGGER progress_school_changed;
+        DROP TRIGGER progress_activity_moved;
+        DROP TRIGGER progress_activity_removed;
+        DROP TABLE progress_visits;
+
+        CREATE TABLE progress_visits (
+            standard TEXT NOT NULL,              -- '' for an activity without a standard
+            school TEXT NOT NULL,
+            date TEXT NOT NULL,
+            supervisor INTEGER NOT NULL,         -- activities.supervisor_id, 0 when it has none
+            visits INTEGER NOT NULL,
+            PRIMARY KEY (standard, school, date, supervisor)
+        ) WITHOUT ROWID;
+
+        INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+        SELECT coalesce(x.standard_id, ''), y.school_code, a.date, coalesce(a.supervisor_id, 0), count(*)
+        FROM activity_schools y
+        JOIN activities a ON a.id = y.activity_id
+        LEFT JOIN activity_standards x ON x.activity_id = y.activity_id
+        GROUP BY 1, 2, 3, 4;
+        """
+        + _progress_triggers_v6()
+    )
+
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
