@@ -41,7 +41,13 @@ class Figure:
 
 
 def nitet_command() -> list[str]:
-    exe = shutil.which("nitet")
+    """The console script pip installed beside this interpreter.
+
+    Not the first ``nitet`` on PATH: a version manager's shim (pyenv's is a bash script)
+    would add its own 70–100 ms to every start and hide nitet's.
+    """
+    beside = Path(sys.executable).parent / "nitet"
+    exe = str(beside) if beside.exists() else shutil.which("nitet")
     if exe is None:
         sys.exit("nitet is not installed: python3 -m pip install -e .")
     return [exe]
@@ -116,9 +122,10 @@ def startup(figures: list[Figure]) -> None:
         figures.append(Figure("startup", "nitet list", float("nan"), 0, 0.0, note="command not built yet"))
     for name, args in commands:
         figure = measure("startup", name, [*nitet_command(), *args], env, runs=runs)
-        figure.budget = f"≤ 2×pass + 60 ms = {budget * 1000:.0f} ms"
-        figure.ok = figure.seconds <= budget
         figure.note = f"{figure.seconds / baseline.seconds:.2f}× python -c pass"
+        if name == "nitet log-visit":  # the budget is the recording commands'
+            figure.budget = f"≤ 2×pass + 60 ms = {budget * 1000:.0f} ms"
+            figure.ok = figure.seconds <= budget
         figures.append(figure)
 
 
