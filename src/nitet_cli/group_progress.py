@@ -2,9 +2,14 @@
 (one made by ``nitet merge``): who did what this term, and which schools the group
 reached together against the manual's visit targets.
 
-Every figure is counted by SQLite with ``GROUP BY supervisor_id`` over the term's date
-range, a handful of queries whatever the size: a national database of a million
-activities and 600 supervisors returns 600 aggregated rows, never its entries.
+Every figure is counted by SQLite, a handful of queries whatever the size: a national
+database of a million activities and 600 supervisors returns 600 aggregated rows, never
+its entries. Activities and evidence per supervisor come from the activities' indexes;
+schools and visits toward the targets per supervisor from the summary table
+progress_visits (migrations m004/m006, kept by triggers), in one pass in the order of
+m007's index (progress.supervisor_figures). What the group counts as a whole — schools
+reached, each target's coverage — is what progress.term_progress already counts:
+:func:`term_and_group_progress` takes it from there instead of counting it twice.
 
 Definitions follow :mod:`nitet_cli.progress` (which counts the group as a whole):
 
@@ -25,31 +30,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Callable
 
 from nitet_cli.terms import Term
 
-UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"
+if TYPE_CHECKING:
+    from nitet_cli.progress import TermProgress
 
-# The term's activities walked in id order through the (id, date) index of migration m002,
-# so that the joins keyed by activity_id read their pages in order (as progress.py does).
-_ID_ORDER = "INDEXED BY activities_id_date"
+UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"
 
 _ACTIVITIES = """
     SELECT a.supervisor_id, count(*) FROM activities a
     WHERE a.date BETWEEN :start AND :end GROUP BY a.supervisor_id
-"""
-
-# Schools reached: distinct schools per supervisor, and for the group (row with kind 1).
-_SCHOOLS = """
-    WITH pairs AS MATERIALIZED (
-        SELECT a.supervisor_id AS supervisor, y.school_code AS school
-        FROM activities a {order} CROSS JOIN activity_schools y ON y.activity_id = a.id
-        WHERE +a.date BETWEEN :start AND :end
-        GROUP BY 1, 2
-    )
-    SELECT 0, supervisor, count(*) FROM pairs GROUP BY supervisor
-    UNION ALL
-    SELECT 1, NULL, count(DISTINCT school) FROM pairs
 """
 
 # Driven from the evidence table: far fewer rows than activities.
@@ -59,38 +52,9 @@ _EVIDENCE = """
     WHERE a.date BETWEEN :start AND :end GROUP BY a.supervisor_id
 """
 
-# Visits toward the targets: per target standard, supervisor and school, in one pass over the
-# term, kept in a temporary table; the scope of each target (its school groups) is applied
-# when the table is read.
-_VISITS_TABLE = "nitet_group_visits"
-_FILL_VISITS = """
-    INSERT INTO temp.nitet_group_visits (standard, supervisor, school, visits)
-    SELECT x.standard_id, a.supervisor_id, y.school_code, count(*)
-    FROM activities a {order}
-    CROSS JOIN activity_standards x ON x.activity_id = a.id
-    CROSS JOIN activity_schools y ON y.activity_id = a.id
-    WHERE +a.date BETWEEN :start AND :end AND x.standard_id IN ({standards})
-    GROUP BY 1, 2, 3
-"""
-
-_IN_SCOPE = """
-    SELECT v.supervisor, v.school, v.visits FROM temp.nitet_group_visits v
-    {join} WHERE v.standard = :standard {where}
-"""
-
-_PER_SUPERVISOR = """
-    SELECT supervisor, sum(visits), count(*), sum(visits >= :minimum) FROM ({visits}) GROUP BY supervisor
-"""
-
-_TOGETHER = """
-    SELECT coalesce(sum(total), 0), count(*), coalesce(sum(total >= :minimum), 0)
-    FROM (SELECT school, sum(visits) AS total FROM ({visits}) GROUP BY school)
-"""
-
-_TARGET_SCHOOLS = "SELECT count(*) FROM schools s {where}"
-
-#: From this many activities in the term, the schools pass runs on a second (read-only)
-#: connection while the visits pass runs on this one: SQLite releases the GIL, so each gets a core.
+#: From this many activities in the term, the per-supervisor pass over the summary runs on a
+#: second (read-only) connection while this one counts the rest: SQLite releases the GIL,
+#: so each gets a core.
 PARALLEL_FROM = 50_000
 
 
@@ -212,64 +176,72 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
     return result
 
 
-def _scope_sql(target: TargetScope) -> tuple[str, str, str, dict]:
-    """(join and where for the visits table, where for the schools table, params) of a target's schools."""
-    if not target.school_groups:
-        return "", "", "", {}
-    names = [f":g{i}" for i in range(len(target.school_groups))]
-    params = {f"g{i}": g for i, g in enumerate(target.school_groups)}
-    groups = ", ".join(names)
-    return (
-        "CROSS JOIN schools s ON s.code = v.school",
-        f"AND s.school_group IN ({groups})",
-        f"WHERE s.school_group IN ({groups})",
-        params,
-    )
+def _term_size(conn: sqlite3.Connection, params: dict) -> int:
+    """About how many activities the term holds (those with a standard), from the summary's key."""
+    return conn.execute(
+        "SELECT coalesce(sum(activities), 0) FROM progress_sets WHERE date BETWEEN :start AND :end", params
+    ).fetchone()[0]
 
 
-def _schools_sql(conn: sqlite3.Connection) -> str:
-    has_index = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'activities_id_date'").fetchone()
-    return _ID_ORDER if has_index else ""
+def _start(conn: sqlite3.Connection, term: Term, params: dict) -> tuple[list[TargetScope], Callable[[], list]]:
+    """The targets, and a function that returns the per-supervisor rows of the summary
+    (progress.supervisor_figures), counted meanwhile on a second connection when the term is big."""
+    from nitet_cli.progress import _in_parallel, supervisor_figures
+
+    targets = _targets(conn)
+    scopes = [(t.standard, t.min_per_term, t.school_groups) for t in targets]
+    pending = None
+    if _term_size(conn, params) >= PARALLEL_FROM:
+        pending = _in_parallel(conn, lambda other, _params: supervisor_figures(other, term, scopes), params)
+
+    def rows() -> list:
+        return pending.result() if pending is not None else supervisor_figures(conn, term, scopes)
+
+    return targets, rows
 
 
-def _schools_elsewhere(conn: sqlite3.Connection, sql: str, params: dict):
-    """Run the schools pass on a read-only connection of its own; None for an in-memory database."""
-    from concurrent.futures import ThreadPoolExecutor
-    from pathlib import Path
+def term_and_group_progress(conn: sqlite3.Connection, term: Term, today: date) -> tuple[TermProgress, GroupProgress]:
+    """The term's figures (progress.term_progress) and the group's, sharing what both count:
+    the per-supervisor pass starts first on its own connection, the group's coverage of each
+    target and its schools reached are taken from the term's figures, not counted again."""
+    from nitet_cli.progress import term_progress
 
-    files = [r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"]
-    if not files or not files[0]:
-        return None
-    uri = Path(files[0]).as_uri() + "?mode=ro"
-
-    def run() -> list:
-        other = sqlite3.connect(uri, uri=True, timeout=60)
-        try:
-            return other.execute(sql, params).fetchall()
-        finally:
-            other.close()
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(run)
-    pool.shutdown(wait=False)
-    return future
-
-
-def _fill_visits(conn: sqlite3.Connection, order: str, params: dict, targets: list[TargetScope]) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS temp.{_VISITS_TABLE}")
-    conn.execute(
-        f"CREATE TEMP TABLE {_VISITS_TABLE} (standard TEXT, supervisor INTEGER, school TEXT, visits INTEGER NOT NULL)"
-    )
-    if not targets:
-        return
-    names = {f"t{i}": t.standard for i, t in enumerate(targets)}
-    standards = ", ".join(f":{n}" for n in names)
-    conn.execute(_FILL_VISITS.format(order=order, standards=standards), {**params, **names})
-
-
-def group_progress(conn: sqlite3.Connection, term: Term) -> GroupProgress:
-    """Figures per supervisor for ``term`` and for them all together, every count done in SQL."""
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    started = _start(conn, term, params)
+    progress = term_progress(conn, term, today)
+    return progress, _group_progress(conn, term, params, started, progress)
+
+
+def group_progress(conn: sqlite3.Connection, term: Term, progress: TermProgress | None = None) -> GroupProgress:
+    """Figures per supervisor for ``term`` and for them all together, every count done in SQL.
+    With ``progress`` (the same term's progress.term_progress), the group's coverage of each
+    target and its schools reached are taken from it instead of counted again."""
+    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    return _group_progress(conn, term, params, _start(conn, term, params), progress)
+
+
+def _together(conn: sqlite3.Connection, term: Term, params: dict, target: TargetScope, progress: TermProgress | None) -> TargetFigures:
+    """The group's coverage of one target: every school it covers with everyone's visits
+    together (progress.py's rows for that standard)."""
+    from nitet_cli.progress import target_schools
+
+    rows = None
+    if progress is not None and progress.term == term:
+        rows = [r for r in progress.schools if r.standard == target.standard]
+        if not rows or rows[0].target != target.min_per_term:
+            rows = None  # not among the term's targets (or another minimum): count it here
+    if rows is None:
+        rows = target_schools(conn, params, target.standard, target.min_per_term, target.school_groups)
+    target.target_schools = len(rows)
+    return TargetFigures(
+        target.standard, sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows)
+    )
+
+
+def _group_progress(conn, term, params, started, progress) -> GroupProgress:
+    from nitet_cli.progress import schools_reached
+
+    targets, supervisor_rows = started
     people: dict[int | None, SupervisorFigures] = {}
     for r in conn.execute("SELECT id, uuid, name, position, office, is_self FROM supervisors ORDER BY is_self DESC, name, id"):
         people[r[0]] = SupervisorFigures(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
@@ -280,46 +252,32 @@ def group_progress(conn: sqlite3.Connection, term: Term) -> GroupProgress:
             found = people.setdefault(None, SupervisorFigures(None, "", UNKNOWN_SUPERVISOR))
         return found
 
-    activities = conn.execute(_ACTIVITIES, params).fetchall()
-    for sid, count in activities:
+    for sid, count in conn.execute(_ACTIVITIES, params):
         person(sid).activities += count
     for sid, count, photos in conn.execute(_EVIDENCE, params):
         p = person(sid)
         p.evidence += count
         p.photos += photos
 
-    order = _schools_sql(conn)
-    schools_sql = _SCHOOLS.format(order=order)
-    size = sum(count for _, count in activities)
-    pending = _schools_elsewhere(conn, schools_sql, params) if size >= PARALLEL_FROM else None
-    targets = _targets(conn)
     group = SupervisorFigures(None, "", "รวมทั้งกลุ่ม")
-    try:
-        _fill_visits(conn, order, params, targets)
-        for target in targets:
-            join, where, schools_where, scope_params = _scope_sql(target)
-            query_params = {**scope_params, "standard": target.standard, "minimum": target.min_per_term}
-            target.target_schools = conn.execute(_TARGET_SCHOOLS.format(where=schools_where), scope_params).fetchone()[0]
-            visits_sql = _IN_SCOPE.format(join=join, where=where)
-            per: dict[int | None, TargetFigures] = {}
-            for sid, visits, visited, met in conn.execute(_PER_SUPERVISOR.format(visits=visits_sql), query_params):
-                figures = per.setdefault(person(sid).id, TargetFigures(target.standard))
-                figures.visits += visits
-                figures.schools_visited += visited
-                figures.schools_met += met
-            for p in people.values():
-                p.targets.append(per.get(p.id) or TargetFigures(target.standard))
-            total, visited, met = conn.execute(_TOGETHER.format(visits=visits_sql), query_params).fetchone()
-            group.targets.append(TargetFigures(target.standard, total, visited, met))
-    finally:
-        schools = pending.result() if pending is not None else conn.execute(schools_sql, params).fetchall()
-        conn.execute(f"DROP TABLE IF EXISTS temp.{_VISITS_TABLE}")
+    group.targets = [_together(conn, term, params, target, progress) for target in targets]
+    if progress is not None and progress.term == term:
+        group.schools = progress.schools_reached
+    else:
+        group.schools = schools_reached(conn, term)
 
-    for kind, sid, count in schools:
-        if kind == 0:
-            person(sid).schools += count  # (two missing supervisors folded into one row: an upper bound)
-        else:
-            group.schools = count
+    per: dict[int | None, list[TargetFigures]] = {}
+    for sid, schools, figures in supervisor_rows():
+        p = person(sid)
+        p.schools += schools  # (two missing supervisors folded into one row: an upper bound)
+        mine = per.setdefault(p.id, [TargetFigures(t.standard) for t in targets])
+        for mine_one, (visits, visited, met) in zip(mine, figures):
+            mine_one.visits += visits
+            mine_one.schools_visited += visited
+            mine_one.schools_met += met
+    for p in people.values():
+        p.targets = per.get(p.id) or [TargetFigures(t.standard) for t in targets]
+
     group.activities = sum(p.activities for p in people.values())
     group.evidence = sum(p.evidence for p in people.values())
     group.photos = sum(p.photos for p in people.values())

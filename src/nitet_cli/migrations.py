@@ -8,6 +8,7 @@ a fixture database of every past schema version and upgrade each to the current 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -702,6 +703,23 @@ def m006_progress_supervisors(conn: sqlite3.Connection) -> None:
 
 
 
+@migration
+def m007_progress_visits_by_supervisor(conn: sqlite3.Connection) -> None:
+    """An index for the per-supervisor figures of a group's database (issue 5).
+
+    ``progress_visits(supervisor, school, date, visits)`` holds (with the table's key,
+    which every index of a WITHOUT ROWID table carries) every column of progress_visits
+    in the order a per-supervisor count wants: progress.supervisor_figures reads a
+    term's rows grouped by supervisor and school straight from it, in one pass and
+    without sorting (national database: that pass 0.57 s -> 0.38 s). An index only: no row changes.
+    """
+    conn.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS progress_visits_supervisor ON progress_visits(supervisor, school, date, visits);
+        """
+    )
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -742,6 +760,24 @@ def check_is_nitet(conn: sqlite3.Connection, path: Path | str) -> None:
             )
 
 
+#: From this many activities, upgrading an existing database may take a while (migrations
+#: m004–m006 rebuild summary tables: about 40 s on a million entries), so the runner says so first.
+LONG_UPGRADE_FROM = 50_000
+LONG_UPGRADE_MESSAGE = "กำลังปรับโครงสร้างฐานข้อมูลเป็นรุ่นใหม่ (ครั้งเดียว อาจใช้เวลาสักครู่) …"
+
+
+def _announce_long_upgrade(conn: sqlite3.Connection) -> None:
+    """One line on stderr before upgrading a big database, when a person is watching it
+    (stderr is a terminal): cron and pipes get nothing."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty() or not _has_table(conn, "activities"):
+        return
+    # Stops after LONG_UPGRADE_FROM index entries: no full count of a million rows.
+    big = conn.execute("SELECT 1 FROM activities LIMIT 1 OFFSET ?", (LONG_UPGRADE_FROM,)).fetchone()
+    if big is not None:
+        print(LONG_UPGRADE_MESSAGE, file=stream, flush=True)
+
+
 def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
     """Apply every migration not yet applied; returns how many ran."""
     check_is_nitet(conn, path)
@@ -758,6 +794,8 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    if applied:
+        _announce_long_upgrade(conn)
     for name, fn in MIGRATIONS:
         if name in applied:
             continue

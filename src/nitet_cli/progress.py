@@ -247,16 +247,22 @@ _VISITS = f"""
 
 def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) -> list[SchoolVisits]:
     target = standard.target or {}
-    groups = list(target.get("school_groups") or [])
-    minimum = int(target.get("min_per_term", 1))
+    return target_schools(conn, params, standard.id, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []))
+
+
+def target_schools(conn: sqlite3.Connection, params: dict, standard: str, minimum: int, groups: list[str]) -> list[SchoolVisits]:
+    """Every school a target covers (``groups``; empty: every school), with its visits toward
+    ``standard`` in the term of ``params`` (start, end)."""
     where = ""
-    query_params = {**params, "standard": standard.id}
+    query_params = {**params, "standard": standard}
     if groups:
         names = [f":g{i}" for i in range(len(groups))]
         where = f"WHERE s.school_group IN ({', '.join(names)})"
         query_params.update({f"g{i}": g for i, g in enumerate(groups)})
-    sid = standard.id
-    return [SchoolVisits(sid, code, name, group, visits, minimum) for code, name, group, visits in conn.execute(_VISITS.format(where=where), query_params)]
+    return [
+        SchoolVisits(standard, code, name, group, visits, minimum)
+        for code, name, group, visits in conn.execute(_VISITS.format(where=where), query_params)
+    ]
 
 
 def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, DutyProgress], list[StandardProgress]]:
@@ -463,3 +469,53 @@ def visits_per_supervisor(conn: sqlite3.Connection, term: Term, standards: list[
     school code, visits), a visit being an (entry, school) pair of an entry linked to the standard."""
     sql, params = visits_per_supervisor_sql(term, standards)
     return [tuple(r) for r in conn.execute(sql, params)]
+
+
+# Everything group_progress.py counts per supervisor, in ONE pass over the term's rows of
+# progress_visits read in the order of m007's index (supervisor, school, date, visits),
+# grouped by supervisor and school without sorting: per supervisor, the distinct schools,
+# and for each target its visits, schools visited and schools that reached the minimum on
+# that supervisor's visits alone (a school outside the target's groups does not count).
+_PER_SUPERVISOR = f"""
+    WITH pairs AS (
+        SELECT supervisor{{columns}} FROM progress_visits
+        WHERE {_IN_TERM} AND visits > 0
+        GROUP BY supervisor, school
+    )
+    SELECT nullif(supervisor, 0), count(*){{figures}} FROM pairs GROUP BY supervisor
+"""
+
+
+def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> tuple[str, dict]:
+    """The SELECT (and its parameters, without the term's) of :func:`supervisor_figures`."""
+    columns, figures, params = [], [], {}
+    for i, (standard, minimum, groups) in enumerate(targets):
+        params[f"t{i}"], params[f"m{i}"] = standard, minimum
+        scope = ""
+        if groups:
+            names = {f"t{i}g{j}": g for j, g in enumerate(groups)}
+            params.update(names)
+            scope = f" AND school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+        columns.append(f", sum(visits) FILTER (WHERE standard = :t{i}{scope}) AS v{i}")
+        figures.append(f", coalesce(sum(v{i}), 0), count(v{i}), coalesce(sum(v{i} >= :m{i}), 0)")
+    return _PER_SUPERVISOR.format(columns="".join(columns), figures="".join(figures)), params
+
+
+def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[tuple[str, int, list[str]]]) -> list[tuple]:
+    """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
+    of their entries, then for each target (standard, minimum visits, school groups — empty:
+    every school) three figures: visits toward it at the schools it covers, schools of
+    those visited, and schools that reached the minimum on this supervisor's visits alone.
+    Rows: ``(supervisor, schools, ((visits, visited, met), …))``, the targets in the given order."""
+    sql, params = supervisor_figures_sql(targets)
+    params.update(start=term.start.isoformat(), end=term.end.isoformat())
+    return [
+        (r[0], r[1], tuple(tuple(r[2 + 3 * i : 5 + 3 * i]) for i in range(len(targets))))
+        for r in conn.execute(sql, params)
+    ]
+
+
+def schools_reached(conn: sqlite3.Connection, term: Term) -> int:
+    """Distinct schools named on the entries of ``term`` (TermProgress.schools_reached alone)."""
+    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    return conn.execute(f"SELECT count(DISTINCT school) FROM progress_visits WHERE {_IN_TERM} AND visits > 0", params).fetchone()[0]

@@ -38,13 +38,11 @@ def status(
     และ (ฐานข้อมูลรวมของกลุ่ม) ผลงานของศึกษานิเทศก์แต่ละคน"""
     from nitet_cli.clock import today
     from nitet_cli.errors import EXIT_GAP
-    from nitet_cli.group_progress import group_progress
-    from nitet_cli.progress import term_progress
+    from nitet_cli.group_progress import term_and_group_progress
 
     conn = open_db(ctx)
     chosen = _term(conn, year, term)
-    progress = term_progress(conn, chosen, today())
-    group = group_progress(conn, chosen)
+    progress, group = term_and_group_progress(conn, chosen, today())
     if json_output:
         print_json({**progress.as_dict(), **group.as_dict()})
     else:
