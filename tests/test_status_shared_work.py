@@ -213,3 +213,30 @@ def test_a_new_database_is_made_without_the_notice(tmp_path, monkeypatch):
     monkeypatch.setattr(migrations, "LONG_UPGRADE_FROM", 0)
     connect(tmp_path / "new.db").close()
     assert err.getvalue() == ""
+
+
+# --- JSON output -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tty", [True, False], ids=["terminal", "pipe"])
+def test_print_json_is_indented_only_on_a_terminal(monkeypatch, tty):
+    from nitet_cli.cli.common import print_json
+
+    data = {"ชื่อ": "โรงเรียนบ้านคู่ \"ตัวอย่าง\"", "schools": [{"code": "05701002", "visits": 2, "met": True}], "none": None}
+    out = _Terminal(tty)
+    monkeypatch.setattr("sys.stdout", out)
+    print_json(data)
+    text = out.getvalue()
+    assert text.endswith("\n") and json.loads(text) == data
+    assert "โรงเรียนบ้านคู่" in text  # Thai as it is, not \u escapes
+    if tty:
+        assert text.startswith("{\n  \"ชื่อ\": ")
+    else:
+        assert text.count("\n") == 1 and ", " not in text.replace("บ้านคู่ ", "") and '": ' not in text
+
+
+def test_status_json_through_a_pipe_is_compact_and_complete(group):
+    result = group("status", "--json")
+    assert result.stdout.count("\n") == 1
+    data = json.loads(result.stdout)
+    assert data["totals"]["activities"] > 0 and data["supervisors"] and data["group"]["is_group"] is True

