@@ -220,22 +220,36 @@ def group_progress(conn: sqlite3.Connection, term: Term, progress: TermProgress 
     return _group_progress(conn, term, params, _start(conn, term, params), progress)
 
 
-def _together(conn: sqlite3.Connection, term: Term, params: dict, target: TargetScope, progress: TermProgress | None) -> TargetFigures:
+def _coverage(progress: TermProgress | None, term: Term) -> dict[str, tuple[int, int, int, int, int]]:
+    """Per target standard of the term's figures: (schools it covers, visits, schools visited,
+    schools met, the minimum), from progress.py's rows of every covered school — one pass over them."""
+    if progress is None or progress.term != term:
+        return {}
+    coverage: dict[str, list[int]] = {}
+    for r in progress.schools:
+        figures = coverage.get(r.standard)
+        if figures is None:
+            figures = coverage[r.standard] = [0, 0, 0, 0, r.target]
+        figures[0] += 1
+        figures[1] += r.visits
+        if r.visits:
+            figures[2] += 1
+            if r.visits >= r.target:
+                figures[3] += 1
+    return {standard: tuple(f) for standard, f in coverage.items()}
+
+
+def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, coverage: dict) -> TargetFigures:
     """The group's coverage of one target: every school it covers with everyone's visits
-    together (progress.py's rows for that standard)."""
+    together (progress.py's rows for that standard, counted again only when not given)."""
     from nitet_cli.progress import target_schools
 
-    rows = None
-    if progress is not None and progress.term == term:
-        rows = [r for r in progress.schools if r.standard == target.standard]
-        if not rows or rows[0].target != target.min_per_term:
-            rows = None  # not among the term's targets (or another minimum): count it here
-    if rows is None:
+    found = coverage.get(target.standard)
+    if found is None or found[4] != target.min_per_term:
         rows = target_schools(conn, params, target.standard, target.min_per_term, target.school_groups)
-    target.target_schools = len(rows)
-    return TargetFigures(
-        target.standard, sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows)
-    )
+        found = (len(rows), sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows))
+    target.target_schools = found[0]
+    return TargetFigures(target.standard, found[1], found[2], found[3])
 
 
 def _group_progress(conn, term, params, started, progress) -> GroupProgress:
@@ -260,7 +274,8 @@ def _group_progress(conn, term, params, started, progress) -> GroupProgress:
         p.photos += photos
 
     group = SupervisorFigures(None, "", "รวมทั้งกลุ่ม")
-    group.targets = [_together(conn, term, params, target, progress) for target in targets]
+    coverage = _coverage(progress, term)
+    group.targets = [_together(conn, params, target, coverage) for target in targets]
     if progress is not None and progress.term == term:
         group.schools = progress.schools_reached
     else:

@@ -62,7 +62,7 @@ class SchoolVisits:
             "group": self.group,
             "visits": self.visits,
             "target": self.target,
-            "met": self.met,
+            "met": self.visits >= self.target,  # (self.met, without a property call per row)
         }
 
 
@@ -178,7 +178,7 @@ class TermProgress:
                 "standards_done": sum(s.state == DONE for s in standards),
                 "standards_in_progress": sum(s.state == IN_PROGRESS for s in standards),
                 "standards_not_started": sum(s.state == NOT_STARTED for s in standards),
-                "schools_below_target": sum(not r.met for r in self.schools),
+                "schools_below_target": sum(r.visits < r.target for r in self.schools),
             },
             "duties": [d.as_dict() for d in self.duties],
             "schools": [r.as_dict() for r in self.schools],
@@ -372,7 +372,7 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
             rows = _visits(conn, s, params)
             school_rows.extend(rows)
             s.target_schools = len(rows)
-            s.schools_met = sum(r.met for r in rows)
+            s.schools_met = sum(r.visits >= r.target for r in rows)
         if s.activities == 0:
             s.state = NOT_STARTED
         elif s.target is not None:
