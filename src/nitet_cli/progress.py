@@ -423,10 +423,12 @@ def resolve_term(conn: sqlite3.Connection, today: date, year: int | None, term: 
 # --- per supervisor (a group's merged database), from the same summary ---------------------------
 #
 # Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so
-# the per-supervisor figures of group_progress.py can be read from the summary too instead
-# of a pass over the term's activities. The two functions below return exactly the rows of
-# its two term passes (the schools pass and the target visits pass), checked against a
-# recount in tests/test_progress_speed_shape.py.
+# the per-supervisor figures of group_progress.py are read from the summary too instead of
+# a pass over the term's activities. schools_per_supervisor and visits_per_supervisor give
+# the plain rows (distinct schools; visits per standard, supervisor and school), checked
+# against a recount in tests/test_progress_speed_shape.py; group_progress.py uses
+# supervisor_figures, which counts the same in one pass and returns only 600 rows
+# (tests/test_status_shared_work.py holds it to a recount of the entries).
 
 _SCHOOLS_PER_SUPERVISOR = f"""
     WITH pairs AS MATERIALIZED (
