@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 
 from nitet_cli.activities import KINDS, MODES
-from nitet_cli.group_progress import GroupProgress, group_progress
+from nitet_cli.group_progress import GroupProgress, term_and_group_progress
 from nitet_cli.manual import report_profile
-from nitet_cli.progress import TermProgress, term_progress
+from nitet_cli.progress import TermProgress
 from nitet_cli.terms import Term
 
 PHOTO_BOX_CM = (7.5, 6.5)  # width, height of a photo in the appendix (two to a row on A4)
@@ -175,8 +175,8 @@ def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
 
 def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
     """Everything the report shows, as plain JSON-ready data."""
-    progress = term_progress(conn, term, today)
-    group, supervisors, group_targets = _group(group_progress(conn, term))
+    progress, group_figures = term_and_group_progress(conn, term, today)  # shares what both count
+    group, supervisors, group_targets = _group(group_figures)
     entries = _entries(conn, term)
     profile = report_profile(conn)
     by_standard: dict[str, list[dict]] = {}
