@@ -223,6 +223,11 @@ def test_newer_version_and_broken_json_and_a_database(source, target, tmp_path):
     result = target("import", table, ok=False)
     assert result.exit_code == EXIT_INPUT and "nitet school import" in result.stderr
 
+    legacy = tmp_path / "legacy.json"  # saved by an old Thai Windows editor
+    legacy.write_bytes('{"format": "nitet-export", "title": "นิเทศ"}'.encode("cp874"))
+    result = target("import", legacy, ok=False)
+    assert result.exit_code == EXIT_INPUT and "ไม่ใช่ข้อความ UTF-8 (ไบต์ที่" in result.stderr
+
     result = target("import", tmp_path / "missing.json", ok=False)
     assert result.exit_code == EXIT_NOT_FOUND
     assert target.snapshot() == snapshot

@@ -257,3 +257,13 @@ def test_tables_span_the_text_width(exported):
         assert len(grid) == 3
         total_cm = sum(grid) / 567  # twips per cm
         assert 15.5 < total_cm < 16.5  # A4 21 cm minus 3 cm + 2 cm margins
+
+
+def test_manual_not_in_utf8_names_the_byte_and_changes_nothing(initialised, tmp_path):
+    before = initialised.snapshot()
+    path = tmp_path / "duties-cp874.yaml"
+    path.write_bytes("manual: {title: คู่มือปฏิบัติงาน}\n".encode("cp874"))
+    result = initialised("manual", "load", path, ok=False)
+    assert result.exit_code == 2
+    assert "ไม่ใช่ข้อความ UTF-8 (ไบต์ที่" in result.output and "บันทึกไฟล์เป็น UTF-8" in result.output
+    assert initialised.snapshot() == before

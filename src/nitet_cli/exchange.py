@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
-from nitet_cli.text import clean_text
+from nitet_cli.text import clean_text, decode_utf8
 
 FORMAT = "nitet-export"
 VERSION = 1
@@ -498,10 +498,7 @@ def read_export(path: Path, workdir: Path) -> Source:
 
 
 def _parse_json(raw: bytes, label: str) -> dict:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — ระบุไฟล์ .json จาก 'nitet export'") from exc
+    text = decode_utf8(raw, label, "ระบุไฟล์ .json จาก 'nitet export'")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -19,7 +19,7 @@ from typing import Any
 
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.text import clean_text, to_arabic_digits
+from nitet_cli.text import clean_text, decode_utf8, to_arabic_digits
 
 PROFILE_FIELDS = (
     "name",
@@ -107,10 +107,7 @@ def read_manual(path: Path | str) -> Manual:
     if path.is_dir():
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์คู่มือ .yaml ไม่ใช่โฟลเดอร์")
     raw_bytes = path.read_bytes()
-    try:
-        raw = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — บันทึกไฟล์เป็น UTF-8") from exc
+    raw = decode_utf8(raw_bytes, str(path), "บันทึกไฟล์เป็น UTF-8")
     try:
         data = yaml.safe_load(raw)
     except yaml.MarkedYAMLError as exc:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.text import clean_text, nearest
+from nitet_cli.text import clean_text, decode_utf8, nearest
 
 
 @dataclass
@@ -184,12 +184,7 @@ def read_schools_csv(path) -> list[tuple[int, School]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"อ่านไฟล์ {path} ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — ใน Excel ให้บันทึกเป็นแบบ 'CSV UTF-8 (Comma delimited)'"
-        ) from exc
+    text = decode_utf8(raw, str(path), "ใน Excel ให้บันทึกเป็นแบบ 'CSV UTF-8 (Comma delimited)'")
     first_line = text.split("\n", 1)[0]
     delimiter = ","
     if "," not in first_line:

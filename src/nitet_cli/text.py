@@ -44,3 +44,14 @@ ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 def to_arabic_digits(value: str) -> str:
     """Thai digits typed by a user (๑๕/๖/๒๕๖๙) read as Arabic ones."""
     return value.translate(ARABIC_DIGITS)
+
+
+def decode_utf8(raw: bytes, label: str, hint: str) -> str:
+    """The text of a file a user gave (UTF-8, with or without the BOM Excel and Notepad
+    write); anything else is refused with the byte where it broke and ``hint``."""
+    from nitet_cli.errors import InputError
+
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — {hint}") from exc
