@@ -267,3 +267,42 @@ def test_manual_not_in_utf8_names_the_byte_and_changes_nothing(initialised, tmp_
     assert result.exit_code == 2
     assert "ไม่ใช่ข้อความ UTF-8 (ไบต์ที่" in result.output and "บันทึกไฟล์เป็น UTF-8" in result.output
     assert initialised.snapshot() == before
+
+
+def test_a_manual_that_names_its_year_sets_the_earliest_entry_date(initialised, tmp_path):
+    """manual.year (BE) is the first academic year entries may be dated in; a file that
+    names none takes it back (then the year before the current one is still open)."""
+    nitet = initialised
+    nitet("school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่")
+    data = bundled_yaml()
+    data["manual"]["year"] = "๒๕๖๙"  # typed in Thai digits, as in the seed's own numbers
+    path = tmp_path / "duties-2569.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = nitet("manual", "load", path)
+    assert "ปรับปีการศึกษาของคู่มือ" in result.output
+    assert nitet.json("manual", "show")["year"] == 2569
+    assert nitet("manual", "load", path).output.count("ไม่มีการเปลี่ยนแปลง") == 1  # twice: nothing changes
+
+    before = nitet.snapshot()
+    refused = nitet("log-visit", "--school", "57010001", "--date", "1/3/2569", "--title", "นิเทศ", ok=False)
+    assert refused.exit_code == 2 and "ก่อนปีการศึกษา 2569" in refused.output
+    assert nitet.snapshot() == before
+    nitet("log-visit", "--school", "57010001", "--date", "16/5/2569", "--title", "นิเทศ")
+
+    del data["manual"]["year"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    nitet("manual", "load", path)
+    assert nitet.json("manual", "show")["year"] is None
+    nitet("log-visit", "--school", "57010001", "--date", "1/3/2569", "--title", "นิเทศปีที่แล้ว")
+
+
+@pytest.mark.parametrize("year", [2026, "ปีนี้", 0])
+def test_a_manual_year_that_is_not_a_buddhist_era_year_is_refused(initialised, tmp_path, year):
+    before = initialised.snapshot()
+    data = bundled_yaml()
+    data["manual"]["year"] = year
+    path = tmp_path / "bad-year.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = initialised("manual", "load", path, ok=False)
+    assert result.exit_code == 2 and "manual.year" in result.output
+    assert initialised.snapshot() == before

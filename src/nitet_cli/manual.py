@@ -62,6 +62,7 @@ class Manual:
     source: str = ""
     sha256: str = ""
     own_profile: bool = True  # False: a group database without its own profile (see neutral_profile)
+    year: int | None = None  # the Buddhist Era academic year the manual is for (manual.year), if it says
 
     @property
     def standard_count(self) -> int:
@@ -78,6 +79,7 @@ class LoadResult:
     standards_retired: int = 0
     standards_unchanged: int = 0
     profile_changed: bool = False
+    year_changed: bool = False
 
     @property
     def changed(self) -> bool:
@@ -90,6 +92,7 @@ class LoadResult:
                 self.standards_updated,
                 self.standards_retired,
                 self.profile_changed,
+                self.year_changed,
             )
         )
 
@@ -170,6 +173,11 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
     if not isinstance(meta, dict):
         raise InputError(f"{source}: 'manual' ต้องเป็นชุดค่า เช่น {{title: คู่มือปฏิบัติงาน}}")
     manual_title = _text(meta.get("title"), source, "manual.title", required=False) or "คู่มือปฏิบัติงาน"
+    year = None
+    if meta.get("year") is not None:
+        year = _number(meta["year"], source, "manual.year")
+        if not 2400 < year < 2700:
+            raise InputError(f"{source}: manual.year ต้องเป็นปีการศึกษา พ.ศ. เช่น 2569 ไม่ใช่ {year}")
 
     profile_raw = data.get("profile")
     if not isinstance(profile_raw, dict):
@@ -218,7 +226,7 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
                 )
             )
         duties.append(duty)
-    return Manual(title=manual_title, profile=profile, duties=duties, source=source)
+    return Manual(title=manual_title, profile=profile, duties=duties, source=source, year=year)
 
 
 # --- storing ---------------------------------------------------------------------------
@@ -238,6 +246,16 @@ def store_manual(conn: sqlite3.Connection, manual: Manual) -> LoadResult:
             conn.execute(
                 "INSERT INTO manual_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
+            )
+        # The year is the manual's: a file that names none takes back the one an earlier file named.
+        old_year = conn.execute("SELECT value FROM manual_meta WHERE key = 'year'").fetchone()
+        result.year_changed = (old_year[0] if old_year else None) != (str(manual.year) if manual.year else None)
+        if manual.year is None:
+            conn.execute("DELETE FROM manual_meta WHERE key = 'year'")
+        else:
+            conn.execute(
+                "INSERT INTO manual_meta (key, value) VALUES ('year', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(manual.year),),
             )
 
         existing_duties = {r["number"]: r for r in conn.execute("SELECT * FROM duties")}
@@ -384,6 +402,7 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
         source=meta.get("source", ""),
         sha256=meta.get("sha256", ""),
         own_profile=own_profile,
+        year=int(meta["year"]) if meta.get("year", "").isdigit() else None,
     )
 
 
@@ -391,6 +410,7 @@ def manual_as_dict(manual: Manual) -> dict:
     """The manual as plain data, for --json and for templates."""
     return {
         "title": manual.title,
+        "year": manual.year,
         "profile": dict(manual.profile),
         "own_profile": manual.own_profile,
         "duties": [

@@ -35,6 +35,8 @@ def _describe_load(result) -> str:
             parts.append(f"{label} {value}")
     if result.profile_changed:
         parts.append("ปรับข้อมูลผู้จัดทำ")
+    if result.year_changed:
+        parts.append("ปรับปีการศึกษาของคู่มือ")
     return ", ".join(parts)
 
 
