@@ -202,10 +202,32 @@ def test_upgrade_fills_the_summary(version, tmp_path):
 
 
 def test_per_supervisor_figures_of_a_merged_database(group_dbs, tmp_path):
-    """schools_per_supervisor / visits_per_supervisor (m006) equal a recount of a group's rows."""
+    """The supervisor column of progress_visits (m006) equals a recount of a group's rows:
+    distinct schools per supervisor and together, and visits per standard, supervisor and school."""
     from nitet_cli.db import connect
-    from nitet_cli.progress import schools_per_supervisor, visits_per_supervisor
     from nitet_cli.terms import get_term
+
+    def schools_per_supervisor(conn, term):
+        params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+        pairs = (
+            "SELECT supervisor, school FROM progress_visits"
+            " WHERE date BETWEEN :start AND :end AND visits > 0 GROUP BY supervisor, school"
+        )
+        sql = (
+            f"SELECT 0, nullif(supervisor, 0), count(*) FROM ({pairs}) GROUP BY supervisor"
+            f" UNION ALL SELECT 1, NULL, count(DISTINCT school) FROM ({pairs})"
+        )
+        return [tuple(r) for r in conn.execute(sql, params)]
+
+    def visits_per_supervisor(conn, term, standards):
+        names = {f"s{i}": s for i, s in enumerate(standards)}
+        params = {"start": term.start.isoformat(), "end": term.end.isoformat(), **names}
+        sql = (
+            "SELECT standard, nullif(supervisor, 0), school, sum(visits) FROM progress_visits"
+            f" WHERE standard IN ({', '.join(':' + n for n in names) or 'NULL'}) AND date BETWEEN :start AND :end"
+            " GROUP BY standard, supervisor, school HAVING sum(visits) > 0"
+        )
+        return [tuple(r) for r in conn.execute(sql, params)]
 
     a, b = group_dbs
     into = tmp_path / "group" / "group.db"

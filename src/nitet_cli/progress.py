@@ -424,54 +424,9 @@ def resolve_term(conn: sqlite3.Connection, today: date, year: int | None, term: 
 #
 # Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so
 # the per-supervisor figures of group_progress.py are read from the summary too instead of
-# a pass over the term's activities. schools_per_supervisor and visits_per_supervisor give
-# the plain rows (distinct schools; visits per standard, supervisor and school), checked
-# against a recount in tests/test_progress_speed_shape.py; group_progress.py uses
-# supervisor_figures, which counts the same in one pass and returns only 600 rows
-# (tests/test_status_shared_work.py holds it to a recount of the entries).
-
-_SCHOOLS_PER_SUPERVISOR = f"""
-    WITH pairs AS MATERIALIZED (
-        SELECT supervisor, school FROM progress_visits
-        WHERE {_IN_TERM} AND visits > 0
-        GROUP BY supervisor, school
-    )
-    SELECT 0, nullif(supervisor, 0), count(*) FROM pairs GROUP BY supervisor
-    UNION ALL
-    SELECT 1, NULL, count(DISTINCT school) FROM pairs
-"""
-
-_VISITS_PER_SUPERVISOR = f"""
-    SELECT standard, nullif(supervisor, 0), school, sum(visits) FROM progress_visits
-    WHERE standard IN ({{standards}}) AND {_IN_TERM}
-    GROUP BY standard, supervisor, school
-    HAVING sum(visits) > 0
-"""
-
-
-def schools_per_supervisor(conn: sqlite3.Connection, term: Term) -> list[tuple[int, int | None, int]]:
-    """Distinct schools named on each supervisor's entries of ``term``: rows (0, supervisor id
-    or None for entries without one, schools), and one row (1, None, schools) for everyone
-    together."""
-    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    return [tuple(r) for r in conn.execute(_SCHOOLS_PER_SUPERVISOR, params)]
-
-
-def visits_per_supervisor_sql(term: Term, standards: list[str]) -> tuple[str, dict]:
-    """The SELECT (and its parameters) of :func:`visits_per_supervisor`, to fill a table with
-    ``INSERT INTO … (standard, supervisor, school, visits) SELECT …`` without the rows
-    passing through Python."""
-    names = {f"s{i}": s for i, s in enumerate(standards)}
-    params = {"start": term.start.isoformat(), "end": term.end.isoformat(), **names}
-    return _VISITS_PER_SUPERVISOR.format(standards=", ".join(f":{n}" for n in names) or "NULL"), params
-
-
-def visits_per_supervisor(conn: sqlite3.Connection, term: Term, standards: list[str]) -> list[tuple[str, int | None, str, int]]:
-    """Visits of ``term`` toward each of ``standards``: rows (standard, supervisor id or None,
-    school code, visits), a visit being an (entry, school) pair of an entry linked to the standard."""
-    sql, params = visits_per_supervisor_sql(term, standards)
-    return [tuple(r) for r in conn.execute(sql, params)]
-
+# a pass over the term's activities (tests/test_progress_speed_shape.py holds the
+# supervisor column to a recount; tests/test_status_shared_work.py holds
+# supervisor_figures to a recount of the entries).
 
 # Everything group_progress.py counts per supervisor, in ONE pass over the term's rows of
 # progress_visits read in the order of m007's index (supervisor, school, date, visits),
