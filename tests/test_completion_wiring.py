@@ -52,6 +52,11 @@ def test_school_options_complete_codes(db, command):
     assert found == ["57010001", "57010002"]
 
 
+def test_school_add_code_completes_the_codes_already_there(db):
+    """For `school add --update`: the code of a school to correct."""
+    assert bash(db, f"nitet --db {db.db_path} school add --code 5701") == ["57010001", "57010002"]
+
+
 def test_school_names_complete_without_the_word_school(db):
     assert bash(db, f"nitet --db {db.db_path} log-visit --school บ้านดอย") == ["บ้านดอยฮาง"]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-BE_OFFSET = 543
 
 
 def thai_digits(value: object) -> str:
@@ -42,7 +41,3 @@ def thai_date_short(value: date | datetime | str | None, *, digits: bool = True)
     from pythainlp.util import thai_strftime
 
     return thai_strftime(_as_datetime(value), "%-d %b %Y", thaidigit=digits)
-
-
-def be_year(value: date | datetime | str) -> int:
-    return _as_datetime(value).year + BE_OFFSET

@@ -8,7 +8,7 @@ import typer
 
 from nitet_cli.cli import app
 from nitet_cli.cli.common import console, open_db, print_json
-from nitet_cli.completion import complete_school_group
+from nitet_cli.completion import complete_school_code, complete_school_group
 
 school_app = typer.Typer(help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV และแสดงรายชื่อ", no_args_is_help=True)
 app.add_typer(school_app, name="school")
@@ -19,7 +19,12 @@ _WORDS = {"added": "เพิ่ม", "updated": "แก้ไข", "unchanged":
 @school_app.command("add")
 def school_add(
     ctx: typer.Context,
-    code: str = typer.Option(..., "--code", help="รหัสโรงเรียนของ สพฐ. (เก็บเป็นข้อความ เลข 0 นำหน้าไม่หาย)"),
+    code: str = typer.Option(
+        ...,
+        "--code",
+        help="รหัสโรงเรียนของ สพฐ. (เก็บเป็นข้อความ เลข 0 นำหน้าไม่หาย)",
+        autocompletion=complete_school_code,  # the codes already there, for --update
+    ),
     name: str = typer.Option(..., "--name", help="ชื่อโรงเรียน"),
     group: str = typer.Option(
         "", "--group", help="กลุ่มโรงเรียน เช่น บ้านคู่ หรือ พื้นที่สูง", autocompletion=complete_school_group
