@@ -53,6 +53,12 @@ VERSION = 1
 ZIP_JSON = "export.json"
 ZIP_EVIDENCE = "evidence/"
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_head(path: Path) -> bytes:
+    """The first bytes of ``path``, as many as an SQLite file's header (b"" for an empty file)."""
+    with open(path, "rb") as handle:
+        return handle.read(len(SQLITE_HEADER))
 PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
 ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "participants", "teachers")
 EVIDENCE_FIELDS = ("kind", "sha256", "original_name", "media_type", "size", "url", "caption")
@@ -482,9 +488,7 @@ def read_export(path: Path, workdir: Path) -> Source:
         raise NotFoundError(f"ไม่พบไฟล์ {path} — ระบุไฟล์ .json หรือ .zip ที่ได้จาก 'nitet export'")
     if path.is_dir():
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ .json หรือ .zip ที่ได้จาก 'nitet export'")
-    with open(path, "rb") as handle:
-        head = handle.read(len(SQLITE_HEADER))
-    if head == SQLITE_HEADER:
+    if sqlite_head(path) == SQLITE_HEADER:
         raise InputError(f"{path} เป็นไฟล์ฐานข้อมูล SQLite ไม่ใช่ไฟล์ส่งออก — รวมฐานข้อมูลด้วย 'nitet merge {path}'")
     if path.suffix.lower() in (".csv", ".xlsx", ".xls"):
         raise InputError(

@@ -21,6 +21,7 @@ from pathlib import Path
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange import (
     SQLITE_HEADER,
+    sqlite_head,
     ApplyResult,
     Progress,
     Source,
@@ -52,8 +53,7 @@ def open_source(path: Path | str) -> sqlite3.Connection:
         raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — ตรวจชื่อไฟล์ .db ที่จะรวม")
     if path.is_dir():
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน")
-    with open(path, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
+    header = sqlite_head(path)
     if not header:
         raise DatabaseError(f"{path} เป็นไฟล์ว่าง (0 ไบต์) ไม่ใช่ฐานข้อมูล nitet — ขอไฟล์ .db จากเจ้าของอีกครั้ง")
     if header != SQLITE_HEADER:
@@ -93,8 +93,7 @@ def check_target(path: Path) -> None:
         raise DatabaseError(f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db")
     if not path.exists() or path.stat().st_size == 0:
         return
-    with open(path, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
+    header = sqlite_head(path)
     if header != SQLITE_HEADER:
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุฐานข้อมูล nitet หรือชื่อไฟล์ใหม่")
     try:
