@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from nitet_cli.dates import be_date, be_date_short, parse_date
+from nitet_cli.dates import parse_date
 from nitet_cli.errors import InputError
+from nitet_cli.thai import be_date, be_date_short
 
 TODAY = date(2026, 11, 24)
 
@@ -97,10 +98,3 @@ def test_be_formatting_is_light():
     assert be_date_short(date(2026, 11, 24)) == "24 พ.ย. 2569"
     assert be_date(None) == "" and be_date_short("") == ""
 
-
-def test_be_formatting_matches_pythainlp():
-    from nitet_cli.thai import thai_date, thai_date_short
-
-    for day in (date(2026, 1, 1), date(2026, 6, 15), date(2027, 3, 31), date(2026, 12, 9)):
-        assert be_date(day) == thai_date(day, digits=False)
-        assert be_date_short(day) == thai_date_short(day, digits=False)

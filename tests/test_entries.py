@@ -1,6 +1,6 @@
 """Recording and reading entries through the CLI: log-visit, log, list, show, edit, delete;
 every bad input refused with one sentence and nothing written; never a prompt without a
-terminal; recording and listing stay light (no DOCX stack, no PyThaiNLP)."""
+terminal; recording and listing stay light (no DOCX stack)."""
 
 from __future__ import annotations
 
@@ -490,7 +490,7 @@ from nitet_cli.cli import app
 try:
     app(sys.argv[1:], prog_name="nitet", standalone_mode=False)
 finally:
-    heavy = sorted(m for m in ("docx", "docxtpl", "PIL", "pythainlp", "lxml") if m in sys.modules)
+    heavy = sorted(m for m in ("docx", "docxtpl", "PIL", "lxml") if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 """
 
@@ -522,7 +522,7 @@ def test_recording_and_listing_stay_light(world, tmp_path, args):
     assert proc.returncode == 0, err[-2000:]
     assert [line for line in err.splitlines() if line.startswith("HEAVY=")] == ["HEAVY="]
     imported = {line.split("|")[-1].strip().split(".")[0] for line in err.splitlines() if line.startswith("import time:")}
-    assert not imported & {"docx", "docxtpl", "PIL", "pythainlp"}
+    assert not imported & {"docx", "docxtpl", "PIL"}
     if args[0] == "log-visit":  # it really recorded, evidence included
         assert world.json("show", "1")["evidence"][0]["size"] == evidence.stat().st_size
 

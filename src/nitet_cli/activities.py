@@ -18,7 +18,8 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.evidence_store import check_readable, store_file
-from nitet_cli.text import clean_text, nearest, to_arabic_digits
+from nitet_cli.text import clean_text, nearest
+from nitet_cli.thai import to_arabic_digits
 
 KINDS = {
     "visit": "นิเทศโรงเรียน",
@@ -260,7 +261,7 @@ def earliest_entry_date(conn: sqlite3.Connection, today: date) -> date:
 def check_entry_date(conn: sqlite3.Connection, day: date, *, today: date | None = None, allow_future: bool = False) -> date:
     """Refuse a date before the manual's year, or after today unless ``allow_future``."""
     from nitet_cli.clock import today as clock_today
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     today = today or clock_today()
     if day > today and not allow_future:

@@ -76,7 +76,8 @@ def _like(text: str) -> str:
 
 def _schools(ctx: typer.Context | None, incomplete: str, *, names: bool) -> list[tuple[str, str]]:
     try:
-        from nitet_cli.text import clean_text, to_arabic_digits
+        from nitet_cli.text import clean_text
+        from nitet_cli.thai import to_arabic_digits
 
         typed = clean_text(incomplete or "", multiline=False) or ""
         by_code = _query(
@@ -136,7 +137,7 @@ def complete_school_group(ctx: typer.Context, incomplete: str) -> list[tuple[str
 def complete_standard(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Standard ids (``7.3``) of the loaded manual starting with what is typed (Thai digits too), retired ones left out."""
     try:
-        from nitet_cli.text import to_arabic_digits
+        from nitet_cli.thai import to_arabic_digits
 
         typed = to_arabic_digits((incomplete or "").strip())
         rows = _query(

@@ -1,4 +1,4 @@
-"""Reading the dates people type, and writing them back in Buddhist Era for screens.
+"""Reading the dates people type (writing them in Buddhist Era is :mod:`nitet_cli.thai`).
 
 Accepted: ``2026-06-15``, ``15/6/2569``, ``15/06/2026``, ``15-6-2569``, ``15.6.2569``,
 ``15 มิ.ย. 2569``, ``15 มิถุนายน 2569``, Thai digits (``๑๕/๖/๒๕๖๙``), ``today``/``วันนี้``,
@@ -14,19 +14,10 @@ import re
 from datetime import date, timedelta
 
 from nitet_cli.errors import InputError
-from nitet_cli.text import clean_text, to_arabic_digits
+from nitet_cli.text import clean_text
+from nitet_cli.thai import BE_OFFSET, MONTHS_ABBR, MONTHS_FULL, to_arabic_digits
 
-BE_OFFSET = 543
 BE_THRESHOLD = 2400  # a year above this is Buddhist Era
-
-MONTHS_FULL = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
-)  # fmt: skip
-MONTHS_ABBR = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
-)  # fmt: skip
 
 _TODAY_WORDS = {"today", "วันนี้", "now"}
 _YESTERDAY_WORDS = {"yesterday", "เมื่อวาน", "เมื่อวานนี้"}
@@ -105,18 +96,3 @@ def parse_date(text: str | date | None, today: date | None = None) -> date:
         return _make(_year_ce(year, original), month, int(day), original)
     raise InputError(f"อ่านวันที่ '{original}' ไม่ได้ — {EXAMPLES}")
 
-
-def be_date(value: date | str | None) -> str:
-    """``2026-06-15`` → ``15 มิถุนายน 2569`` (Arabic digits, for the terminal)."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.day} {MONTHS_FULL[day.month - 1]} {day.year + BE_OFFSET}"
-
-
-def be_date_short(value: date | str | None) -> str:
-    """``2026-06-15`` → ``15 มิ.ย. 2569`` (abbreviated month, for tables)."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.day} {MONTHS_ABBR[day.month - 1]} {day.year + BE_OFFSET}"

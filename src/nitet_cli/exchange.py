@@ -47,6 +47,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
 from nitet_cli.text import clean_text, decode_utf8
+from nitet_cli.thai import be_date_short
 
 FORMAT = "nitet-export"
 VERSION = 1
@@ -186,13 +187,6 @@ SCHOOL_CSV = (("code", "รหัสโรงเรียน"), ("name", "ชื
 LIST_SEPARATOR = "; "
 
 
-def be_date(iso: str) -> str:
-    """``2026-11-24`` → ``24 พ.ย. 2569`` (Buddhist Era, Arabic digits so spreadsheets can read it)."""
-    from nitet_cli.thai import thai_date_short
-
-    return thai_date_short(iso, digits=False)
-
-
 def activities_csv(data: dict) -> str:
     from nitet_cli.activities import KINDS, MODES
 
@@ -205,7 +199,7 @@ def activities_csv(data: dict) -> str:
         evidence = [e["url"] if e["kind"] == "link" else (e["original_name"] or e["sha256"]) for e in a["evidence"]]
         row = {
             **a,
-            "date_be": be_date(a["date"]),
+            "date_be": be_date_short(a["date"]),
             "supervisor": supervisors.get(a["supervisor"], ""),
             "kind": KINDS.get(a["kind"], a["kind"]),
             "mode": MODES.get(a["mode"], a["mode"]),

@@ -19,7 +19,8 @@ from typing import Any
 
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.text import clean_text, decode_utf8, to_arabic_digits
+from nitet_cli.text import clean_text, decode_utf8
+from nitet_cli.thai import to_arabic_digits
 
 PROFILE_FIELDS = (
     "name",

@@ -78,7 +78,7 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
     text = clean_text(query or "", multiline=False)
     if not text:
         raise InputError("ไม่ได้ระบุโรงเรียน — ใส่รหัสหรือชื่อโรงเรียน")
-    from nitet_cli.text import to_arabic_digits
+    from nitet_cli.thai import to_arabic_digits
 
     row = conn.execute("SELECT * FROM schools WHERE code IN (?, ?)", (text, to_arabic_digits(text))).fetchone()
     if row:
@@ -173,7 +173,7 @@ def read_schools_csv(path) -> list[tuple[int, School]]:
     import io
     from pathlib import Path
 
-    from nitet_cli.text import to_arabic_digits
+    from nitet_cli.thai import to_arabic_digits
 
     path = Path(path).expanduser()
     if not path.exists():

@@ -13,8 +13,7 @@ from datetime import date, timedelta
 
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError
-
-BE_OFFSET = 543
+from nitet_cli.thai import BE_OFFSET
 
 
 @dataclass(frozen=True)

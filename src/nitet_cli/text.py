@@ -37,15 +37,6 @@ def nearest(word: str, candidates: list[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(word, candidates, n=n, cutoff=0.4)
 
 
-THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-
-
-def to_arabic_digits(value: str) -> str:
-    """Thai digits typed by a user (๑๕/๖/๒๕๖๙) read as Arabic ones."""
-    return value.translate(ARABIC_DIGITS)
-
-
 def decode_utf8(raw: bytes, label: str, hint: str) -> str:
     """The text of a file a user gave (UTF-8, with or without the BOM Excel and Notepad
     write); anything else is refused with the byte where it broke and ``hint``."""

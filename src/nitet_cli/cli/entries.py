@@ -1,7 +1,7 @@
 """Recording and reading entries: ``nitet log-visit``, ``log``, ``list``, ``show``, ``edit``,
 ``delete`` and ``nitet evidence add|list|open``.
 
-Recording commands must start fast: nothing here imports the DOCX stack or PyThaiNLP,
+Recording commands must start fast: nothing here imports the DOCX stack (python-docx, docxtpl, Pillow),
 and services are imported inside the commands.
 """
 
@@ -139,8 +139,9 @@ def _record(
     json_output: bool,
 ) -> None:
     from nitet_cli.activities import NewActivity, add_activity, check_entry_date, describe_activity, visit_standards_for
-    from nitet_cli.dates import be_date, parse_date
+    from nitet_cli.dates import parse_date
     from nitet_cli.schools import resolve_school
+    from nitet_cli.thai import be_date
 
     interactive = common.is_interactive()
     day = parse_date(when)  # a bad date is refused before the database is opened
@@ -315,11 +316,11 @@ def list_entries(
     """รายการที่บันทึกไว้ ใหม่สุดก่อน (วันที่เป็น พ.ศ.)"""
     from nitet_cli.activities import ActivityFilter, list_activities
     from nitet_cli.clock import today
-    from nitet_cli.dates import be_date_short, parse_date
+    from nitet_cli.dates import parse_date
     from nitet_cli.errors import InputError
     from nitet_cli.schools import resolve_school
     from nitet_cli.terms import check_year_term, current_term, get_term
-    from nitet_cli.text import to_arabic_digits
+    from nitet_cli.thai import be_date_short, to_arabic_digits
 
     conn = open_db(ctx)
     where = ActivityFilter(standard=standard, kind=kind, search=search, limit=limit, offset=offset)
@@ -388,7 +389,7 @@ def show(
 ) -> None:
     """แสดงรายการหนึ่งรายการพร้อมหลักฐาน"""
     from nitet_cli.activities import KINDS, MODES, describe_activity
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     entry = describe_activity(open_db(ctx), state(ctx).db_path, activity_id)
     if json_output:
@@ -496,8 +497,8 @@ def delete(
 ) -> None:
     """ลบรายการและหลักฐานของรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
     from nitet_cli.activities import delete_activity, get_activity
-    from nitet_cli.dates import be_date
     from nitet_cli.errors import InputError
+    from nitet_cli.thai import be_date
 
     conn = open_db(ctx)
     entry = get_activity(conn, activity_id)  # an unknown id is refused before asking

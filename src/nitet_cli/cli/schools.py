@@ -35,7 +35,7 @@ def school_add(
 ) -> None:
     """เพิ่มโรงเรียน (หรือแก้ไขด้วย --update)"""
     from nitet_cli.schools import add_or_update_school, check_school
-    from nitet_cli.text import to_arabic_digits
+    from nitet_cli.thai import to_arabic_digits
 
     school = check_school(to_arabic_digits(code), name, group, district)
     outcome = add_or_update_school(open_db(ctx), school, update=update)

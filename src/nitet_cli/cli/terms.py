@@ -12,7 +12,7 @@ app.add_typer(term_app, name="term")
 
 
 def _describe(term) -> str:
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     source = "ตามที่กำหนด" if term.announced else "ค่าเริ่มต้น"
     return f"ภาคเรียนที่ {term.term}/{term.year}: {be_date(term.start)} – {be_date(term.end)} ({source})"
@@ -31,7 +31,7 @@ def term_set(
     from nitet_cli.dates import parse_date
     from nitet_cli.errors import InputError
     from nitet_cli.terms import check_year_term, set_term
-    from nitet_cli.text import to_arabic_digits
+    from nitet_cli.thai import to_arabic_digits
 
     digits = to_arabic_digits(year.strip())
     if not digits.isdigit():
@@ -53,8 +53,9 @@ def term_show(
 ) -> None:
     """บอกว่าวันที่อยู่ในภาคเรียนใดของปีการศึกษาใด"""
     from nitet_cli.clock import today
-    from nitet_cli.dates import be_date, parse_date
+    from nitet_cli.dates import parse_date
     from nitet_cli.terms import current_term, term_of
+    from nitet_cli.thai import be_date
 
     when = parse_date(day) if day else today()
     conn = open_db(ctx)
