@@ -10,7 +10,7 @@ import pytest
 
 from conftest import Nitet, docx_text
 from exchange_data import SCHOOLS, query, supervisor_db
-from nitet_cli.text import to_arabic_digits
+from nitet_cli.thai import to_arabic_digits
 
 MALI = "นางสาวมาลี ใจดี"
 SOMCHAI = "นายสมชาย รักเรียน"

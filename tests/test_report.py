@@ -14,7 +14,7 @@ import pytest
 from conftest import docx_text
 from term_data import SCHOOLS, build_term
 
-from nitet_cli.text import to_arabic_digits
+from nitet_cli.thai import to_arabic_digits
 
 TERM = ("2026-11-01", "2027-05-15")
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
