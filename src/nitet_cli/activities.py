@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
+from nitet_cli.deletions import record_activity_deleted, record_evidence_removed
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.evidence_store import check_readable, store_file
 from nitet_cli.text import clean_text, nearest
@@ -431,6 +432,7 @@ def delete_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -
             {r[0] for r in conn.execute("SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (activity_id,))}
         )
         evidence_rows = conn.execute("SELECT count(*) FROM evidence WHERE activity_id = ?", (activity_id,)).fetchone()[0]
+        record_activity_deleted(conn, activity_id)  # deletions travel (m008)
         conn.execute("DELETE FROM evidence WHERE activity_id = ?", (activity_id,))
         conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
         conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
@@ -469,6 +471,7 @@ def remove_evidence(conn: sqlite3.Connection, db_path: Path, evidence_id: int) -
         if row is None:
             raise NotFoundError(f"ไม่มีหลักฐานที่ {evidence_id} — ดูหมายเลขหลักฐานด้วย 'nitet evidence list ID'")
         item = _evidence_dict(row, db_path)
+        record_evidence_removed(conn, evidence_id)  # deletions travel (m008)
         conn.execute("DELETE FROM evidence WHERE id = ?", (evidence_id,))
         conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (now_iso(), row["activity_id"]))
     item["file_removed"] = bool(row["sha256"]) and remove_if_unused(conn, db_path, row["sha256"])

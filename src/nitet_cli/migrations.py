@@ -720,6 +720,31 @@ def m007_progress_visits_by_supervisor(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m008_deletions(conn: sqlite3.Connection) -> None:
+    """A record of every deleted entry and piece of evidence, so that deletions travel (issue 9).
+
+    ``nitet delete`` and ``nitet evidence remove`` write one row here in the transaction that
+    deletes; exports carry the rows (exchange format version 2), and import and merge apply a
+    deletion that is at least as new as the target's copy (exchange.py). ``uuid`` is the deleted
+    entry's or evidence's UUID; ``deleted_at`` when (never before the last edit of the copy it
+    deleted); ``deleted_by`` the UUID of the supervisor whose database it was deleted in (NULL
+    when it had no owner); ``activity`` the UUID of a deleted piece of evidence's entry.
+    """
+    conn.executescript(
+        """
+        CREATE TABLE deletions (
+            uuid TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('activity', 'evidence')),
+            deleted_at TEXT NOT NULL,
+            deleted_by TEXT,
+            activity TEXT,
+            CHECK (kind = 'activity' OR activity IS NOT NULL)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -1,0 +1,65 @@
+"""The record of deletions (migration m008): which entry or piece of evidence was deleted,
+when and by whom, so that a deletion travels through export, import and merge (issue 9).
+
+``nitet delete`` and ``nitet evidence remove`` call these inside the transaction that
+deletes, before the rows go. ``deleted_at`` is the moment of the deletion, but never earlier
+than the last edit of the copy it deleted: a deletion always wins over the copy it removed,
+even when that copy came from a computer whose clock runs ahead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+from nitet_cli.clock import now_iso
+
+
+def instant(value: str | None) -> datetime:
+    """An ISO timestamp as an aware datetime (naive ones are UTC; missing or unreadable ones are the earliest)."""
+    earliest = datetime.min.replace(tzinfo=timezone.utc)
+    if not value:
+        return earliest
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return earliest
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _when(version: str | None) -> str:
+    now = now_iso()
+    return version if version and instant(version) > instant(now) else now
+
+
+def save(conn: sqlite3.Connection, uuid: str, kind: str, deleted_at: str, deleted_by: str | None, activity: str | None) -> None:
+    """Keep the record of one deletion (the later one when there is already a record of that UUID)."""
+    row = conn.execute("SELECT deleted_at FROM deletions WHERE uuid = ?", (uuid,)).fetchone()
+    if row is not None and instant(row[0]) >= instant(deleted_at):
+        return
+    conn.execute(
+        "INSERT OR REPLACE INTO deletions (uuid, kind, deleted_at, deleted_by, activity) VALUES (?, ?, ?, ?, ?)",
+        (uuid, kind, deleted_at, deleted_by, activity),
+    )
+
+
+def _owner(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT uuid FROM supervisors WHERE is_self = 1").fetchone()
+    return row[0] if row else None
+
+
+def record_activity_deleted(conn: sqlite3.Connection, activity_id: int) -> None:
+    """Inside the deleting transaction, before the entry's rows go."""
+    row = conn.execute("SELECT uuid, updated_at FROM activities WHERE id = ?", (activity_id,)).fetchone()
+    if row is not None:
+        save(conn, row[0], "activity", _when(row[1]), _owner(conn), None)
+
+
+def record_evidence_removed(conn: sqlite3.Connection, evidence_id: int) -> None:
+    """Inside the removing transaction, before the evidence row goes (its entry's last edit is its version)."""
+    row = conn.execute(
+        "SELECT e.uuid, a.uuid, a.updated_at FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE e.id = ?",
+        (evidence_id,),
+    ).fetchone()
+    if row is not None:
+        save(conn, row[0], "evidence", _when(row[2]), _owner(conn), row[1])
