@@ -44,7 +44,8 @@ def export_json(nitet: Nitet, path, *args) -> dict:
 
 def test_json_export_has_the_documented_shape(source, tmp_path):
     data = export_json(source, tmp_path / "a.json")
-    assert data["format"] == FORMAT == "nitet-export" and data["version"] == VERSION == 1
+    assert data["format"] == FORMAT == "nitet-export" and data["version"] == VERSION == 2
+    assert data["deletions"] == []  # nothing deleted yet
     assert [s["name"] for s in data["supervisors"]] == ["นางสาวมาลี ใจดี"]
     assert [s["code"] for s in data["schools"]] == sorted(s.code for s in SCHOOLS)
     assert len(data["activities"]) == 4
@@ -204,7 +205,7 @@ def test_the_first_of_two_wrong_fields_is_named(source, target, tmp_path):
 def test_newer_version_and_broken_json_and_a_database(source, target, tmp_path):
     data = export_json(source, tmp_path / "a.json")
     snapshot = target.snapshot()
-    data["version"] = 2
+    data["version"] = VERSION + 1
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps(data), encoding="utf-8")
     result = target("import", newer, ok=False)

@@ -175,6 +175,17 @@ def test_summary_after_export_import_and_merge(group_dbs, tmp_path):
     Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)  # merging again adds only the new entry
     assert_summary_is_a_recount(into)
 
+    # Deletions travel (issue 9): a visit deleted at its source leaves both the target's and the
+    # group's figures equal to a recount, with the visit's standards, schools and evidence gone.
+    gone = a.query("SELECT id FROM activities WHERE id IN (SELECT activity_id FROM activity_schools) ORDER BY id LIMIT 1")[0][0]
+    a("delete", gone, "--yes")
+    later = tmp_path / "a-later.zip"
+    a("export", "-o", later, "--with-evidence")
+    assert target.json("import", later)["activities_deleted"] == 1
+    assert_summary_is_a_recount(target.db_path)
+    assert Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)["activities_deleted"] == 1
+    assert_summary_is_a_recount(into)
+
 
 @pytest.fixture
 def group_dbs(tmp_path, monkeypatch):

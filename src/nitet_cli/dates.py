@@ -18,6 +18,7 @@ from nitet_cli.text import clean_text
 from nitet_cli.thai import BE_OFFSET, MONTHS_ABBR, MONTHS_FULL, to_arabic_digits
 
 BE_THRESHOLD = 2400  # a year above this is Buddhist Era
+FIRST_YEAR_CE, LAST_YEAR_CE = 1900, 2200  # the years nitet accepts anywhere (typed, imported, merged)
 
 _TODAY_WORDS = {"today", "วันนี้", "now"}
 _YESTERDAY_WORDS = {"yesterday", "เมื่อวาน", "เมื่อวานนี้"}
@@ -48,7 +49,7 @@ def _year_ce(year_text: str, original: str) -> int:
     year = int(year_text)
     if year > BE_THRESHOLD:
         year -= BE_OFFSET
-    if not 1900 <= year <= 2200:
+    if not FIRST_YEAR_CE <= year <= LAST_YEAR_CE:
         raise InputError(f"ปีใน '{original}' ไม่ถูกต้อง — ใช้ปีพุทธศักราช (เช่น 2569) หรือคริสต์ศักราช (เช่น 2026)")
     return year
 

@@ -1,31 +1,41 @@
 """Export, import and the shared machinery of merge: moving records between nitet databases.
 
-The exchange shape (JSON, ``{"format": "nitet-export", "version": 1, …}``)::
+The exchange shape (JSON, ``{"format": "nitet-export", "version": 2, …}``)::
 
     {
-      "format": "nitet-export", "version": 1,
+      "format": "nitet-export", "version": 2,
       "exported_at": "2026-11-24T09:00:00+00:00", "generator": "nitet 0.1.0",
       "supervisors": [{"uuid", "name", "position", "academic_standing", "work_unit", "work_group",
                        "office", "agency", "ministry", "updated_at"}],
       "schools":     [{"code", "name", "group", "district", "updated_at"}],
       "activities":  [{"uuid", "supervisor" (a supervisor's uuid or null), "date" (ISO, Gregorian),
                        "kind", "mode", "title", "findings", "suggestions", "participants",
-                       "teachers" (int or null), "standards": ["7.3", …], "schools": ["57010001", …],
+                       "teachers" (int or null), "standards": ["7.3", …] (at least one),
+                       "schools": ["57010001", …],
                        "evidence": [{"uuid", "kind": "file"|"link", "sha256", "original_name",
                                      "media_type", "size", "url", "caption", "created_at"}],
-                       "created_at", "updated_at"}]
+                       "created_at", "updated_at"}],
+      "deletions":   [{"uuid", "kind": "activity"|"evidence", "deleted_at",
+                       "deleted_by" (a supervisor's uuid or null),
+                       "activity" (for evidence: its entry's uuid, else null)}]
     }
 
-Fields added later within version 1 are optional and ignored by older readers; a
-change that older readers would misread bumps the version.
+Version 2 added ``deletions`` (the record of migration m008): a reader of version 1 would
+have ignored them and kept deleted work, so the version went up. Version-1 files (no
+deletions) still import. Fields added later within a version are optional and ignored by
+older readers; a change that older readers would misread bumps the version.
 
 ``apply_sources`` brings one or more sources (an export file, another database) into
 a target database: supervisors by UUID, schools by code, activities and evidence by
 UUID, so applying the same source twice adds nothing. When a source and the target
 disagree about the same UUID (or school code) the disagreement is reported and the
-entry with the later ``updated_at`` is kept. Everything is checked first (shape,
-standards, schools, evidence files and their SHA-256), files are copied into the
-store, then the database is written in one transaction by the caller.
+entry with the later ``updated_at`` is kept. A deletion at least as new as a copy
+removes it (and is recorded in the target, so that it travels on); a copy edited after
+the deletion is kept and the disagreement reported. Never: the database owner's own
+profile changed (``is_self``), two people under one supervisor UUID, a piece of evidence
+moved to another entry — those are refused (``check_conflicts``). Everything is checked
+first (shape, standards, schools, identities, evidence files and their SHA-256), files are
+copied into the store, then the database is written in one transaction by the caller.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ import sqlite3
 import tempfile
 import uuid as uuid_module
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -50,7 +61,12 @@ from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import be_date_short
 
 FORMAT = "nitet-export"
-VERSION = 1
+VERSION = 2
+#: The largest JSON an import reads (a .json file, or a .zip's export.json once unpacked):
+#: about 150,000 entries; a bigger one is refused before it is read.
+MAX_EXPORT_JSON = 256 * 1024 * 1024
+#: The largest integer SQLite stores.
+SQLITE_MAX_INT = 2**63 - 1
 ZIP_JSON = "export.json"
 ZIP_EVIDENCE = "evidence/"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -63,6 +79,7 @@ def sqlite_head(path: Path) -> bytes:
 PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
 ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "participants", "teachers")
 EVIDENCE_FIELDS = ("kind", "sha256", "original_name", "media_type", "size", "url", "caption")
+DELETION_FIELDS = ("uuid", "kind", "deleted_at", "deleted_by", "activity")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
 
@@ -133,6 +150,12 @@ def collect(conn: sqlite3.Connection, *, school: str | None = None, standard: st
         for r in conn.execute("SELECT * FROM supervisors ORDER BY is_self DESC, id")
         if not clause or r["uuid"] in used_supervisors
     ]
+    has_deletions = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deletions'").fetchone()
+    deletions = (
+        [dict(r) for r in conn.execute(f"SELECT {', '.join(DELETION_FIELDS)} FROM deletions ORDER BY deleted_at, uuid")]
+        if has_deletions  # a source database older than m008, opened read-only, has none
+        else []
+    )
     used_schools = {code for a in activities for code in a["schools"]}
     schools = [
         {"code": r["code"], "name": r["name"], "group": r["school_group"], "district": r["district"], "updated_at": r["updated_at"]}
@@ -147,6 +170,7 @@ def collect(conn: sqlite3.Connection, *, school: str | None = None, standard: st
         "supervisors": supervisors,
         "schools": schools,
         "activities": activities,
+        "deletions": deletions,
     }
 
 
@@ -329,9 +353,28 @@ def _int(parent: dict, key: str, where: str) -> int | None:
     value = parent.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(f"{where}.{key}", f"ต้องเป็นจำนวนเต็มไม่ติดลบหรือ null ไม่ใช่ {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SQLITE_MAX_INT:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise _fail(f"{where}.{key}", f"ต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง {SQLITE_MAX_INT} หรือ null ไม่ใช่ {shown}")
     return value
+
+
+def _date(parent: dict, key: str, where: str) -> str:
+    """An ISO date in the years every nitet command accepts (dates.FIRST_YEAR_CE–LAST_YEAR_CE)."""
+    from nitet_cli.dates import FIRST_YEAR_CE, LAST_YEAR_CE
+
+    day = _str(parent, key, where, required=True, multiline=False)
+    try:
+        value = date.fromisoformat(day)
+    except ValueError:
+        raise _fail(f"{where}.{key}", f"'{day}' ไม่ใช่วันที่แบบ ISO (ค.ศ.) เช่น 2026-11-24") from None
+    if not FIRST_YEAR_CE <= value.year <= LAST_YEAR_CE:
+        raise _fail(
+            f"{where}.{key}",
+            f"'{day}' อยู่นอกช่วงปี ค.ศ. {FIRST_YEAR_CE}–{LAST_YEAR_CE} ที่ nitet รับ (พ.ศ. {FIRST_YEAR_CE + 543}–{LAST_YEAR_CE + 543})"
+            " — ตรวจปีของวันที่ในไฟล์ต้นทาง",
+        )
+    return value.isoformat()
 
 
 def check_export(data: Any) -> dict:
@@ -347,7 +390,7 @@ def check_export(data: Any) -> dict:
     if version > VERSION:
         raise InputError(f"ไฟล์ส่งออกรุ่น {version} มาจาก nitet ที่ใหม่กว่า (โปรแกรมนี้อ่านได้ถึงรุ่น {VERSION}) — ปรับรุ่น nitet ก่อนนำเข้า")
     if version < 1:
-        raise _fail("version", f"ต้องเป็น {VERSION} ไม่ใช่ {version}")
+        raise _fail("version", f"ต้องเป็น 1 ถึง {VERSION} ไม่ใช่ {version}")
     stamp = _timestamp(top, "exported_at", "exported_at", _now())
 
     supervisors, seen = [], set()
@@ -399,11 +442,7 @@ def check_export(data: Any) -> dict:
             a["supervisor"] = _uuid(item, "supervisor", where)
             if a["supervisor"] not in seen:
                 raise _fail(f"{where}.supervisor", f"{a['supervisor']} ไม่อยู่ในรายการ supervisors ของไฟล์")
-        day = _str(item, "date", where, required=True, multiline=False)
-        try:
-            a["date"] = date.fromisoformat(day).isoformat()
-        except ValueError:
-            raise _fail(f"{where}.date", f"'{day}' ไม่ใช่วันที่แบบ ISO (ค.ศ.) เช่น 2026-11-24") from None
+        a["date"] = _date(item, "date", where)
         a["kind"] = _str(item, "kind", where, multiline=False) or "visit"
         if a["kind"] not in KINDS:
             raise _fail(f"{where}.kind", f"'{a['kind']}' ไม่มี — ใช้ได้: {', '.join(KINDS)}")
@@ -421,6 +460,8 @@ def check_export(data: Any) -> dict:
                 raise _fail(f"{where}.standards[{j}]", f"ต้องเป็นรหัสมาตรฐาน เช่น \"7.3\" ไม่ใช่ {sid!r}")
             if sid.strip() not in a["standards"]:
                 a["standards"].append(sid.strip())
+        if not a["standards"]:  # as 'nitet log' refuses an entry without a standard
+            raise _fail(f"{where}.standards", "ว่าง — กิจกรรมต้องมีมาตรฐานอย่างน้อย ๑ รายการ เช่น [\"7.3\"]")
         a["schools"] = []
         for j, code in enumerate(_list(item, "schools", where + ".")):
             if not isinstance(code, str) or not code.strip():
@@ -458,7 +499,33 @@ def check_export(data: Any) -> dict:
         a["created_at"] = _timestamp(item, "created_at", where, stamp)
         a["updated_at"] = _timestamp(item, "updated_at", where, a["created_at"])
         activities.append(a)
-    return {"format": FORMAT, "version": VERSION, "supervisors": supervisors, "schools": schools, "activities": activities}
+
+    deletions, deleted = [], set()
+    for i, raw in enumerate(_list(top, "deletions", "") if version >= 2 else []):
+        where = f"deletions[{i}]"
+        item = _obj(raw, where)
+        d: dict[str, Any] = {"uuid": _uuid(item, "uuid", where)}
+        if d["uuid"] in deleted:
+            raise _fail(f"{where}.uuid", f"{d['uuid']} ซ้ำกับรายการลบก่อนหน้า")
+        deleted.add(d["uuid"])
+        if d["uuid"] in activity_uuids or d["uuid"] in evidence_uuids:
+            raise _fail(f"{where}.uuid", f"{d['uuid']} ทั้งถูกลบและยังอยู่ในไฟล์เดียวกัน — ส่งออกใหม่จากต้นทาง")
+        d["kind"] = _str(item, "kind", where, required=True, multiline=False)
+        if d["kind"] not in ("activity", "evidence"):
+            raise _fail(f"{where}.kind", f"ต้องเป็น \"activity\" หรือ \"evidence\" ไม่ใช่ {d['kind']!r}")
+        if item.get("deleted_at") is None:
+            raise _fail(f"{where}.deleted_at", "ไม่มีค่านี้ (ต้องมี) — วันเวลาที่ลบแบบ ISO เช่น 2026-11-24T09:00:00+00:00")
+        d["deleted_at"] = _timestamp(item, "deleted_at", where, stamp)
+        d["deleted_by"] = None if item.get("deleted_by") is None else _uuid(item, "deleted_by", where)
+        if d["kind"] == "evidence":
+            d["activity"] = _uuid(item, "activity", where)
+        else:
+            d["activity"] = None
+        deletions.append(d)
+    return {
+        "format": FORMAT, "version": VERSION, "supervisors": supervisors, "schools": schools,
+        "activities": activities, "deletions": deletions,
+    }
 
 
 # --- reading an export file -----------------------------------------------------------------
@@ -474,9 +541,45 @@ class Source:
     manual: dict | None = None
 
 
-def read_export(path: Path, workdir: Path) -> Source:
+class Scratch:
+    """A private folder for the evidence files unpacked from an import's .zip (or a merge's copy of
+    a source it cannot read in place), made on first use INSIDE the target's evidence store
+    (``<store>/.incoming-import-…``, owner only), never in the system's temporary folder: a
+    command killed half way leaves them where ``nitet doctor`` finds and names them, and the
+    store's permissions keep them private. Removed when the command ends."""
+
+    def __init__(self, db_path: Path, prefix: str = ".incoming-import-"):
+        self.db_path = Path(db_path)
+        self.prefix = prefix
+        self._path: Path | None = None
+        self._made_store = False
+
+    def __call__(self) -> Path:
+        from nitet_cli.paths import evidence_dir
+
+        if self._path is None:
+            store = evidence_dir(self.db_path)
+            if not store.exists():
+                store.mkdir(parents=True, mode=0o700, exist_ok=True)
+                self._made_store = True
+            self._path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=store))
+        return self._path
+
+    def __enter__(self) -> "Scratch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            if self._made_store:
+                with contextlib.suppress(OSError):
+                    self._path.parent.rmdir()  # only when nothing else was stored in it
+            self._path = None
+
+
+def read_export(path: Path, workdir: Callable[[], Path]) -> Source:
     """An export file (.json, or the .zip of ``--with-evidence``), checked; zip members are extracted
-    into ``workdir`` only by the name the export gives them, each verified against its SHA-256 later."""
+    into ``workdir()`` only by the name the export gives them, each verified against its SHA-256 later."""
     path = Path(path).expanduser()
     if not path.exists():
         raise NotFoundError(f"ไม่พบไฟล์ {path} — ระบุไฟล์ .json หรือ .zip ที่ได้จาก 'nitet export'")
@@ -491,8 +594,22 @@ def read_export(path: Path, workdir: Path) -> Source:
         )
     if zipfile.is_zipfile(path):
         return _read_archive(path, workdir)
-    raw = path.read_bytes()
+    if path.stat().st_size > MAX_EXPORT_JSON:
+        raise _too_big(str(path), path.stat().st_size)
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_EXPORT_JSON + 1)  # a file that grows while being read is still bounded
+    if len(raw) > MAX_EXPORT_JSON:
+        raise _too_big(str(path), len(raw))
     return Source(label=str(path), data=_parse_json(raw, str(path)), files=lambda sha: None)
+
+
+def _too_big(label: str, size: int | None) -> InputError:
+    limit = MAX_EXPORT_JSON // (1024 * 1024)
+    have = f" ({size / (1024 * 1024):,.0f} MB)" if size else ""
+    return InputError(
+        f"{label} ใหญ่เกิน{have} — nitet นำเข้า JSON ได้ไม่เกิน {limit} MB;"
+        " ส่งออกเป็นส่วน ๆ ด้วย 'nitet export --school …' หรือรวมฐานข้อมูลด้วย 'nitet merge'"
+    )
 
 
 def _parse_json(raw: bytes, label: str) -> dict:
@@ -501,10 +618,14 @@ def _parse_json(raw: bytes, label: str) -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{label}: JSON ผิดรูปแบบที่บรรทัด {exc.lineno} คอลัมน์ {exc.colno} ({exc.msg}) — ระบุไฟล์ .json จาก 'nitet export'") from exc
+    except RecursionError:
+        raise InputError(f"{label}: JSON ซ้อนกันลึกเกินไป ไม่ใช่ไฟล์จาก 'nitet export' — ระบุไฟล์ .json จาก 'nitet export'") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"{label}: JSON มีค่าที่อ่านไม่ได้ ({exc}) — ระบุไฟล์ .json จาก 'nitet export'") from None
     return check_export(data)
 
 
-def _read_archive(path: Path, workdir: Path) -> Source:
+def _read_archive(path: Path, workdir: Callable[[], Path]) -> Source:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -513,10 +634,16 @@ def _read_archive(path: Path, workdir: Path) -> Source:
         names = set(archive.namelist())
         if ZIP_JSON not in names:
             raise InputError(f"{path} ไม่มี {ZIP_JSON} — ไฟล์ zip นี้ไม่ได้มาจาก 'nitet export --with-evidence'")
+        member = archive.getinfo(ZIP_JSON)
+        if member.file_size > MAX_EXPORT_JSON:  # refused from the size the zip declares, before unpacking
+            raise _too_big(f"{path}:{ZIP_JSON}", member.file_size)
         try:
-            raw = archive.read(ZIP_JSON)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:  # CRC error, truncated
+            with archive.open(member) as handle:
+                raw = handle.read(MAX_EXPORT_JSON + 1)  # bounded even if the declared size lies
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:  # CRC error, truncated
             raise InputError(f"{path}: อ่าน {ZIP_JSON} ไม่ได้ ({exc}) — ไฟล์ zip เสียหาย ส่งออกใหม่") from exc
+        if len(raw) > MAX_EXPORT_JSON:
+            raise _too_big(f"{path}:{ZIP_JSON}", None)
         data = _parse_json(raw, f"{path}:{ZIP_JSON}")
 
     def files(sha: str) -> Path | None:
@@ -524,7 +651,7 @@ def _read_archive(path: Path, workdir: Path) -> Source:
         member = ZIP_EVIDENCE + sha
         if member not in names:
             return None
-        target = workdir / sha
+        target = workdir() / sha
         if not target.exists():
             try:
                 with zipfile.ZipFile(path) as archive, archive.open(member) as src, open(target, "wb") as dst:
@@ -544,15 +671,27 @@ def _read_archive(path: Path, workdir: Path) -> Source:
 class Conflict:
     """A source and the target (or two sources) disagree about the same entry."""
 
-    kind: str  # supervisor, school, activity
+    kind: str  # supervisor, school, activity, evidence
     key: str  # uuid, or a school code
     label: str  # a name or title a person recognises
     source: str
     fields: list[str]
-    kept: str  # "source" (the source's entry is newer) or "target"
+    kept: str  # "source" (the source's entry is newer), "target", or "owner" (the database owner's own profile)
+    deleted_in: str | None = None  # a deletion that lost to a later edit: where it was deleted
 
     def message(self) -> str:
-        thing = {"supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม"}[self.kind]
+        thing = {"supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม", "evidence": "หลักฐาน"}[self.kind]
+        if self.deleted_in is not None:
+            edited = self.source if self.kept == "source" else "ฐานข้อมูลปลายทาง"
+            return (
+                f"{thing} '{self.label}' ({self.key}) ถูกลบใน {self.deleted_in} แต่ {edited} แก้ไขหลังการลบ"
+                " — เก็บฉบับที่แก้ไขไว้ (แก้ไขล่าสุดกว่าการลบ); ถ้าตั้งใจลบ ให้ลบอีกครั้ง"
+            )
+        if self.kept == "owner":
+            return (
+                f"{thing} '{self.label}' ({self.key}) ใน {self.source} ไม่ตรงกันที่ {', '.join(self.fields)}"
+                " — คงโปรไฟล์ของเจ้าของฐานข้อมูลไว้ (เจ้าของแก้เองด้วย 'nitet manual load' เท่านั้น)"
+            )
         kept = "ใช้ข้อมูลจาก " + self.source if self.kept == "source" else "คงข้อมูลเดิมในฐานข้อมูลปลายทาง"
         return f"{thing} '{self.label}' ({self.key}) ไม่ตรงกันที่ {', '.join(self.fields)} — {kept} (แก้ไขล่าสุดกว่า)"
 
@@ -565,6 +704,7 @@ class SupervisorCount:
     updated: int = 0
     unchanged: int = 0
     kept_target: int = 0
+    deleted: int = 0  # entries removed by a deletion from a source
     total: int = 0  # activities of this supervisor in the target afterwards
 
 
@@ -577,22 +717,30 @@ class ApplyResult:
     schools_updated: int = 0
     activities_added: int = 0
     activities_updated: int = 0
+    activities_deleted: int = 0
     activities_unchanged: int = 0
+    activities_stay_deleted: int = 0  # a source still had them, but they were deleted later
     evidence_added: int = 0
+    evidence_deleted: int = 0
+    deletions_recorded: int = 0  # the target's record of deletions (m008) that travel on
     files_copied: int = 0
+    files_removed: int = 0  # stored files no entry uses any more after applied deletions
     manual_copied: bool = False
     per_supervisor: dict[str, SupervisorCount] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
+    unused_files: set[str] = field(default_factory=set)  # sha256 to remove after the commit if unused
 
     @property
     def changed(self) -> bool:
         return any(
             (self.supervisors_added, self.supervisors_updated, self.schools_added, self.schools_updated,
-             self.activities_added, self.activities_updated, self.evidence_added, self.manual_copied)
+             self.activities_added, self.activities_updated, self.activities_deleted, self.evidence_added,
+             self.evidence_deleted, self.manual_copied)
         )
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        del data["unused_files"]
         data["per_supervisor"] = [asdict(c) for c in self.per_supervisor.values()]
         data["conflicts"] = [{**asdict(c), "message": c.message()} for c in self.conflicts]
         data["changed"] = self.changed
@@ -600,14 +748,9 @@ class ApplyResult:
 
 
 def _instant(value: str | None) -> datetime:
-    earliest = datetime.min.replace(tzinfo=timezone.utc)
-    if not value:
-        return earliest
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return earliest
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    from nitet_cli.deletions import instant
+
+    return instant(value)
 
 
 def _newer(incoming: str | None, existing: str | None) -> bool:
@@ -681,6 +824,48 @@ def check_references(conn: sqlite3.Connection, sources: list[Source], extra_stan
                     )
 
 
+def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
+    """Refuse, before anything is written, what an import or a merge must never do:
+
+    - credit two people's work to one person: a source and the target (its owner or another
+      supervisor), or two sources, name different people under one supervisor UUID — what a
+      database started as a copy of a colleague's looks like;
+    - move a piece of evidence to another entry: an evidence UUID that the target (or another
+      source) already has under another entry.
+    """
+    claims: dict[str, tuple[str, str]] = {}  # supervisor uuid -> (name, who says so)
+    for row in conn.execute("SELECT uuid, name, is_self FROM supervisors ORDER BY is_self DESC, id"):
+        claims[row["uuid"]] = (row["name"], "เจ้าของฐานข้อมูลนี้" if row["is_self"] else "ฐานข้อมูลปลายทาง")
+    for source in sources:
+        for s in source.data["supervisors"]:
+            known = claims.setdefault(s["uuid"], (s["name"], source.label))
+            if known[0] != s["name"]:
+                raise InputError(
+                    f"{source.label} มีศึกษานิเทศก์ '{s['name']}' ที่ใช้ UUID {s['uuid']} เดียวกับ '{known[0]}' ของ{known[1]}"
+                    " — สองคนใช้ตัวตนเดียวกัน (ฐานข้อมูลหนึ่งคัดลอกมาจากอีกฐานหนึ่ง) จึงไม่ได้นำเข้าอะไรเลย:"
+                    " ให้ผู้ที่เริ่มจากสำเนารัน 'nitet profile new-identity' ในฐานข้อมูลของตนแล้วส่งออกใหม่"
+                    " (ถ้าเป็นคนเดียวกันที่เปลี่ยนชื่อ ให้รวมลงฐานข้อมูลรวมไฟล์ใหม่)"
+                )
+    entry_of: dict[str, tuple[str, str]] = {}  # evidence uuid -> (its activity's uuid, which entry and where)
+    for source in sources:
+        for i, a in enumerate(source.data["activities"]):
+            for j, e in enumerate(a["evidence"]):
+                known = entry_of.get(e["uuid"])
+                if known is None:
+                    row = conn.execute(
+                        "SELECT a.uuid, a.title FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?",
+                        (e["uuid"],),
+                    ).fetchone()
+                    known = (row[0], f"กิจกรรม '{row[1]}' ในฐานข้อมูลปลายทาง") if row else (a["uuid"], f"กิจกรรม '{a['title']}' ใน {source.label}")
+                    entry_of[e["uuid"]] = known
+                if known[0] != a["uuid"]:
+                    raise InputError(
+                        f"{source.label}: หลักฐาน {e['uuid']} ของกิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])"
+                        f" เป็นหลักฐานของ{known[1]} อยู่แล้ว — หลักฐานไม่ย้ายไปรายการอื่นผ่านการนำเข้าหรือการรวม"
+                        " จึงไม่ได้นำเข้าอะไรเลย; ส่งออกใหม่จากต้นทาง หรือแนบไฟล์นั้นเป็นหลักฐานใหม่ด้วย 'nitet evidence add'"
+                    )
+
+
 def store_files(db_path: Path, files: dict[str, Path], on_progress: Progress | None = None) -> int:
     """Copy verified files into the target's store (before the database transaction: a stored file
     nobody points to is harmless, an entry pointing to a missing file is not)."""
@@ -731,11 +916,19 @@ def copy_manual(conn: sqlite3.Connection, manual: dict) -> None:
 
 
 class _Applier:
-    """Writes sources into the target inside the caller's transaction, keeping score in ``result``."""
+    """Writes sources into the target inside the caller's transaction, keeping score in ``result``.
 
-    def __init__(self, conn: sqlite3.Connection, result: ApplyResult):
+    ``deletions`` is every deletion known to the target and the sources (the latest of each
+    UUID): a copy that is not newer than its deletion is never brought back, and a deletion
+    from a source removes the target's copy when it is at least as new (``apply_deletions``).
+    """
+
+    TARGET = "ฐานข้อมูลปลายทาง"
+
+    def __init__(self, conn: sqlite3.Connection, result: ApplyResult, deletions: dict[str, dict]):
         self.conn = conn
         self.result = result
+        self.deletions = deletions
         self.supervisor_ids = {r["uuid"]: r["id"] for r in conn.execute("SELECT id, uuid FROM supervisors")}
 
     # supervisors ---------------------------------------------------------------------------
@@ -752,6 +945,9 @@ class _Applier:
             return
         differ = [k for k in PROFILE_FIELDS if row[k] != s[k]]
         if not differ:
+            return
+        if row["is_self"]:  # the owner's own profile changes only by the owner, never by an import or merge
+            self.result.conflicts.append(Conflict("supervisor", s["uuid"], row["name"], source, differ, "owner"))
             return
         newer = _newer(s["updated_at"], row["updated_at"])
         self.result.conflicts.append(Conflict("supervisor", s["uuid"], s["name"], source, differ, "source" if newer else "target"))
@@ -821,8 +1017,38 @@ class _Applier:
             "evidence": sorted((e["uuid"], *(e[k] for k in EVIDENCE_FIELDS)) for e in a["evidence"]),
         }
 
+    def _edited_after_deletion(self, uuid: str, kind: str, label: str, source: str) -> None:
+        """A copy newer than its deletion comes back: the deletion is reported and forgotten."""
+        deletion = self.deletions.pop(uuid)
+        self.result.conflicts.append(
+            Conflict(kind, uuid, label, source, ["deleted"], "source", deleted_in=deletion["source"] or self.TARGET)
+        )
+        self.conn.execute("DELETE FROM deletions WHERE uuid = ?", (uuid,))
+
+    def _not_deleted(self, a: dict, source: str) -> dict | None:
+        """``a`` without what was deleted at or after its last edit; None when the whole entry was."""
+        deletion = self.deletions.get(a["uuid"])
+        if deletion is not None and deletion["kind"] == "activity":
+            if not _newer(a["updated_at"], deletion["deleted_at"]):
+                return None
+            self._edited_after_deletion(a["uuid"], "activity", a["title"], source)
+        evidence = []
+        for e in a["evidence"]:
+            deletion = self.deletions.get(e["uuid"])
+            if deletion is not None and deletion["kind"] == "evidence":
+                if not _newer(a["updated_at"], deletion["deleted_at"]):
+                    continue
+                self._edited_after_deletion(e["uuid"], "evidence", e["caption"] or e["original_name"] or e["url"] or "", source)
+            evidence.append(e)
+        return a if len(evidence) == len(a["evidence"]) else {**a, "evidence": evidence}
+
     def activity(self, a: dict, source: str, names: dict[str, str]) -> None:
         count = self._count(a["supervisor"], names)
+        kept = self._not_deleted(a, source)
+        if kept is None:
+            self.result.activities_stay_deleted += 1
+            return
+        a = kept
         supervisor_id = self.supervisor_ids.get(a["supervisor"]) if a["supervisor"] else None
         existing = self._existing(a["uuid"])
         values = (supervisor_id, *(a[k] for k in ACTIVITY_FIELDS))
@@ -855,6 +1081,13 @@ class _Applier:
         self.conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (row["id"],))
         self.conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (row["id"],))
         keep = [e["uuid"] for e in a["evidence"]]
+        self.result.unused_files.update(
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL AND uuid NOT IN ({', '.join('?' for _ in keep) or 'NULL'})",
+                (row["id"], *keep),
+            )
+        )
         self.conn.execute(
             f"DELETE FROM evidence WHERE activity_id = ? AND uuid NOT IN ({', '.join('?' for _ in keep) or 'NULL'})",
             (row["id"], *keep),
@@ -872,16 +1105,79 @@ class _Applier:
         )
         for e in a["evidence"]:
             existed = self.conn.execute("SELECT 1 FROM evidence WHERE uuid = ?", (e["uuid"],)).fetchone() is not None
+            # Evidence never changes its entry here: check_conflicts refused any that would.
             self.conn.execute(
                 f"INSERT INTO evidence (uuid, activity_id, {', '.join(EVIDENCE_FIELDS)}, created_at)"
                 f" VALUES (?, ?, {', '.join('?' for _ in EVIDENCE_FIELDS)}, ?)"
-                " ON CONFLICT(uuid) DO UPDATE SET activity_id = excluded.activity_id, kind = excluded.kind,"
+                " ON CONFLICT(uuid) DO UPDATE SET kind = excluded.kind,"
                 " sha256 = excluded.sha256, original_name = excluded.original_name, media_type = excluded.media_type,"
-                " size = excluded.size, url = excluded.url, caption = excluded.caption",
+                " size = excluded.size, url = excluded.url, caption = excluded.caption"
+                " WHERE evidence.activity_id = excluded.activity_id",
                 (e["uuid"], activity_id, *(e[k] for k in EVIDENCE_FIELDS), e["created_at"]),
             )
             if not existed:
                 self.result.evidence_added += 1
+
+    # deletions -----------------------------------------------------------------------------
+    def apply_deletions(self) -> None:
+        """Each deletion a source brought: remove the target's copy when the deletion is at least
+        as new (a tie: the deletion was the later act where it happened), keep a copy edited later
+        (reported), and record the deletion so that it travels on."""
+        from nitet_cli.deletions import save
+
+        for uuid, d in list(self.deletions.items()):
+            if d["source"] is None:
+                continue  # the target's own record: nothing new
+            if d["kind"] == "activity":
+                row = self.conn.execute(
+                    "SELECT a.id, a.title, a.updated_at, s.uuid AS supervisor_uuid, s.name FROM activities a"
+                    " LEFT JOIN supervisors s ON s.id = a.supervisor_id WHERE a.uuid = ?",
+                    (uuid,),
+                ).fetchone()
+                if row is not None:
+                    if _newer(row["updated_at"], d["deleted_at"]):
+                        self.result.conflicts.append(
+                            Conflict("activity", uuid, row["title"], d["source"], ["deleted"], "target", deleted_in=d["source"])
+                        )
+                        continue
+                    self.result.unused_files.update(
+                        r[0] for r in self.conn.execute("SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (row["id"],))
+                    )
+                    for table in ("evidence", "activity_standards", "activity_schools"):
+                        self.conn.execute(f"DELETE FROM {table} WHERE activity_id = ?", (row["id"],))
+                    self.conn.execute("DELETE FROM activities WHERE id = ?", (row["id"],))
+                    self.result.activities_deleted += 1
+                    self._count(row["supervisor_uuid"], {row["supervisor_uuid"] or "": row["name"] or "(ไม่ระบุ)"}).deleted += 1
+            else:
+                row = self.conn.execute(
+                    "SELECT e.id, e.sha256, e.caption, e.original_name, e.url, a.updated_at FROM evidence e"
+                    " JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?",
+                    (uuid,),
+                ).fetchone()
+                if row is not None:
+                    if _newer(row["updated_at"], d["deleted_at"]):
+                        label = row["caption"] or row["original_name"] or row["url"] or ""
+                        self.result.conflicts.append(
+                            Conflict("evidence", uuid, label, d["source"], ["deleted"], "target", deleted_in=d["source"])
+                        )
+                        continue
+                    if row["sha256"]:
+                        self.result.unused_files.add(row["sha256"])
+                    self.conn.execute("DELETE FROM evidence WHERE id = ?", (row["id"],))
+                    self.result.evidence_deleted += 1
+            save(self.conn, uuid, d["kind"], d["deleted_at"], d["deleted_by"], d["activity"])
+            self.result.deletions_recorded += 1
+
+
+def _known_deletions(conn: sqlite3.Connection, sources: list[Source]) -> dict[str, dict]:
+    """uuid -> the latest deletion of it known to the target or a source (``source``: its label, None for the target)."""
+    deletions = {r["uuid"]: {**dict(r), "source": None} for r in conn.execute(f"SELECT {', '.join(DELETION_FIELDS)} FROM deletions")}
+    for source in sources:
+        for d in source.data.get("deletions", []):
+            known = deletions.get(d["uuid"])
+            if known is None or _newer(d["deleted_at"], known["deleted_at"]):
+                deletions[d["uuid"]] = {**d, "source": source.label}
+    return deletions
 
 
 def apply_sources(
@@ -890,9 +1186,10 @@ def apply_sources(
     result: ApplyResult | None = None,
     on_progress: Progress | None = None,
 ) -> ApplyResult:
-    """Write every source into ``conn``; call inside ONE transaction, after check_references and store_files."""
+    """Write every source into ``conn``; call inside ONE transaction, after check_references,
+    check_conflicts and store_files; then, once committed, ``remove_unused_files``."""
     result = result or ApplyResult()
-    applier = _Applier(conn, result)
+    applier = _Applier(conn, result, _known_deletions(conn, sources))
     total = sum(len(s.data["activities"]) for s in sources)
     done = 0
     for source in sources:
@@ -907,6 +1204,7 @@ def apply_sources(
             done += 1
             if on_progress and (done % 50 == 0 or done == total):
                 on_progress("รวมกิจกรรม", done, total)
+    applier.apply_deletions()
     for key, count in result.per_supervisor.items():
         row = conn.execute(
             "SELECT s.name, count(a.id) FROM supervisors s LEFT JOIN activities a ON a.supervisor_id = s.id WHERE s.uuid = ? GROUP BY s.id",
@@ -917,22 +1215,36 @@ def apply_sources(
     return result
 
 
+def remove_unused_files(conn: sqlite3.Connection, db_path: Path, result: ApplyResult) -> None:
+    """After the commit: the stored files of removed evidence that no entry uses any more."""
+    from nitet_cli.evidence_store import remove_if_unused
+
+    for sha in sorted(result.unused_files):
+        try:
+            if remove_if_unused(conn, db_path, sha):
+                result.files_removed += 1
+        except (OSError, sqlite3.Error):
+            pass  # a file left behind is harmless: 'nitet doctor' names it
+
+
 def import_export(
     conn: sqlite3.Connection, db_path: Path, file: Path, on_progress: Progress | None = None
 ) -> ApplyResult:
     """``nitet import FILE``: an export (.json or .zip) into the database; all or nothing."""
     from nitet_cli.db import transaction
 
-    with tempfile.TemporaryDirectory(prefix="nitet-import-") as work:
-        source = read_export(file, Path(work))
+    with Scratch(db_path) as work:
+        source = read_export(file, work)
         with damaged_database_says_so(db_path):
             check_references(conn, [source])
+            check_conflicts(conn, [source])
             files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
         result.files_copied = store_files(db_path, files, on_progress)
         with written_or_undone(conn, db_path, files):
             with transaction(conn):
                 apply_sources(conn, [source], result, on_progress)
+    remove_unused_files(conn, db_path, result)
     return result
 
 

@@ -258,7 +258,7 @@ def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorRepor
         in_place = path.parent.parent == root and path.parent.name == name[:2]
         if in_place and name in referenced:
             continue
-        if name.startswith(".incoming-"):
+        if any(part.startswith(".incoming-") for part in path.relative_to(root).parts):  # a file, or a folder of import/merge
             why = "ไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ"
         elif in_place:
             why = "ไฟล์ที่ไม่มีรายการใดอ้างถึง"

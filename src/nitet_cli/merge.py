@@ -15,8 +15,11 @@ without a manual gets the first source's manual (duties and standards as stored)
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
+from typing import Callable
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange import (
@@ -24,15 +27,18 @@ from nitet_cli.exchange import (
     sqlite_head,
     ApplyResult,
     Progress,
+    Scratch,
     Source,
     apply_sources,
     check_export,
+    check_conflicts,
     check_references,
     collect,
     collect_manual,
     copy_manual,
     damaged_database_says_so,
     plan_files,
+    remove_unused_files,
     store_files,
     written_or_undone,
 )
@@ -44,11 +50,28 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_source(path: Path | str) -> sqlite3.Connection:
-    """A source database opened read-only, after checking that it is an intact nitet database."""
+class _WalNeedsACopy(Exception):
+    """The source has a WAL beside it that SQLite cannot read in place (see ``_needs_a_copy``)."""
+
+
+def _needs_a_copy(path: Path, exc: sqlite3.Error) -> bool:
+    """A database in WAL mode whose last writes are still in its ``-wal`` file can only be read
+    where SQLite may create the ``-shm`` index beside it; in a read-only folder (a shared or
+    mounted one) opening it fails with SQLITE_CANTOPEN although the file is good."""
+    if not Path(f"{path}-wal").is_file() or Path(f"{path}-wal").stat().st_size == 0:
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == 14 or (code is None and "unable to open" in str(exc))  # 14: SQLITE_CANTOPEN
+
+
+def open_source(path: Path | str, shown: Path | str | None = None) -> sqlite3.Connection:
+    """A source database opened read-only, after checking that it is an intact nitet database
+    (``shown``: the name to use in messages when ``path`` is a copy of it)."""
     from nitet_cli.migrations import MIGRATIONS_TABLE, check_is_nitet
 
     path = Path(path).expanduser()
+    real = path
+    path = Path(shown) if shown is not None else path
     if not path.exists():
         raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — ตรวจชื่อไฟล์ .db ที่จะรวม")
     if path.is_dir():
@@ -59,11 +82,16 @@ def open_source(path: Path | str) -> sqlite3.Connection:
     if header != SQLITE_HEADER:
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุไฟล์ฐานข้อมูล nitet (.db)")
     try:
-        conn = _read_only(path)
+        conn = _read_only(real)
     except sqlite3.Error as exc:
         raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
     try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}  # a damaged first page fails here
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}  # a damaged first page fails here
+        except sqlite3.OperationalError as exc:
+            if shown is None and _needs_a_copy(real, exc):
+                raise _WalNeedsACopy() from exc
+            raise
         if MIGRATIONS_TABLE not in tables:
             what = "เป็นฐานข้อมูลของโปรแกรมอื่น" if tables else "เป็นฐานข้อมูลว่าง"
             raise DatabaseError(
@@ -116,21 +144,49 @@ def check_target(path: Path) -> None:
         conn.close()
 
 
-def read_source(path: Path | str, on_progress: Progress | None = None) -> Source:
-    """Everything in one source database (records, manual, where its evidence files are)."""
-    from nitet_cli.evidence_store import stored_path
-
-    path = Path(path).expanduser()
-    conn = open_source(path)
+def _read_copy(path: Path, scratch: Callable[[], Path] | None) -> tuple[dict, dict | None]:
+    """Read a source through a private copy of it and its WAL (in ``scratch()``, or the system's
+    temporary folder), removed as soon as it has been read. The source is never written to."""
+    work = Path(tempfile.mkdtemp(prefix="source-", dir=scratch() if scratch else None))
     try:
-        data = check_export(collect(conn))
-        manual = collect_manual(conn)
+        copy = work / "source.db"
+        try:
+            shutil.copyfile(path, copy)
+            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        except OSError as exc:
+            raise DatabaseError(f"อ่าน {path} ไม่ได้ ({exc.strerror or exc}) — ตรวจสิทธิ์ของไฟล์และพื้นที่ว่าง") from exc
+        conn = open_source(copy, shown=path)
+        try:
+            return _read(conn, path)
+        finally:
+            conn.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _read(conn: sqlite3.Connection, path: Path) -> tuple[dict, dict | None]:
+    try:
+        return check_export(collect(conn)), collect_manual(conn)
     except sqlite3.Error as exc:
         raise DatabaseError(f"อ่าน {path} ไม่ได้ ({exc}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน") from exc
     except InputError as exc:
         raise DatabaseError(f"{path}: ข้อมูลในฐานข้อมูลไม่ถูกต้อง ({exc.message})") from exc
-    finally:
-        conn.close()
+
+
+def read_source(path: Path | str, on_progress: Progress | None = None, scratch: Callable[[], Path] | None = None) -> Source:
+    """Everything in one source database (records, manual, where its evidence files are)."""
+    from nitet_cli.evidence_store import stored_path
+
+    path = Path(path).expanduser()
+    try:
+        conn = open_source(path)
+    except _WalNeedsACopy:
+        data, manual = _read_copy(path, scratch)
+    else:
+        try:
+            data, manual = _read(conn, path)
+        finally:
+            conn.close()
 
     def files(sha: str) -> Path | None:
         stored = stored_path(path, sha)
@@ -155,16 +211,17 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
         raise InputError("ไม่ได้ระบุฐานข้อมูลที่จะรวม — เช่น nitet merge a.db b.db --into group.db")
     sources: list[Source] = []
     seen: list[Path] = []
-    for number, raw in enumerate(paths, 1):
-        path = Path(raw).expanduser()
-        if _same_file(path, target):
-            raise InputError(f"{path} คือฐานข้อมูลปลายทางเอง — ระบุปลายทางอื่นด้วย --into หรือเอาไฟล์นี้ออกจากรายการ")
-        if any(_same_file(path, other) for other in seen):
-            continue  # the same file named twice: merging it once is the same as twice
-        seen.append(path)
-        if on_progress:
-            on_progress("อ่านฐานข้อมูล", number - 1, len(paths))
-        sources.append(read_source(path))
+    with Scratch(target, ".incoming-merge-") as scratch:  # used only for a source that needs a copy
+        for number, raw in enumerate(paths, 1):
+            path = Path(raw).expanduser()
+            if _same_file(path, target):
+                raise InputError(f"{path} คือฐานข้อมูลปลายทางเอง — ระบุปลายทางอื่นด้วย --into หรือเอาไฟล์นี้ออกจากรายการ")
+            if any(_same_file(path, other) for other in seen):
+                continue  # the same file named twice: merging it once is the same as twice
+            seen.append(path)
+            if on_progress:
+                on_progress("อ่านฐานข้อมูล", number - 1, len(paths))
+            sources.append(read_source(path, scratch=scratch))
     if on_progress:
         on_progress("อ่านฐานข้อมูล", len(paths), len(paths))
 
@@ -190,6 +247,7 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
         extra = [r["id"] for r in manual_from.manual["standards"]] if manual_from else []
         with damaged_database_says_so(target):
             check_references(conn, sources, extra)
+            check_conflicts(conn, sources)
             files = plan_files(conn, target, sources, on_progress)
         result = ApplyResult()
         result.files_copied = store_files(target, files, on_progress)
@@ -203,7 +261,10 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
         if created:
             _remove_database(target, store_created)
         raise
-    conn.close()
+    try:
+        remove_unused_files(conn, target, result)
+    finally:
+        conn.close()
     return result
 
 

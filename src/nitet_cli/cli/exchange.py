@@ -56,15 +56,19 @@ def _print_result(result, quiet: bool) -> None:
     for count in result.per_supervisor.values():
         typer.echo(
             f"{count.name}: เพิ่ม {count.added}, ปรับปรุง {count.updated}, เหมือนเดิม {count.unchanged}"
+            + (f", ลบ {count.deleted}" if count.deleted else "")
             + (f", คงของเดิม {count.kept_target}" if count.kept_target else "")
             + f" — รวม {count.total} กิจกรรม"
         )
     typer.echo(
-        f"กิจกรรม: เพิ่ม {result.activities_added}, ปรับปรุง {result.activities_updated}, เหมือนเดิม {result.activities_unchanged};"
-        f" หลักฐาน: เพิ่ม {result.evidence_added} (คัดลอกไฟล์ {result.files_copied});"
+        f"กิจกรรม: เพิ่ม {result.activities_added}, ปรับปรุง {result.activities_updated}, ลบ {result.activities_deleted},"
+        f" เหมือนเดิม {result.activities_unchanged};"
+        f" หลักฐาน: เพิ่ม {result.evidence_added}, ลบ {result.evidence_deleted} (คัดลอกไฟล์ {result.files_copied});"
         f" โรงเรียน: เพิ่ม {result.schools_added}, ปรับปรุง {result.schools_updated};"
         f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
     )
+    if result.activities_stay_deleted:
+        typer.echo(f"ไม่นำกลับ {result.activities_stay_deleted} กิจกรรมที่ถูกลบไปแล้ว (ลบหลังการแก้ไขครั้งล่าสุดในไฟล์ต้นทาง)")
     for conflict in result.conflicts:
         typer.echo(f"! {conflict.message()}")
     if not result.changed and not quiet:
