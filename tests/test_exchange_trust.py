@@ -354,6 +354,33 @@ def test_an_edit_newer_than_a_deletion_is_a_conflict_not_lost(env):
     assert "! กิจกรรม 'แก้ไขหลังการลบ'" in t("import", path).stdout  # reported again, until someone decides
 
 
+def test_only_the_owner_deletes_the_owners_own_entries(env):
+    """A group head's deletion in the group database does not travel back into a supervisor's
+    own database; the supervisor's own deletion (made on another computer) does."""
+    a = mali(env)
+    group = fresh(env, "group")  # the group head's database, their own profile
+    group("merge", a.db_path)
+    x_uuid, z_uuid = [r[0] for r in query(a.db_path, "SELECT uuid FROM activities ORDER BY id LIMIT 2")]
+    group("delete", query(group.db_path, "SELECT id FROM activities WHERE uuid = ?", (x_uuid,))[0][0], "--yes")
+    from_group = env / "group.zip"
+    group("export", "-o", from_group)
+    entries = query(a.db_path, "SELECT * FROM activities ORDER BY id"), query(a.db_path, "SELECT * FROM evidence ORDER BY id")
+    result = a.json("import", from_group)
+    assert result["activities_deleted"] == 0 and query(a.db_path, "SELECT count(*) FROM deletions") == [(0,)]
+    assert (query(a.db_path, "SELECT * FROM activities ORDER BY id"), query(a.db_path, "SELECT * FROM evidence ORDER BY id")) == entries
+    conflict = next(c for c in result["conflicts"] if c["key"] == x_uuid)
+    assert conflict["kept"] == "owner" and "โดยผู้อื่น" in conflict["message"]
+
+    laptop = env / "laptop" / "nitet.db"
+    laptop.parent.mkdir()
+    a("backup", laptop)
+    Nitet(laptop)("delete", query(laptop, "SELECT id FROM activities WHERE uuid = ?", (z_uuid,))[0][0], "--yes")
+    from_laptop = env / "laptop.json"
+    Nitet(laptop)("export", "-o", from_laptop)
+    assert a.json("import", from_laptop)["activities_deleted"] == 1
+    assert query(a.db_path, "SELECT count(*) FROM activities WHERE uuid = ?", (z_uuid,)) == [(0,)]
+
+
 def test_a_version_1_file_still_imports(env):
     """tests/fixtures/export_v1.json was written by nitet before deletions travelled (format version 1)."""
     v1 = FIXTURES / "export_v1.json"

@@ -681,6 +681,11 @@ class Conflict:
 
     def message(self) -> str:
         thing = {"supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม", "evidence": "หลักฐาน"}[self.kind]
+        if self.deleted_in is not None and self.kept == "owner":
+            return (
+                f"{thing} '{self.label}' ({self.key}) ถูกลบใน {self.deleted_in} โดยผู้อื่น"
+                " — คงไว้ (งานของเจ้าของฐานข้อมูลลบได้โดยเจ้าของเท่านั้น)"
+            )
         if self.deleted_in is not None:
             edited = self.source if self.kept == "source" else "ฐานข้อมูลปลายทาง"
             return (
@@ -921,6 +926,7 @@ class _Applier:
     ``deletions`` is every deletion known to the target and the sources (the latest of each
     UUID): a copy that is not newer than its deletion is never brought back, and a deletion
     from a source removes the target's copy when it is at least as new (``apply_deletions``).
+    The database owner's own entries are deleted only by a deletion the owner made.
     """
 
     TARGET = "ฐานข้อมูลปลายทาง"
@@ -930,6 +936,15 @@ class _Applier:
         self.result = result
         self.deletions = deletions
         self.supervisor_ids = {r["uuid"]: r["id"] for r in conn.execute("SELECT id, uuid FROM supervisors")}
+        row = conn.execute("SELECT uuid FROM supervisors WHERE is_self = 1").fetchone()
+        self.owner: str | None = row[0] if row else None
+
+    def _by_someone_else(self, deletion: dict, supervisor_uuid: str | None, *, in_target: bool) -> bool:
+        """A source's deletion of one of the owner's own entries (an entry of the target under the
+        owner or under no one; an incoming one under the owner) that the owner did not make."""
+        if self.owner is None or deletion["source"] is None or deletion["deleted_by"] == self.owner:
+            return False
+        return supervisor_uuid == self.owner or (in_target and supervisor_uuid is None)
 
     # supervisors ---------------------------------------------------------------------------
     def supervisor(self, s: dict, source: str) -> None:
@@ -1028,6 +1043,8 @@ class _Applier:
     def _not_deleted(self, a: dict, source: str) -> dict | None:
         """``a`` without what was deleted at or after its last edit; None when the whole entry was."""
         deletion = self.deletions.get(a["uuid"])
+        if deletion is not None and self._by_someone_else(deletion, a["supervisor"], in_target=False):
+            deletion = None  # apply_deletions reports it
         if deletion is not None and deletion["kind"] == "activity":
             if not _newer(a["updated_at"], deletion["deleted_at"]):
                 return None
@@ -1035,6 +1052,8 @@ class _Applier:
         evidence = []
         for e in a["evidence"]:
             deletion = self.deletions.get(e["uuid"])
+            if deletion is not None and self._by_someone_else(deletion, a["supervisor"], in_target=False):
+                deletion = None
             if deletion is not None and deletion["kind"] == "evidence":
                 if not _newer(a["updated_at"], deletion["deleted_at"]):
                     continue
@@ -1135,6 +1154,11 @@ class _Applier:
                     (uuid,),
                 ).fetchone()
                 if row is not None:
+                    if self._by_someone_else(d, row["supervisor_uuid"], in_target=True):
+                        self.result.conflicts.append(
+                            Conflict("activity", uuid, row["title"], d["source"], ["deleted"], "owner", deleted_in=d["source"])
+                        )
+                        continue
                     if _newer(row["updated_at"], d["deleted_at"]):
                         self.result.conflicts.append(
                             Conflict("activity", uuid, row["title"], d["source"], ["deleted"], "target", deleted_in=d["source"])
@@ -1150,13 +1174,17 @@ class _Applier:
                     self._count(row["supervisor_uuid"], {row["supervisor_uuid"] or "": row["name"] or "(ไม่ระบุ)"}).deleted += 1
             else:
                 row = self.conn.execute(
-                    "SELECT e.id, e.sha256, e.caption, e.original_name, e.url, a.updated_at FROM evidence e"
-                    " JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?",
+                    "SELECT e.id, e.sha256, e.caption, e.original_name, e.url, a.updated_at, s.uuid AS supervisor_uuid"
+                    " FROM evidence e JOIN activities a ON a.id = e.activity_id LEFT JOIN supervisors s ON s.id = a.supervisor_id"
+                    " WHERE e.uuid = ?",
                     (uuid,),
                 ).fetchone()
                 if row is not None:
+                    label = row["caption"] or row["original_name"] or row["url"] or ""
+                    if self._by_someone_else(d, row["supervisor_uuid"], in_target=True):
+                        self.result.conflicts.append(Conflict("evidence", uuid, label, d["source"], ["deleted"], "owner", deleted_in=d["source"]))
+                        continue
                     if _newer(row["updated_at"], d["deleted_at"]):
-                        label = row["caption"] or row["original_name"] or row["url"] or ""
                         self.result.conflicts.append(
                             Conflict("evidence", uuid, label, d["source"], ["deleted"], "target", deleted_in=d["source"])
                         )
