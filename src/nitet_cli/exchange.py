@@ -52,7 +52,7 @@ import uuid as uuid_module
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -63,7 +63,7 @@ from nitet_cli.thai import be_date_short
 FORMAT = "nitet-export"
 VERSION = 2
 #: The largest JSON an import reads (a .json file, or a .zip's export.json once unpacked):
-#: about 150,000 entries; a bigger one is refused before it is read.
+#: over 100,000 entries of about 2 KB each; a bigger one is refused before it is read.
 MAX_EXPORT_JSON = 256 * 1024 * 1024
 #: The largest integer SQLite stores.
 SQLITE_MAX_INT = 2**63 - 1
@@ -559,10 +559,15 @@ class Scratch:
 
         if self._path is None:
             store = evidence_dir(self.db_path)
-            if not store.exists():
-                store.mkdir(parents=True, mode=0o700, exist_ok=True)
-                self._made_store = True
-            self._path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=store))
+            try:
+                if not store.exists():
+                    store.mkdir(parents=True, mode=0o700, exist_ok=True)
+                    self._made_store = True
+                self._path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=store))
+            except OSError as exc:
+                raise OutputError(
+                    f"สร้างโฟลเดอร์ชั่วคราวใน {store} ไม่ได้ ({exc.strerror or exc}) — ตรวจสิทธิ์และพื้นที่ว่างของโฟลเดอร์ฐานข้อมูล"
+                ) from exc
         return self._path
 
     def __enter__(self) -> "Scratch":

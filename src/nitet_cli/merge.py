@@ -1,13 +1,17 @@
 """``nitet merge A.db B.db … [--into group.db]``: one database for a group head.
 
 Every source is opened read-only (``file:…?mode=ro``), checked to be a nitet database
-that is not damaged (``quick_check``), and read whole before the target is touched; a
+that is not damaged (``quick_check``), and read whole before the target is touched (a
+source whose WAL SQLite cannot read in place, in a read-only folder, is read through a
+private copy of the file and its WAL inside the target's evidence store); a
 corrupt or foreign file is refused with one sentence and the target stays as it was
 (a target that did not exist is not left behind). The records then go through the same
 machinery as ``nitet import`` (exchange.py): supervisors by UUID (merged-in ones are
 never the target's own: ``is_self = 0``), schools by code, activities and evidence by
 UUID, so merging again adds nothing; a disagreement about one UUID is reported and the
-later ``updated_at`` wins. Evidence files are verified against their SHA-256 and copied
+later ``updated_at`` wins; deletions travel; the target owner's own profile is never
+changed, and two people under one UUID or evidence moved to another entry are refused,
+as for import. Evidence files are verified against their SHA-256 and copied
 into the target's store, then the database is written in one transaction. A target
 without a manual gets the first source's manual (duties and standards as stored).
 """
