@@ -104,6 +104,7 @@ def check_readable(path: Path) -> Path:
     path = Path(path).expanduser()
     _check_kind(path, _stat(path))
     if not os.access(path, os.R_OK):
+        _stat(path)  # gone since: say so
         raise InputError(f"อ่านไฟล์หลักฐาน {path} ไม่ได้ (ไม่มีสิทธิ์) — ตรวจสิทธิ์ของไฟล์")
     return path
 
