@@ -25,13 +25,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import Nitet
 from exchange_data import supervisor_db
 from nitet_cli import activities, evidence_store, exchange
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, add_evidence, delete_activity
 from nitet_cli.db import connect
-from nitet_cli.errors import EXIT_INPUT, EXIT_NOT_FOUND, DatabaseError
+from nitet_cli.errors import EXIT_INPUT, EXIT_NOT_FOUND, DatabaseError, NitetError
 from nitet_cli.evidence_store import stored_path
 from nitet_cli.maintenance import doctor
 
@@ -428,6 +430,58 @@ def test_a_file_that_grows_past_the_limit_while_it_is_read_is_refused(entry, tmp
     monkeypatch.setattr(evidence_store, "hashlib", Hashing(on_update=grow))
     result = entry("evidence", "add", "1", photo, ok=False)
     assert_refused_and_nothing_written(entry, result, EXIT_INPUT, str(photo), "2 KB", before=before, files=files)
+
+
+MUTATIONS = ["none", "append", "truncate", "rewrite in place, same size", "delete", "replace by rename"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    content=st.binary(max_size=4000),
+    chunk=st.integers(min_value=1, max_value=1500),
+    mutation=st.sampled_from(MUTATIONS),
+)
+def test_a_file_changed_at_any_moment_of_its_read_is_stored_as_read_or_refused(entry, tmp_path, monkeypatch, content, chunk, mutation):
+    """Hostile shape: whatever happens to the file after its first chunk was read, the store never
+    holds a file under a hash that is not its own, a refusal leaves nothing, and only a same-size
+    rewrite within the file system's timestamp tick (which no copier can see) may be stored torn."""
+    photo = tmp_path / "p.bin"
+    photo.write_bytes(content)
+
+    def mutate():
+        if mutation == "append":
+            with open(photo, "ab") as handle:
+                handle.write(b"+")
+        elif mutation == "truncate":
+            os.truncate(photo, len(content) // 2)
+        elif mutation == "rewrite in place, same size":
+            with open(photo, "r+b") as handle:
+                handle.write(bytes(255 - b for b in content))
+        elif mutation == "delete":
+            photo.unlink()
+        elif mutation == "replace by rename":
+            other = tmp_path / "other.bin"
+            other.write_bytes(b"another file")
+            os.replace(other, photo)
+
+    monkeypatch.setattr(evidence_store, "CHUNK", chunk)
+    monkeypatch.setattr(evidence_store, "hashlib", Hashing(on_update=mutate))
+    before = entry.snapshot()
+    conn = connect(entry.db_path, create=False)
+    try:
+        add_evidence(conn, entry.db_path, 1, [EvidenceInput(path=photo)])
+    except NitetError as exc:
+        assert exc.exit_code in (EXIT_INPUT, EXIT_NOT_FOUND) and mutation in ("append", "truncate", "rewrite in place, same size")
+        assert entry.snapshot() == before
+    else:
+        sha, size = conn.execute("SELECT sha256, size FROM evidence ORDER BY id DESC LIMIT 1").fetchone()
+        stored = stored_path(entry.db_path, sha).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == sha and len(stored) == size
+        if mutation != "rewrite in place, same size":
+            assert stored == content
+    finally:
+        conn.close()
+    assert not [p for p in store_listing(entry.db_path) if ".incoming-" in p]
 
 
 def test_the_default_limit_is_200_mb():

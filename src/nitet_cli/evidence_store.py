@@ -199,7 +199,7 @@ class Staging:
     Use as a context manager around that transaction::
 
         with Staging(conn, db_path) as staging:
-            stored = staging.add(path)            # before: the slow copy, no lock held
+            stored = staging.add(path)            # before: the slow copy, without the write lock
             with transaction(conn):
                 staging.place()                   # inside: rename, then insert the rows
                 ...
@@ -233,12 +233,19 @@ class Staging:
         try:
             if not root.exists():
                 root.mkdir(parents=True, mode=0o700, exist_ok=True)  # another process may make it at the same moment
-            if self._lock_fd is None and fcntl is not None:
-                fd = _open_folder(root)
-                fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while 'doctor --fix' clears leftovers
-                self._lock_fd = fd
         except OSError as exc:
             raise _store_error(exc) from None
+        if self._lock_fd is None and fcntl is not None:
+            try:
+                fd = _open_folder(root)
+            except OSError as exc:
+                raise _store_error(exc) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while 'doctor --fix' clears leftovers
+            except OSError:
+                os.close(fd)  # a file system without flock: doctor --fix then cannot take the lock either
+            else:
+                self._lock_fd = fd
         return root
 
     def add(self, source: Path) -> StoredFile:
@@ -330,8 +337,8 @@ def remove_unused(conn: sqlite3.Connection, db_path: Path, hashes) -> set[str]:
                 continue
             try:
                 stored_path(db_path, sha).unlink()
-            except FileNotFoundError:
-                continue
+            except OSError:
+                continue  # gone already, or cannot be removed: 'nitet doctor' reports it unused
             removed.add(sha)
     return removed
 
