@@ -1,8 +1,10 @@
 """Recording work: activities (visits, meetings, trainings, …) with their evidence.
 
 ``add_activity`` checks everything first (standards, schools, evidence files, text),
-copies evidence files into the store, then writes the entry, its links and its
-evidence rows in one transaction: no entry without the evidence it was given.
+copies evidence files into the store under temporary names, then, in one transaction,
+gives them their hash names and writes the entry, its links and its evidence rows: no
+entry without the evidence it was given (see ``evidence_store`` for why the names are
+given inside the transaction).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.deletions import record_activity_deleted, record_evidence_removed
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.evidence_store import check_readable, store_file
+from nitet_cli.evidence_store import Staging, check_readable
 from nitet_cli.text import clean_text, nearest
 from nitet_cli.thai import to_arabic_digits
 
@@ -143,8 +145,9 @@ def insert_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, i
     return ids
 
 
-def store_evidence_files(db_path: Path, items: list[EvidenceInput]) -> dict:
-    return {item.path: store_file(db_path, item.path) for item in items if item.path is not None}
+def store_evidence_files(staging: Staging, items: list[EvidenceInput]) -> dict:
+    """Copy the files among ``items`` into the store (placed later, inside the transaction)."""
+    return {item.path: staging.add(item.path) for item in items if item.path is not None}
 
 
 def self_supervisor_id(conn: sqlite3.Connection) -> int | None:
@@ -171,37 +174,44 @@ def add_activity(
     new.schools = check_schools(conn, new.schools)
     if check_date:
         check_entry_date(conn, new.date, allow_future=allow_future)
-    stored = store_evidence_files(db_path, new.evidence)
+    with Staging(conn, db_path) as staging:
+        stored = store_evidence_files(staging, new.evidence)
+        with transaction(conn):
+            staging.place()
+            activity_id = _insert_activity(conn, db_path, new, stored)
+    return activity_id
+
+
+def _insert_activity(conn: sqlite3.Connection, db_path: Path, new: NewActivity, stored: dict) -> int:
     now = now_iso()
-    with transaction(conn):
-        cur = conn.execute(
-            "INSERT INTO activities (uuid, supervisor_id, date, kind, mode, title, findings, suggestions, participants,"
-            " teachers, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.uuid or str(uuid.uuid4()),
-                self_supervisor_id(conn),
-                new.date.isoformat(),
-                new.kind,
-                new.mode,
-                new.title,
-                new.findings,
-                new.suggestions,
-                new.participants,
-                new.teachers,
-                now,
-                now,
-            ),
-        )
-        activity_id = cur.lastrowid
-        conn.executemany(
-            "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
-            [(activity_id, s) for s in new.standards],
-        )
-        conn.executemany(
-            "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
-            [(activity_id, c) for c in new.schools],
-        )
-        insert_evidence(conn, db_path, activity_id, new.evidence, stored)
+    cur = conn.execute(
+        "INSERT INTO activities (uuid, supervisor_id, date, kind, mode, title, findings, suggestions, participants,"
+        " teachers, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            new.uuid or str(uuid.uuid4()),
+            self_supervisor_id(conn),
+            new.date.isoformat(),
+            new.kind,
+            new.mode,
+            new.title,
+            new.findings,
+            new.suggestions,
+            new.participants,
+            new.teachers,
+            now,
+            now,
+        ),
+    )
+    activity_id = cur.lastrowid
+    conn.executemany(
+        "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
+        [(activity_id, s) for s in new.standards],
+    )
+    conn.executemany(
+        "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
+        [(activity_id, c) for c in new.schools],
+    )
+    insert_evidence(conn, db_path, activity_id, new.evidence, stored)
     return activity_id
 
 
@@ -421,8 +431,9 @@ class Deleted:
 
 def delete_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -> Deleted:
     """Remove an entry and its evidence rows in one transaction; then, once that has
-    committed, the stored files that no other entry uses."""
-    from nitet_cli.evidence_store import remove_if_unused
+    committed, the stored files that no other entry uses (decided and removed under the
+    write lock, so an entry recorded meanwhile keeps its file)."""
+    from nitet_cli.evidence_store import remove_unused
 
     with transaction(conn):
         row = conn.execute("SELECT id, uuid, title FROM activities WHERE id = ?", (activity_id,)).fetchone()
@@ -437,7 +448,7 @@ def delete_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -
         conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
         conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
         conn.execute("DELETE FROM activities WHERE id = ?", (activity_id,))
-    removed = sum(1 for sha in hashes if remove_if_unused(conn, db_path, sha))
+    removed = len(remove_unused(conn, db_path, hashes))
     return Deleted(row["id"], row["uuid"], row["title"], evidence_rows, removed, len(hashes) - removed)
 
 
@@ -452,18 +463,20 @@ def add_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, item
         raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
     probe = NewActivity(date=date.today(), title="-", standards=[], evidence=items)
     check_activity_fields(probe)  # checks and cleans every item (files readable, links well formed)
-    stored = store_evidence_files(db_path, items)
-    with transaction(conn):
-        if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
-            raise NotFoundError(f"ไม่มีรายการที่ {activity_id} (เพิ่งถูกลบ) — ดูรายการด้วย 'nitet list'")
-        ids = insert_evidence(conn, db_path, activity_id, items, stored)
-        conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (now_iso(), activity_id))
+    with Staging(conn, db_path) as staging:
+        stored = store_evidence_files(staging, items)
+        with transaction(conn):
+            if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
+                raise NotFoundError(f"ไม่มีรายการที่ {activity_id} (เพิ่งถูกลบ) — ดูรายการด้วย 'nitet list'")
+            staging.place()
+            ids = insert_evidence(conn, db_path, activity_id, items, stored)
+            conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (now_iso(), activity_id))
     return ids
 
 
 def remove_evidence(conn: sqlite3.Connection, db_path: Path, evidence_id: int) -> dict:
     """Detach one piece of evidence; its stored file goes too once no entry uses it
-    (after the transaction has committed)."""
+    (after the transaction has committed, decided and removed under the write lock)."""
     from nitet_cli.evidence_store import remove_if_unused
 
     with transaction(conn):

@@ -4,6 +4,23 @@ A file is copied to ``<db stem>-evidence/<first two hex digits>/<sha256>`` (its
 SHA-256 is its name, so the same photo stored twice takes space once). The original
 name, media type and size are kept in the ``evidence`` table. The store is created
 readable by its owner only: it holds photos of teachers and pupils.
+
+Two rules keep every file an entry points to in the store, with any number of nitet
+processes at work:
+
+- **Storing** reads the user's file once, hashing while it copies into a temporary file
+  inside the store (:class:`Staging`), before the database transaction. Only inside the
+  write transaction (``BEGIN IMMEDIATE``), with the rows that point to it, is the copy
+  renamed to its hash name (:meth:`Staging.place`): a file is never "already stored"
+  on the word of a look taken before the lock.
+- **Removing** a file no row points to happens only inside a write transaction of its
+  own, after the rows are gone and committed (:func:`remove_unused`): no other process
+  can commit a row for that hash between the look and the unlink, and a removal is never
+  undone by a rollback.
+
+While a command has copies waiting to be placed it holds a shared ``flock`` on the
+store's folder; ``doctor --fix`` removes leftover temporary files only when it gets
+that lock exclusively (no command is storing), so it never takes a live copy away.
 """
 
 from __future__ import annotations
@@ -11,15 +28,27 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
-import shutil
+import re
+import sqlite3
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from nitet_cli.errors import InputError, NotFoundError
+from nitet_cli.errors import InputError, NotFoundError, OutputError
 from nitet_cli.paths import evidence_dir
 
+try:  # every Unix; without it (Windows) doctor leaves temporary files alone
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
 CHUNK = 1 << 20
+#: The largest single evidence file nitet stores (README, "Recording the work").
+MAX_FILE_BYTES = 200 * 1024 * 1024
+TEMP_PREFIX = ".incoming-"
+THUMBS = ".thumbs"  # photos.py's thumbnail cache
+_HASH_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -30,13 +59,52 @@ class StoredFile:
     original_name: str
 
 
-def check_readable(path: Path) -> Path:
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise NotFoundError(f"ไม่พบไฟล์หลักฐาน {path} — ตรวจชื่อไฟล์และโฟลเดอร์")
-    if path.is_dir():
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    if size >= 1024:
+        return f"{size / 1024:g} KB"
+    return f"{size} ไบต์"
+
+
+def _stat(path: Path) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise NotFoundError(f"ไม่พบไฟล์หลักฐาน {path} — ตรวจชื่อไฟล์และโฟลเดอร์") from None
+    except PermissionError:
+        raise InputError(f"อ่านไฟล์หลักฐาน {path} ไม่ได้ (ไม่มีสิทธิ์) — ตรวจสิทธิ์ของไฟล์") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"เปิดไฟล์หลักฐาน {path} ไม่ได้ ({getattr(exc, 'strerror', None) or exc}) — ตรวจชื่อไฟล์") from None
+
+
+def _check_kind(path: Path, st: os.stat_result) -> None:
+    """Only a regular file of at most MAX_FILE_BYTES is evidence (a pipe or a device never ends)."""
+    if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์หลักฐานทีละไฟล์")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็นท่อ อุปกรณ์ หรือ <(…)) — บันทึกเป็นไฟล์บนดิสก์ก่อน แล้วระบุไฟล์นั้นเป็นหลักฐาน"
+        )
+    if st.st_size > MAX_FILE_BYTES:
+        raise _too_big(path, st.st_size)
+
+
+def _too_big(path: Path, size: int | None = None) -> InputError:
+    how_big = f" ({size_text(size)})" if size is not None else ""
+    return InputError(
+        f"ไฟล์หลักฐาน {path}{how_big} ใหญ่เกินขีดจำกัด {size_text(MAX_FILE_BYTES)} ต่อไฟล์"
+        " — ย่อขนาดหรือแบ่งไฟล์ หรือเก็บไว้ในไดรฟ์แล้วแนบเป็นลิงก์ (--link)"
+    )
+
+
+def check_readable(path: Path) -> Path:
+    """Refuse, before anything is written, a path that cannot be evidence (missing, a folder,
+    not a regular file, unreadable, over the size limit)."""
+    path = Path(path).expanduser()
+    _check_kind(path, _stat(path))
     if not os.access(path, os.R_OK):
+        _stat(path)  # gone since: say so
         raise InputError(f"อ่านไฟล์หลักฐาน {path} ไม่ได้ (ไม่มีสิทธิ์) — ตรวจสิทธิ์ของไฟล์")
     return path
 
@@ -58,44 +126,292 @@ def media_type_of(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
-def store_file(db_path: Path, source: Path) -> StoredFile:
-    """Copy ``source`` into the store (once) and describe it.
-
-    The copy goes to a temporary name and is renamed into place, so a crash never
-    leaves a partial file under a hash name. Call this *before* the database
-    transaction that records it: a stored file nobody points to is harmless
-    (``doctor`` reports it), an entry pointing to a missing file is not.
-    """
-    source = check_readable(source)
+def _open_source(path: Path) -> tuple[int, os.stat_result]:
+    """Open a regular file for one read; never blocks on a pipe swapped in after the check."""
+    _check_kind(path, _stat(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
-        sha = sha256_of(source)
+        fd = os.open(path, flags)
+    except (FileNotFoundError, NotADirectoryError):
+        raise NotFoundError(f"ไฟล์หลักฐาน {path} หายไประหว่างบันทึก — ตรวจว่าไฟล์ยังอยู่ แล้วลองใหม่") from None
+    except PermissionError:
+        raise InputError(f"อ่านไฟล์หลักฐาน {path} ไม่ได้ (ไม่มีสิทธิ์) — ตรวจสิทธิ์ของไฟล์") from None
     except OSError as exc:
-        raise InputError(f"อ่านไฟล์หลักฐาน {source} ไม่ได้ ({exc.strerror})") from exc
-    target = stored_path(db_path, sha)
-    root = evidence_dir(db_path)
-    if not root.exists():
-        root.mkdir(parents=True, mode=0o700, exist_ok=True)  # another process may make it at the same moment
-    target.parent.mkdir(exist_ok=True, mode=0o700)
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        raise InputError(f"เปิดไฟล์หลักฐาน {path} ไม่ได้ ({exc.strerror or exc}) — ตรวจไฟล์แล้วลองใหม่") from None
+    try:
+        st = os.fstat(fd)
+        _check_kind(path, st)
+    except BaseException:
         os.close(fd)
+        raise
+    return fd, st
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy(path: Path, source_fd: int, before: os.stat_result, out_fd: int) -> tuple[str, int]:
+    """One read of ``source_fd`` into ``out_fd``, hashing as it goes; refuses a file that grows
+    past the limit or changes while it is read."""
+    digest = hashlib.sha256()
+    size = 0
+    while True:
         try:
-            shutil.copyfile(source, tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
+            chunk = os.read(source_fd, CHUNK)
+        except OSError as exc:
+            raise InputError(f"อ่านไฟล์หลักฐาน {path} ไม่ได้ ({exc.strerror or exc}) — ตรวจไฟล์แล้วลองใหม่") from None
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise _too_big(path)
+        digest.update(chunk)
+        try:
+            _write_all(out_fd, chunk)
+        except OSError as exc:
+            raise _store_error(exc) from None
+    after = os.fstat(source_fd)
+    if size != before.st_size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise InputError(f"ไฟล์หลักฐาน {path} ถูกแก้ไขระหว่างบันทึก — รอให้โปรแกรมที่เขียนไฟล์นี้ทำงานเสร็จ แล้วลองใหม่")
+    try:
+        os.fsync(out_fd)
+    except OSError as exc:
+        raise _store_error(exc) from None
+    return digest.hexdigest(), size
+
+
+def _open_folder(root: Path) -> int:
+    """The store's folder, opened for its flock (no lock file beside the evidence)."""
+    return os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _store_error(exc: OSError) -> OutputError:
+    return OutputError(f"คัดลอกไฟล์หลักฐานเข้าที่เก็บไม่ได้ ({exc.strerror or exc}) — ตรวจพื้นที่ว่างและสิทธิ์ของโฟลเดอร์")
+
+
+class Staging:
+    """Files copied into the store under temporary names, to be placed under their hash
+    names inside the write transaction that records them.
+
+    Use as a context manager around that transaction::
+
+        with Staging(conn, db_path) as staging:
+            stored = staging.add(path)            # before: the slow copy, without the write lock
+            with transaction(conn):
+                staging.place()                   # inside: rename, then insert the rows
+                ...
+
+    On leaving, copies never placed are taken away; if the block failed, the files it
+    placed that no committed row uses are removed under the write lock.
+    """
+
+    def __init__(self, conn: sqlite3.Connection | None, db_path: Path):
+        self.conn = conn
+        self.db_path = Path(db_path)
+        self.placed: list[str] = []  # hash names this staging created
+        self._temps: dict[str, Path] = {}  # sha256 -> copy waiting to be placed
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is not None and self.placed and self.conn is not None and not self.conn.in_transaction:
+                try:
+                    remove_unused(self.conn, self.db_path, self.placed)
+                except (OSError, sqlite3.Error):
+                    pass  # left for 'nitet doctor --fix'
         finally:
-            if os.path.exists(tmp):
+            self.discard()
+
+    def _root(self) -> Path:
+        root = evidence_dir(self.db_path)
+        try:
+            if not root.exists():
+                root.mkdir(parents=True, mode=0o700, exist_ok=True)  # another process may make it at the same moment
+        except OSError as exc:
+            raise _store_error(exc) from None
+        if self._lock_fd is None and fcntl is not None:
+            try:
+                fd = _open_folder(root)
+            except OSError as exc:
+                raise _store_error(exc) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while 'doctor --fix' clears leftovers
+            except OSError:
+                os.close(fd)  # a file system without flock: doctor --fix then cannot take the lock either
+            else:
+                self._lock_fd = fd
+        return root
+
+    def add(self, source: Path) -> StoredFile:
+        """Copy ``source`` (read once, hashed while copied) into the store under a temporary name."""
+        source = Path(source).expanduser()
+        root = self._root()
+        fd, before = _open_source(source)
+        try:
+            try:
+                out_fd, tmp = tempfile.mkstemp(dir=root, prefix=TEMP_PREFIX)  # 0600
+            except OSError as exc:
+                raise _store_error(exc) from None
+            try:
+                sha, size = _copy(source, fd, before, out_fd)
+            except BaseException:
+                os.close(out_fd)
                 os.unlink(tmp)
-    return StoredFile(sha256=sha, size=target.stat().st_size, media_type=media_type_of(source), original_name=source.name)
+                raise
+            os.close(out_fd)
+        finally:
+            os.close(fd)
+        if sha in self._temps:
+            os.unlink(tmp)  # the same content given twice
+        else:
+            self._temps[sha] = Path(tmp)
+        return StoredFile(sha256=sha, size=size, media_type=media_type_of(source), original_name=source.name)
+
+    def place(self) -> None:
+        """Give every waiting copy its hash name; call inside the write transaction."""
+        if self.conn is not None and not self.conn.in_transaction:
+            raise RuntimeError("Staging.place must run inside the write transaction")
+        for sha, tmp in list(self._temps.items()):
+            target = stored_path(self.db_path, sha)
+            try:
+                target.parent.mkdir(mode=0o700, exist_ok=True)
+                if target.is_file():
+                    tmp.unlink()
+                else:
+                    os.replace(tmp, target)
+                    self.placed.append(sha)
+            except OSError as exc:
+                raise _store_error(exc) from None
+            del self._temps[sha]
+
+    def ensure(self, sha: str, source: Path) -> None:
+        """Inside the write transaction: make sure ``sha`` is in the store (a file seen there before
+        the lock may have been removed since), copying it from ``source`` if it is not."""
+        if stored_path(self.db_path, sha).is_file():
+            return
+        got = self.add(source)
+        if got.sha256 != sha:
+            raise InputError(f"ไฟล์หลักฐาน {source} ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง")
+        self.place()
+
+    def discard(self) -> None:
+        """Take away copies never placed, and let go of the store's lock."""
+        for tmp in self._temps.values():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass  # left for 'nitet doctor --fix'
+        self._temps.clear()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
 
 
-def remove_if_unused(conn, db_path: Path, sha256: str) -> bool:
-    """Delete a stored file that no evidence row points to any more."""
-    used = conn.execute("SELECT 1 FROM evidence WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone()
-    if used:
-        return False
-    path = stored_path(db_path, sha256)
-    if path.exists():
-        path.unlink()
-        return True
-    return False
+def store_file(db_path: Path, source: Path) -> StoredFile:
+    """Copy ``source`` into a store that no database is writing to (tools and tests):
+    commands record evidence through :class:`Staging`, inside their transaction."""
+    with Staging(None, db_path) as staging:
+        stored = staging.add(source)
+        staging.place()
+    return stored
+
+
+def remove_unused(conn: sqlite3.Connection, db_path: Path, hashes) -> set[str]:
+    """Delete the stored files of ``hashes`` that no evidence row points to, in a write
+    transaction of its own (call after the transaction that removed the rows has committed)."""
+    from nitet_cli.db import transaction
+
+    removed: set[str] = set()
+    hashes = sorted(set(hashes))
+    if not hashes:
+        return removed
+    with transaction(conn):
+        for sha in hashes:
+            if conn.execute("SELECT 1 FROM evidence WHERE sha256 = ? LIMIT 1", (sha,)).fetchone():
+                continue
+            try:
+                stored_path(db_path, sha).unlink()
+            except OSError:
+                continue  # gone already, or cannot be removed: 'nitet doctor' reports it unused
+            removed.add(sha)
+    return removed
+
+
+def remove_if_unused(conn: sqlite3.Connection, db_path: Path, sha256: str) -> bool:
+    """Delete a stored file that no evidence row points to any more (under the write lock)."""
+    return sha256 in remove_unused(conn, db_path, [sha256])
+
+
+# --- files in the store that nothing points to (doctor) ---------------------------------------------
+
+UNUSED = "unused"  # a stored file no row points to (an entry deleted, a command killed)
+TEMPORARY = "temporary"  # a copy a killed command never placed
+FOREIGN = "foreign"  # not nitet's: left alone
+
+
+def stray_files(db_path: Path, referenced: set[str]) -> list[tuple[Path, str]]:
+    """Every file in the store that is not a stored file some row points to, with its kind."""
+    root = evidence_dir(db_path)
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if parts[0] == THUMBS or path.is_dir():
+            continue
+        name = path.name
+        in_place = len(parts) == 2 and parts[0] == name[:2] and _HASH_NAME.fullmatch(name) is not None
+        if in_place and name in referenced:
+            continue
+        if in_place:
+            found.append((path, UNUSED))
+        elif name.startswith(TEMP_PREFIX):
+            found.append((path, TEMPORARY))
+        else:
+            found.append((path, FOREIGN))
+    return found
+
+
+def clean_store(conn: sqlite3.Connection, db_path: Path) -> tuple[list[Path], bool]:
+    """Remove the stored files no row points to and, when no command is storing files at this
+    moment, the temporary copies killed commands left. Returns (removed, temporaries_skipped)."""
+    from nitet_cli.db import transaction
+
+    root = evidence_dir(db_path)
+    if not root.is_dir():
+        return [], False
+    removed: list[Path] = []
+    skipped = False
+    lock_fd = None
+    try:
+        with transaction(conn):  # no row can be committed for a hash between the look and the unlink
+            temporaries = False
+            if fcntl is not None:  # taken after the write lock and never waited for: no deadlock either way
+                try:
+                    lock_fd = _open_folder(root)
+                    fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    temporaries = True
+                except OSError:
+                    pass  # a command is storing files now: its copies are not leftovers
+            referenced = {r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL")}
+            for path, kind in stray_files(db_path, referenced):
+                if kind == FOREIGN:
+                    continue
+                if kind == TEMPORARY and not temporaries:
+                    skipped = True
+                    continue
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+                removed.append(path)
+    finally:
+        if lock_fd is not None:
+            os.close(lock_fd)
+    return removed, skipped

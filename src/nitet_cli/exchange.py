@@ -54,11 +54,14 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import be_date_short
+
+if TYPE_CHECKING:
+    from nitet_cli.evidence_store import Staging
 
 FORMAT = "nitet-export"
 VERSION = 2
@@ -876,16 +879,11 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
                     )
 
 
-def store_files(db_path: Path, files: dict[str, Path], on_progress: Progress | None = None) -> int:
-    """Copy verified files into the target's store (before the database transaction: a stored file
-    nobody points to is harmless, an entry pointing to a missing file is not)."""
-    from nitet_cli.evidence_store import store_file
-
+def store_files(staging: Staging, files: dict[str, Path], on_progress: Progress | None = None) -> int:
+    """Copy verified files into the target's store under temporary names, before the database
+    transaction; ``staging.place()`` inside it gives them their hash names."""
     for done, (sha, path) in enumerate(sorted(files.items()), 1):
-        try:
-            stored = store_file(db_path, path)
-        except OSError as exc:
-            raise OutputError(f"คัดลอกไฟล์หลักฐานเข้าที่เก็บไม่ได้ ({exc.strerror or exc}) — ตรวจพื้นที่ว่างและสิทธิ์ของโฟลเดอร์") from exc
+        stored = staging.add(path)
         if stored.sha256 != sha:
             raise InputError(f"ไฟล์หลักฐาน {path} เปลี่ยนไประหว่างการคัดลอก — ลองใหม่")
         if on_progress:
@@ -893,23 +891,35 @@ def store_files(db_path: Path, files: dict[str, Path], on_progress: Progress | N
     return len(files)
 
 
-@contextlib.contextmanager
-def written_or_undone(conn: sqlite3.Connection, db_path: Path, copied: dict[str, Path]) -> Iterator[None]:
-    """Around the transaction: if it fails, take the files just copied into the store away again
-    (nothing points to them after the rollback), and turn a database error into one sentence."""
-    from nitet_cli.evidence_store import remove_if_unused
+def place_files(staging: Staging, sources: list[Source], copied: dict[str, Path]) -> None:
+    """Inside the write transaction: place the copies, and make sure every file the sources point to
+    and the target already had (seen before the lock) is still there, copying it again if not."""
+    from nitet_cli.evidence_store import stored_path
 
+    staging.place()
+    for source in sources:
+        for a in source.data["activities"]:
+            for e in a["evidence"]:
+                sha = e["sha256"]
+                if e["kind"] != "file" or sha in copied:
+                    continue
+                path = source.files(sha)
+                if path is not None:
+                    staging.ensure(sha, Path(path))
+                elif not stored_path(staging.db_path, sha).is_file():
+                    raise NotFoundError(
+                        f"{source.label}: ไม่มีไฟล์หลักฐาน '{e['original_name'] or sha[:12]}' และไฟล์นั้นเพิ่งถูกลบจากที่เก็บปลายทาง — ลองใหม่"
+                    )
+
+
+@contextlib.contextmanager
+def written_or_undone(conn: sqlite3.Connection, db_path: Path) -> Iterator[None]:
+    """Around the transaction: turn a database error into one sentence (the Staging around it takes
+    the files it placed away again, under the write lock, when no committed row uses them)."""
     try:
         yield
-    except BaseException as exc:
-        for sha in copied:
-            try:
-                remove_if_unused(conn, db_path, sha)
-            except (OSError, sqlite3.Error):
-                pass
-        if isinstance(exc, sqlite3.Error):
-            raise DatabaseError(f"เขียนฐานข้อมูล {db_path} ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่") from exc
-        raise
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"เขียนฐานข้อมูล {db_path} ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่") from exc
 
 
 def copy_manual(conn: sqlite3.Connection, manual: dict) -> None:
@@ -1249,15 +1259,14 @@ def apply_sources(
 
 
 def remove_unused_files(conn: sqlite3.Connection, db_path: Path, result: ApplyResult) -> None:
-    """After the commit: the stored files of removed evidence that no entry uses any more."""
-    from nitet_cli.evidence_store import remove_if_unused
+    """After the commit: the stored files of removed evidence that no entry uses any more
+    (checked again and removed under the write lock)."""
+    from nitet_cli.evidence_store import remove_unused
 
-    for sha in sorted(result.unused_files):
-        try:
-            if remove_if_unused(conn, db_path, sha):
-                result.files_removed += 1
-        except (OSError, sqlite3.Error):
-            pass  # a file left behind is harmless: 'nitet doctor' names it
+    try:
+        result.files_removed += len(remove_unused(conn, db_path, result.unused_files))
+    except (OSError, sqlite3.Error):
+        pass  # a file left behind is harmless: 'nitet doctor' names it, 'doctor --fix' removes it
 
 
 def import_export(
@@ -1265,6 +1274,7 @@ def import_export(
 ) -> ApplyResult:
     """``nitet import FILE``: an export (.json or .zip) into the database; all or nothing."""
     from nitet_cli.db import transaction
+    from nitet_cli.evidence_store import Staging
 
     with Scratch(db_path) as work:
         source = read_export(file, work)
@@ -1273,10 +1283,12 @@ def import_export(
             check_conflicts(conn, [source])
             files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
-        result.files_copied = store_files(db_path, files, on_progress)
-        with written_or_undone(conn, db_path, files):
-            with transaction(conn):
-                apply_sources(conn, [source], result, on_progress)
+        with Staging(conn, db_path) as staging:
+            result.files_copied = store_files(staging, files, on_progress)
+            with written_or_undone(conn, db_path):
+                with transaction(conn):
+                    place_files(staging, [source], files)
+                    apply_sources(conn, [source], result, on_progress)
     remove_unused_files(conn, db_path, result)
     return result
 

@@ -5,7 +5,9 @@ it: SQLite's own ``integrity_check`` and ``foreign_key_check``, the schema versi
 against the migrations this program knows, and every stored evidence file against
 the SHA-256 it is named by. Files in the store that nothing points to (left by an
 interrupted command, or by an entry deleted later) are reported as warnings: they
-waste space but lose nothing.
+waste space but lose nothing. ``doctor --fix`` removes them (and the temporary copies of
+killed commands), under the write lock, rechecking that no row points to them; files that
+are not nitet's are only reported.
 
 ``backup`` makes a consistent copy with SQLite's online backup API (one step, under
 one read transaction, so a writer in another process neither blocks it nor tears it),
@@ -13,7 +15,8 @@ written to a temporary file and renamed into place, then copies every evidence f
 the copied database points to and checks each copy's hash. ``doctor`` accepts the
 result as it accepts the original.
 
-Nothing here writes to the database being checked or copied.
+Nothing here writes to the database being checked or copied (``--fix`` takes its write
+lock only to remove files from the store).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class DoctorReport:
     evidence_files: int = 0  # distinct stored files the database points to
     evidence_checked: int = 0  # of which present with the right hash
     problems: list[Problem] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # stray files doctor --fix took away
 
     @property
     def errors(self) -> list[Problem]:
@@ -79,6 +83,7 @@ class DoctorReport:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "problems": [p.as_dict() for p in self.problems],
+            "removed": list(self.removed),
         }
 
 
@@ -108,8 +113,9 @@ def open_existing(db_path: Path) -> sqlite3.Connection:
 # --- doctor ---------------------------------------------------------------------------
 
 
-def doctor(conn: sqlite3.Connection, db_path: Path) -> DoctorReport:
-    """Check the database and its evidence store; nothing is changed."""
+def doctor(conn: sqlite3.Connection, db_path: Path, *, fix: bool = False) -> DoctorReport:
+    """Check the database and its evidence store; nothing is changed, except that with ``fix``
+    the stray files of the store that are nitet's are removed (and no longer reported)."""
     from nitet_cli.migrations import current_version
 
     db_path = Path(db_path)
@@ -122,7 +128,41 @@ def doctor(conn: sqlite3.Connection, db_path: Path) -> DoctorReport:
     except sqlite3.DatabaseError:
         pass  # a schema problem already reported
     _check_evidence(conn, db_path, report)
+    if fix:
+        if any(p.code not in ("evidence_missing", "evidence_altered") for p in report.errors):
+            report.problems.append(
+                Problem(
+                    WARNING,
+                    "stray_file",
+                    "ไม่ได้ลบไฟล์ที่ค้างในที่เก็บหลักฐาน เพราะฐานข้อมูลมีข้อผิดพลาดข้างต้น (อาจอ่านรายการที่อ้างถึงไฟล์ได้ไม่ครบ)"
+                    " — แก้ข้อผิดพลาดหรือกู้คืนจากไฟล์สำรองก่อน",
+                )
+            )
+        else:
+            _remove_strays(conn, db_path, report)
     return report
+
+
+def _remove_strays(conn: sqlite3.Connection, db_path: Path, report: DoctorReport) -> None:
+    from nitet_cli.evidence_store import clean_store
+
+    try:
+        removed, busy = clean_store(conn, db_path)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"ลบไฟล์ที่ไม่มีรายการใดอ้างถึงไม่สำเร็จ ({exc}) — ไม่ได้ลบอะไร; ลองใหม่") from exc
+    except OSError as exc:
+        raise OutputError(f"ลบไฟล์ในที่เก็บหลักฐานไม่ได้ ({exc.strerror or exc}) — ตรวจสิทธิ์ของโฟลเดอร์ แล้วลองใหม่") from exc
+    gone = {str(p) for p in removed}
+    report.removed = sorted(gone)
+    report.problems = [p for p in report.problems if not (p.code == "stray_file" and p.path in gone)]
+    if busy:
+        report.problems.append(
+            Problem(
+                WARNING,
+                "stray_file",
+                "มีคำสั่งอื่นกำลังคัดลอกไฟล์หลักฐานอยู่ จึงยังไม่ลบไฟล์ชั่วคราว — รัน 'nitet doctor --fix' อีกครั้งเมื่อคำสั่งนั้นเสร็จ",
+            )
+        )
 
 
 def _check_integrity(conn: sqlite3.Connection, report: DoctorReport) -> None:
@@ -202,8 +242,7 @@ def _check_schema(conn: sqlite3.Connection, report: DoctorReport) -> None:
 
 
 def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorReport) -> None:
-    from nitet_cli.evidence_store import sha256_of, stored_path
-    from nitet_cli.paths import evidence_dir
+    from nitet_cli.evidence_store import TEMPORARY, UNUSED, sha256_of, stray_files, stored_path
 
     try:
         rows = conn.execute(
@@ -248,24 +287,15 @@ def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorRepor
             continue
         report.evidence_checked += 1
 
-    root = evidence_dir(db_path)
-    if not root.is_dir():
-        return
-    for path in sorted(root.rglob("*")):
-        if path.is_dir() or path.relative_to(root).parts[0] == ".thumbs":  # photos.py's thumbnail cache
-            continue
-        name = path.name
-        in_place = path.parent.parent == root and path.parent.name == name[:2]
-        if in_place and name in referenced:
-            continue
-        if any(part.startswith(".incoming-") for part in path.relative_to(root).parts):  # a file, or a folder of import/merge
-            why = "ไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ"
-        elif in_place:
-            why = "ไฟล์ที่ไม่มีรายการใดอ้างถึง"
+    for path, kind in stray_files(db_path, referenced):
+        if kind == TEMPORARY:
+            why, what = "ไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ", "ลบด้วย 'nitet doctor --fix'"
+        elif kind == UNUSED:
+            why, what = "ไฟล์ที่ไม่มีรายการใดอ้างถึง", "ลบด้วย 'nitet doctor --fix'"
         else:
-            why = "ไฟล์แปลกปลอมที่ไม่ใช่ของ nitet"
+            why, what = "ไฟล์แปลกปลอมที่ไม่ใช่ของ nitet", "nitet ไม่ลบให้: ย้ายออกเองถ้าไม่ต้องการ"
         report.problems.append(
-            Problem(WARNING, "stray_file", f"{why} ในที่เก็บหลักฐาน: {path} — ลบได้ถ้าไม่ต้องการ (ไม่กระทบข้อมูล)", str(path))
+            Problem(WARNING, "stray_file", f"{why} ในที่เก็บหลักฐาน: {path} — {what} (ไม่กระทบข้อมูล)", str(path))
         )
 
 

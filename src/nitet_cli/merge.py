@@ -43,6 +43,7 @@ from nitet_cli.exchange import (
     damaged_database_says_so,
     plan_files,
     remove_unused_files,
+    place_files,
     store_files,
     written_or_undone,
 )
@@ -209,6 +210,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | None = None) -> ApplyResult:
     """Merge the databases ``paths`` into ``target`` (created when missing); all or nothing."""
     from nitet_cli.db import connect, transaction
+    from nitet_cli.evidence_store import Staging
 
     target = Path(target).expanduser()
     if not paths:
@@ -254,12 +256,14 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
             check_conflicts(conn, sources)
             files = plan_files(conn, target, sources, on_progress)
         result = ApplyResult()
-        result.files_copied = store_files(target, files, on_progress)
-        with written_or_undone(conn, target, files), transaction(conn):
-            if manual_from is not None:
-                copy_manual(conn, manual_from.manual)
-                result.manual_copied = True
-            apply_sources(conn, sources, result, on_progress)
+        with Staging(conn, target) as staging:
+            result.files_copied = store_files(staging, files, on_progress)
+            with written_or_undone(conn, target), transaction(conn):
+                place_files(staging, sources, files)
+                if manual_from is not None:
+                    copy_manual(conn, manual_from.manual)
+                    result.manual_copied = True
+                apply_sources(conn, sources, result, on_progress)
     except BaseException:
         conn.close()
         if created:

@@ -28,13 +28,16 @@ def _mark(severity: str) -> str:
 def doctor(
     ctx: typer.Context,
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    fix: bool = typer.Option(
+        False, "--fix", help="ลบไฟล์ในที่เก็บหลักฐานที่ไม่มีรายการใดอ้างถึง และไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ"
+    ),
 ) -> None:
     """ตรวจความสมบูรณ์ของฐานข้อมูลและไฟล์หลักฐาน (ออกด้วยรหัส 1 เมื่อพบปัญหา)"""
     from nitet_cli.errors import EXIT_GAP
     from nitet_cli.maintenance import doctor as run_doctor
 
     st = state(ctx)
-    report = run_doctor(_open(ctx), st.db_path)
+    report = run_doctor(_open(ctx), st.db_path, fix=fix)
     if json_output:
         print_json(report.as_dict())
     else:
@@ -45,6 +48,8 @@ def doctor(
         )
         for problem in report.problems:
             typer.echo(f"{_mark(problem.severity)} {problem.message}")
+        if report.removed:
+            typer.echo(f"ลบไฟล์ที่ค้างในที่เก็บหลักฐาน {len(report.removed)} ไฟล์ (ไม่มีรายการใดอ้างถึง)")
         if report.ok and not report.warnings:
             typer.echo("ไม่พบปัญหา ✓")
         elif report.ok:
