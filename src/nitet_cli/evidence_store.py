@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import contextlib
 import os
 import re
 import sqlite3
@@ -371,7 +372,7 @@ def stray_files(db_path: Path, referenced: set[str]) -> list[tuple[Path, str]]:
             continue
         if in_place:
             found.append((path, UNUSED))
-        elif name.startswith(TEMP_PREFIX):
+        elif any(part.startswith(TEMP_PREFIX) for part in parts):  # a copy, or a file in an import's scratch folder
             found.append((path, TEMPORARY))
         else:
             found.append((path, FOREIGN))
@@ -411,6 +412,9 @@ def clean_store(conn: sqlite3.Connection, db_path: Path) -> tuple[list[Path], bo
                 except FileNotFoundError:
                     continue
                 removed.append(path)
+                if kind == TEMPORARY and path.parent != root and path.parent.name.startswith(TEMP_PREFIX):
+                    with contextlib.suppress(OSError):
+                        path.parent.rmdir()  # an import's scratch folder, once empty
     finally:
         if lock_fd is not None:
             os.close(lock_fd)
