@@ -745,6 +745,41 @@ def m008_deletions(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m010_follow_ups(conn: sqlite3.Connection) -> None:
+    """Follow-ups (ข้อเสนอแนะที่ต้องติดตาม, issue 10): a suggestion given at a visit to a school,
+    open until it is checked and closed with its result.
+
+    One row per suggestion and school of the visit. ``check_by`` NULL means "at the next
+    visit to that school". The UUID makes merging safe, as for activities and evidence.
+    A follow-up goes with its visit when the visit is deleted. A new table only: no row
+    of an older table changes.
+    """
+    conn.executescript(
+        """
+        CREATE TABLE follow_ups (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            school_code TEXT NOT NULL REFERENCES schools(code) ON UPDATE CASCADE,
+            text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+            given_on TEXT NOT NULL,              -- the visit's date, ISO 8601
+            check_by TEXT,                       -- NULL: at the next visit to the school
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'partly', 'not_done')),
+            result TEXT NOT NULL DEFAULT '',
+            closed_on TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((status = 'open') = (closed_on IS NULL))
+        );
+        CREATE INDEX follow_ups_school ON follow_ups(school_code, status, given_on);
+        CREATE INDEX follow_ups_activity ON follow_ups(activity_id);
+        CREATE INDEX follow_ups_given_on ON follow_ups(given_on);
+        CREATE INDEX follow_ups_open ON follow_ups(status, check_by);
+        """
+    )
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
