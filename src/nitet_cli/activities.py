@@ -60,6 +60,12 @@ class NewActivity:
     teachers: int | None = None
     evidence: list[EvidenceInput] = field(default_factory=list)
     uuid: str | None = None
+    # Follow-ups (follow_ups.py): suggestions to check later, one item per text and school;
+    # due on check_by, or at the next visit when None. closures: open items of these
+    # schools checked at this visit, closed in the same transaction.
+    follow_ups: list[str] = field(default_factory=list)
+    check_by: date | None = None
+    closures: list = field(default_factory=list)  # follow_ups.Closure
 
 
 def check_url(url: str) -> str:
@@ -169,16 +175,27 @@ def add_activity(
     ``allow_future``) or before the manual's year is refused; importers and merges,
     which copy entries already made, leave it off.
     """
+    from nitet_cli import follow_ups
+
     new = check_activity_fields(new)
     new.standards = check_standards(conn, new.standards)
     new.schools = check_schools(conn, new.schools)
     if check_date:
         check_entry_date(conn, new.date, allow_future=allow_future)
+    new.follow_ups = follow_ups.check_texts(new.follow_ups)
+    if new.check_by is not None and not new.follow_ups:
+        raise InputError("--check-by ใช้กับ --follow-up เท่านั้น — ใส่ข้อเสนอแนะที่ต้องติดตามด้วย --follow-up \"…\"")
+    follow_ups.check_check_by(new.check_by, new.date)
+    if new.follow_ups and not new.schools:
+        raise InputError("ข้อเสนอแนะที่ต้องติดตามต้องเป็นของโรงเรียน — ใส่ --school ของการนิเทศนี้")
+    new.closures = follow_ups.check_closures(conn, new.closures, schools=new.schools, on=new.date)
     with Staging(conn, db_path) as staging:
         stored = store_evidence_files(staging, new.evidence)
         with transaction(conn):
             staging.place()
             activity_id = _insert_activity(conn, db_path, new, stored)
+            follow_ups.insert_follow_ups(conn, activity_id, new.schools, new.follow_ups, new.date, new.check_by)
+            follow_ups.apply_closures(conn, new.closures, new.date)
     return activity_id
 
 
@@ -384,6 +401,11 @@ def update_activity(
     merged.schools = check_schools(conn, merged.schools)
     if check_date and changes.date is not None:
         check_entry_date(conn, merged.date, allow_future=allow_future)
+    from nitet_cli import follow_ups
+
+    moves = follow_ups.check_visit_change(
+        conn, activity_id, new_date=merged.date, old_schools=[s["code"] for s in current["schools"]], new_schools=merged.schools
+    )
     with transaction(conn):
         conn.execute(
             "UPDATE activities SET date = ?, kind = ?, mode = ?, title = ?, findings = ?, suggestions = ?,"
@@ -413,6 +435,7 @@ def update_activity(
                 "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
                 [(activity_id, c) for c in merged.schools],
             )
+        follow_ups.apply_visit_change(conn, activity_id, merged.date, moves)
     return get_activity(conn, activity_id)
 
 
@@ -680,4 +703,7 @@ def describe_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int)
     marks = ", ".join("?" for _ in entry["standards"])
     texts = dict(conn.execute(f"SELECT id, activity FROM standards WHERE id IN ({marks})", entry["standards"]).fetchall()) if marks else {}
     entry["standard_texts"] = {sid: texts.get(sid, "") for sid in entry["standards"]}
+    from nitet_cli.follow_ups import list_follow_ups
+
+    entry["follow_ups"] = list_follow_ups(conn, which="all", activity_id=activity_id)
     return entry

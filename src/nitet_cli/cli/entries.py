@@ -137,6 +137,9 @@ def _record(
     caption: str,
     allow_future: bool,
     json_output: bool,
+    follow_ups: list[str] | None = None,
+    check_by: str | None = None,
+    close_follow_ups: list[str] | None = None,
 ) -> None:
     from nitet_cli.activities import NewActivity, add_activity, check_entry_date, describe_activity, visit_standards_for
     from nitet_cli.dates import parse_date
@@ -145,6 +148,12 @@ def _record(
 
     interactive = common.is_interactive()
     day = parse_date(when)  # a bad date is refused before the database is opened
+    due = parse_date(check_by) if check_by is not None else None
+    if due is not None:
+        from nitet_cli.follow_ups import check_check_by
+
+        check_check_by(due, day)  # refused before the database is opened, as a bad date is
+    closures = [_closure(spec) for spec in close_follow_ups or []]
     conn = open_db(ctx)
     check_entry_date(conn, day, allow_future=allow_future)
 
@@ -184,19 +193,72 @@ def _record(
         participants=participants,
         teachers=teachers,
         evidence=_evidence_items(evidence, links, caption),
+        follow_ups=list(follow_ups or []),
+        check_by=due,
+        closures=closures,
     )
     activity_id = add_activity(conn, state(ctx).db_path, new, check_date=True, allow_future=allow_future)
     if json_output:
-        print_json(describe_activity(conn, state(ctx).db_path, activity_id))
+        from nitet_cli.follow_ups import get_follow_up, open_at_schools
+
+        entry = describe_activity(conn, state(ctx).db_path, activity_id)
+        if kind == "visit":
+            entry["closed_follow_ups"] = [get_follow_up(conn, c.id) for c in new.closures]
+            entry["open_follow_ups"] = open_at_schools(conn, codes, before_activity=activity_id)
+        print_json(entry)
         return
     typer.echo(str(activity_id))
     if not state(ctx).quiet:
         where = f" ที่ {', '.join(codes)}" if codes else ""
+        extra = f" ข้อเสนอแนะที่ต้องติดตาม {len(new.follow_ups) * len(codes)} รายการ" if new.follow_ups else ""
+        extra += f" ปิดการติดตาม {len(new.closures)} รายการ" if new.closures else ""
         typer.echo(
             f"บันทึกรายการที่ {activity_id}: {be_date(day)}{where} มาตรฐาน {', '.join(new.standards)}"
-            f" หลักฐาน {len(new.evidence)} ชิ้น",
+            f" หลักฐาน {len(new.evidence)} ชิ้น{extra}",
             err=True,
         )
+        if interactive and kind == "visit":
+            _print_open_follow_ups(conn, codes, activity_id)
+
+
+def _closure(spec: str):
+    """``--close-follow-up ID[:RESULT]`` -> a Closure (done)."""
+    from nitet_cli.errors import InputError
+    from nitet_cli.follow_ups import Closure
+    from nitet_cli.text import clean_text, to_arabic_digits
+
+    text = clean_text(spec or "") or ""
+    number, _, result = text.partition(":")
+    number = to_arabic_digits(number.strip())
+    if not number.isdigit():
+        raise InputError(
+            f"--close-follow-up ต้องเป็นหมายเลข หรือ หมายเลข:ผลการติดตาม เช่น 12 หรือ \"12:จัดมุมหนังสือแล้ว\" ไม่ใช่ '{text}'"
+        )
+    return Closure(int(number), result.strip())
+
+
+def _print_open_follow_ups(conn, codes: list[str], activity_id: int) -> None:
+    """At a visit in a terminal: what was suggested before at these schools and is still
+    open, with the command that closes each (stderr: stdout stays the new id)."""
+    from nitet_cli.follow_ups import open_at_schools
+
+    items = open_at_schools(conn, codes, before_activity=activity_id)
+    if not items:
+        return
+    typer.echo(f"ข้อเสนอแนะที่ยังต้องติดตามของโรงเรียนนี้ {len(items)} รายการ:", err=True)
+    for item in items:
+        typer.echo(f"  #{item['id']} {item['school_name']} — {follow_up_when(item)}: {item['text']}", err=True)
+        typer.echo(f"      ปิด: nitet follow-up close {item['id']} --result \"…\" [--status done|partly|not-done]", err=True)
+
+
+def follow_up_when(item: dict) -> str:
+    """'ให้เมื่อ 15 มิ.ย. 2569, ติดตามภายใน 31 ก.ค. 2569 (เลยกำหนด)' for one follow-up."""
+    from nitet_cli.dates import be_date_short
+    from nitet_cli.follow_ups import NEXT_VISIT_LABEL, OVERDUE_LABEL
+
+    due = be_date_short(item["check_by"]) if item["check_by"] else NEXT_VISIT_LABEL
+    late = f" ({OVERDUE_LABEL})" if item["overdue"] else ""
+    return f"ให้เมื่อ {be_date_short(item['given_on'])}, ติดตามภายใน {due}{late}"
 
 
 @app.command("log-visit")
@@ -222,6 +284,20 @@ def log_visit(
     link: Optional[List[str]] = _link_option(),
     caption: str = _caption_option(),
     allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
+    follow_up: Optional[List[str]] = typer.Option(
+        None,
+        "--follow-up",
+        help="ข้อเสนอแนะที่ต้องติดตาม (ใส่ได้หลายครั้ง; หนึ่งรายการต่อข้อความต่อโรงเรียน)",
+    ),
+    check_by: Optional[str] = typer.Option(
+        None, "--check-by", help="ติดตามภายในวันที่ (รูปแบบเดียวกับ --date; ค่าเริ่มต้น: การนิเทศครั้งถัดไป)"
+    ),
+    close_follow_up: Optional[List[str]] = typer.Option(
+        None,
+        "--close-follow-up",
+        metavar="ID[:RESULT]",
+        help="ปิดข้อเสนอแนะที่ติดตามในการนิเทศนี้ เช่น \"12:จัดมุมหนังสือแล้ว\" (ใส่ได้หลายครั้ง)",
+    ),
     json_output: bool = _json_option(),
 ) -> None:
     """บันทึกการนิเทศโรงเรียน (พิมพ์หมายเลขรายการใหม่; --json: ทั้งรายการ)"""
@@ -243,6 +319,9 @@ def log_visit(
         caption=caption,
         allow_future=allow_future,
         json_output=json_output,
+        follow_ups=follow_up,
+        check_by=check_by,
+        close_follow_ups=close_follow_up,
     )
 
 
@@ -415,6 +494,9 @@ def show(
         lines.append(f"ผู้บันทึก: {entry['supervisor']}")
     for item in entry["evidence"]:
         lines.append(_evidence_line(item))
+    for item in entry["follow_ups"]:
+        state_text = item["status_label"] + (f" {be_date(item['closed_on'])}: {item['result']}" if item["closed_on"] else "")
+        lines.append(f"ติดตาม #{item['id']} {item['school_name']} ({follow_up_when(item)}): {item['text']} — {state_text}")
     for line in lines:
         typer.echo(line)
 
