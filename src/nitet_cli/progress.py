@@ -265,6 +265,26 @@ def target_schools(conn: sqlite3.Connection, params: dict, standard: str, minimu
     ]
 
 
+def school_target_visits(conn: sqlite3.Connection, term: Term, school) -> list[SchoolVisits]:
+    """One school's row of every visit target in force that covers it (its group is among the
+    target's groups, or the target covers every school), in manual order: the same count as
+    ``term_progress`` (through :func:`_visits`), asked for the school's own group only.
+    ``school`` is a schools.School."""
+    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    result = []
+    for sid, duty, step, activity, text, target_json in conn.execute(
+        "SELECT id, duty_number, step, activity, standard, target FROM standards"
+        " WHERE retired_at IS NULL AND target IS NOT NULL ORDER BY position, duty_number, step"
+    ):
+        target = json.loads(target_json)
+        groups = list(target.get("school_groups") or [])
+        if target.get("kind") != "school_visits" or (groups and school.school_group not in groups):
+            continue
+        narrowed = StandardProgress(sid, duty, step, activity, text, {**target, "school_groups": [school.school_group]})
+        result.extend(row for row in _visits(conn, narrowed, params) if row.code == school.code)
+    return result
+
+
 def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, DutyProgress], list[StandardProgress]]:
     duties: dict[int, DutyProgress] = {}
     for r in conn.execute("SELECT number, title, retired_at FROM duties ORDER BY position, number"):

@@ -8,9 +8,9 @@ import typer
 
 from nitet_cli.cli import app
 from nitet_cli.cli.common import console, open_db, print_json
-from nitet_cli.completion import complete_school_code, complete_school_group
+from nitet_cli.completion import complete_school, complete_school_code, complete_school_group
 
-school_app = typer.Typer(help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV และแสดงรายชื่อ", no_args_is_help=True)
+school_app = typer.Typer(help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV แสดงรายชื่อ และประวัติการนิเทศ", no_args_is_help=True)
 app.add_typer(school_app, name="school")
 
 _WORDS = {"added": "เพิ่ม", "updated": "แก้ไข", "unchanged": "ไม่มีการเปลี่ยนแปลง"}
@@ -100,3 +100,83 @@ def school_list(
     for s in schools:
         table.add_row(s.code, s.name, s.school_group, s.district)
     console().print(table)
+
+
+@school_app.command("show")
+def school_show(
+    ctx: typer.Context,
+    school: str = typer.Argument(..., metavar="SCHOOL", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน", autocompletion=complete_school),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """ประวัติของโรงเรียน: การนิเทศทุกครั้ง ข้อเสนอแนะที่ต้องติดตามพร้อมผล และจำนวนครั้งที่นิเทศต่อเป้าหมายรายภาคเรียน"""
+    from nitet_cli.school_history import school_history
+    from nitet_cli.schools import resolve_school
+
+    conn = open_db(ctx)
+    history = school_history(conn, resolve_school(conn, school).code)
+    if json_output:
+        print_json(history)
+        return
+    _print_history(history)
+
+
+def _print_history(history: dict) -> None:
+    """Every user text goes out as rich Text or with markup off: a title '[red]' stays text."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from nitet_cli.activities import KINDS
+    from nitet_cli.cli.follow_ups import follow_up_table
+    from nitet_cli.dates import be_date, be_date_short
+    from nitet_cli.follow_ups import STATUS_LABELS
+
+    out = console()
+
+    def say(text: str = "", style: str = "") -> None:
+        out.print(Text(text, style=style))
+
+    s = history["school"]
+    say(f"{s['name']} ({s['code']}) กลุ่ม {s['group'] or '-'} อำเภอ {s['district'] or '-'}", "bold")
+
+    entries = history["entries"]
+    say()
+    say(f"การนิเทศและกิจกรรม {len(entries)} ครั้ง (ใหม่สุดก่อน)", "bold")
+    if not entries:
+        say(f"ยังไม่มี — บันทึกด้วย 'nitet log-visit --school {s['code']} --title \"…\"'")
+    for e in entries:
+        kind = "" if e["kind"] == "visit" else f" [{KINDS.get(e['kind'], e['kind'])}]"
+        say(f"• {be_date(e['date'])} — {e['title']}{kind} (รายการที่ {e['id']})")
+        say(
+            f"  ผู้นิเทศ: {e['supervisor'] or '-'}  มาตรฐาน: {', '.join(e['standards']) or '-'}  หลักฐาน: {e['evidence']} ชิ้น"
+        )
+        if e["findings"]:
+            say(f"  ผลการนิเทศ: {e['findings']}")
+        if e["suggestions"]:
+            say(f"  ข้อเสนอแนะ: {e['suggestions']}")
+
+    items, counts = history["follow_ups"], history["follow_up_counts"]
+    say()
+    figures = ", ".join(f"{STATUS_LABELS[k]} {counts[k]}" for k in STATUS_LABELS if counts[k])
+    say(f"ข้อเสนอแนะที่ต้องติดตาม {counts['total']} รายการ" + (f" ({figures})" if figures else ""), "bold")
+    if items:
+        out.print(follow_up_table(items, with_school=False))
+
+    say()
+    say("การนิเทศตามเป้าหมายรายภาคเรียน", "bold")
+    table = Table(title_justify="left")
+    table.add_column("ภาคเรียน", no_wrap=True)
+    table.add_column("นิเทศ/กิจกรรม", justify="right")
+    table.add_column("ครั้งล่าสุด", no_wrap=True)
+    table.add_column("มาตรฐาน", no_wrap=True)
+    table.add_column("ครั้ง/เป้าหมาย", justify="right")
+    table.add_column("ผล")
+    for t in history["terms"]:
+        label = f"{t['term']}/{t['year']}" + (" (ปัจจุบัน)" if t["current"] else "")
+        first = [Text(label), Text(str(t["entries"])), Text(be_date_short(t["last_date"]) or "-")]
+        if not t["targets"]:
+            table.add_row(*first, Text("-"), Text("-"), Text("ไม่มีเป้าหมายการนิเทศที่ครอบคลุมโรงเรียนนี้"))
+        for i, target in enumerate(t["targets"]):
+            mark = Text(("✓ " if target["met"] else "✗ ") + target["mark"], style="green" if target["met"] else "red")
+            lead = first if i == 0 else [Text(""), Text(""), Text("")]
+            table.add_row(*lead, Text(target["standard"]), Text(f"{target['visits']}/{target['target']}"), mark)
+    out.print(table)
