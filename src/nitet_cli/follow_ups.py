@@ -63,7 +63,7 @@ def check_texts(texts: list[str]) -> list[str]:
 
 
 def check_check_by(check_by: date | None, given_on: date) -> None:
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     if check_by is not None and check_by < given_on:
         raise InputError(
@@ -89,7 +89,7 @@ def _row(conn: sqlite3.Connection, follow_up_id: int):
 
 
 def _check_closable(row, on: date) -> None:
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     if row["status"] != OPEN:
         raise InputError(
@@ -173,7 +173,7 @@ def close_follow_up(
 ) -> dict:
     """``follow-up close``: one item, in one transaction; returns it as :func:`get_follow_up` does."""
     from nitet_cli.clock import today as clock_today
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     today = today or clock_today()
     on = on or today
@@ -202,7 +202,7 @@ def check_visit_change(
     replaced by another — the visit had one school and now has one other — takes its items
     along (a typing mistake corrected). An edit that drops a school with items otherwise is
     refused. Returns the school moves {old code: new code}."""
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     rows = conn.execute("SELECT * FROM follow_ups WHERE activity_id = ? ORDER BY id", (activity_id,)).fetchall()
     if not rows:

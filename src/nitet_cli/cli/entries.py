@@ -225,7 +225,8 @@ def _closure(spec: str):
     """``--close-follow-up ID[:RESULT]`` -> a Closure (done)."""
     from nitet_cli.errors import InputError
     from nitet_cli.follow_ups import Closure
-    from nitet_cli.text import clean_text, to_arabic_digits
+    from nitet_cli.text import clean_text
+    from nitet_cli.thai import to_arabic_digits
 
     text = clean_text(spec or "") or ""
     number, _, result = text.partition(":")
@@ -253,7 +254,7 @@ def _print_open_follow_ups(conn, codes: list[str], activity_id: int) -> None:
 
 def follow_up_when(item: dict) -> str:
     """'ให้เมื่อ 15 มิ.ย. 2569, ติดตามภายใน 31 ก.ค. 2569 (เลยกำหนด)' for one follow-up."""
-    from nitet_cli.dates import be_date_short
+    from nitet_cli.thai import be_date_short
     from nitet_cli.follow_ups import NEXT_VISIT_LABEL, OVERDUE_LABEL
 
     due = be_date_short(item["check_by"]) if item["check_by"] else NEXT_VISIT_LABEL

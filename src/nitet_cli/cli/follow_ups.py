@@ -20,7 +20,7 @@ app.add_typer(follow_up_app, name="follow-up")
 def due_text(item: dict) -> str:
     """When an item is to be checked, for a table: its date, or the next visit (with that
     visit's date once there is one)."""
-    from nitet_cli.dates import be_date_short
+    from nitet_cli.thai import be_date_short
     from nitet_cli.follow_ups import NEXT_VISIT_LABEL
 
     if item["check_by"]:
@@ -46,7 +46,7 @@ def follow_up_table(items: list[dict], *, with_school: bool = True, title: str |
     from rich.table import Table
     from rich.text import Text
 
-    from nitet_cli.dates import be_date_short
+    from nitet_cli.thai import be_date_short
 
     table = Table(title=title, title_justify="left")
     table.add_column("ID", justify="right", no_wrap=True)
@@ -125,7 +125,8 @@ def follow_up_close(
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """ปิดข้อเสนอแนะที่ติดตามแล้ว พร้อมผลการติดตาม"""
-    from nitet_cli.dates import be_date, parse_date
+    from nitet_cli.dates import parse_date
+    from nitet_cli.thai import be_date
     from nitet_cli.follow_ups import close_follow_up, parse_status
 
     chosen = parse_status(status)

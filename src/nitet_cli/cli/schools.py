@@ -127,7 +127,7 @@ def _print_history(history: dict) -> None:
 
     from nitet_cli.activities import KINDS
     from nitet_cli.cli.follow_ups import follow_up_table
-    from nitet_cli.dates import be_date, be_date_short
+    from nitet_cli.thai import be_date, be_date_short
     from nitet_cli.follow_ups import STATUS_LABELS
 
     out = console()
