@@ -17,12 +17,18 @@ The exchange shape (JSON, ``{"format": "nitet-export", "version": 2, …}``)::
                        "created_at", "updated_at"}],
       "deletions":   [{"uuid", "kind": "activity"|"evidence", "deleted_at",
                        "deleted_by" (a supervisor's uuid or null),
-                       "activity" (for evidence: its entry's uuid, else null)}]
+                       "activity" (for evidence: its entry's uuid, else null)}],
+      "follow_ups":  [{"uuid", "activity" (its visit's uuid, an entry of this file),
+                       "school" (a code among that entry's schools), "text",
+                       "given_on" (ISO), "check_by" (ISO or null: at the next visit),
+                       "status": "open"|"done"|"partly"|"not_done", "result",
+                       "closed_on" (ISO, null exactly when open), "created_at", "updated_at"}]
     }
 
 Version 2 added ``deletions`` (the record of migration m008): a reader of version 1 would
-have ignored them and kept deleted work, so the version went up. Version-1 files (no
-deletions) still import. Fields added later within a version are optional and ignored by
+have ignored them and kept deleted work, so the version went up; it also carries
+``follow_ups`` (migration m010, ข้อเสนอแนะที่ต้องติดตาม). Version-1 files (no deletions, no
+follow-ups) still import. Fields added later within a version are optional and ignored by
 older readers; a change that older readers would misread bumps the version.
 
 ``apply_sources`` brings one or more sources (an export file, another database) into
@@ -83,6 +89,8 @@ PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_gr
 ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "participants", "teachers")
 EVIDENCE_FIELDS = ("kind", "sha256", "original_name", "media_type", "size", "url", "caption")
 DELETION_FIELDS = ("uuid", "kind", "deleted_at", "deleted_by", "activity")
+FOLLOW_UP_FIELDS = ("school", "text", "given_on", "check_by", "status", "result", "closed_on")
+FOLLOW_UP_STATUSES = ("open", "done", "partly", "not_done")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
 
@@ -159,6 +167,7 @@ def collect(conn: sqlite3.Connection, *, school: str | None = None, standard: st
         if has_deletions  # a source database older than m008, opened read-only, has none
         else []
     )
+    follow_ups = _collect_follow_ups(conn, {r["id"]: r["uuid"] for r in rows})
     used_schools = {code for a in activities for code in a["schools"]}
     schools = [
         {"code": r["code"], "name": r["name"], "group": r["school_group"], "district": r["district"], "updated_at": r["updated_at"]}
@@ -174,7 +183,27 @@ def collect(conn: sqlite3.Connection, *, school: str | None = None, standard: st
         "schools": schools,
         "activities": activities,
         "deletions": deletions,
+        "follow_ups": follow_ups,
     }
+
+
+def _collect_follow_ups(conn: sqlite3.Connection, activity_uuids: dict[int, str]) -> list[dict]:
+    """The follow-ups of the collected entries (``activity_uuids``: id -> uuid); none from a source
+    database older than m010 (opened read-only, not upgraded)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'follow_ups'").fetchone() is None:
+        return []
+    return [
+        {
+            "uuid": r["uuid"],
+            "activity": activity_uuids[r["activity_id"]],
+            "school": r["school_code"],
+            **{k: r[k] for k in FOLLOW_UP_FIELDS[1:]},
+            "created_at": r["created_at"],
+            "updated_at": r["updated_at"],
+        }
+        for r in conn.execute("SELECT * FROM follow_ups ORDER BY given_on, id")
+        if r["activity_id"] in activity_uuids
+    ]
 
 
 def collect_manual(conn: sqlite3.Connection) -> dict | None:
@@ -525,10 +554,48 @@ def check_export(data: Any) -> dict:
         else:
             d["activity"] = None
         deletions.append(d)
+    schools_of = {a["uuid"]: a["schools"] for a in activities}
+    follow_ups, follow_up_uuids = [], set()
+    for i, raw in enumerate(_list(top, "follow_ups", "") if version >= 2 else []):
+        f = _check_follow_up(raw, f"follow_ups[{i}]", schools_of, stamp)
+        if f["uuid"] in follow_up_uuids:
+            raise _fail(f"follow_ups[{i}].uuid", f"{f['uuid']} ซ้ำกับข้อเสนอแนะก่อนหน้า")
+        follow_up_uuids.add(f["uuid"])
+        follow_ups.append(f)
     return {
         "format": FORMAT, "version": VERSION, "supervisors": supervisors, "schools": schools,
-        "activities": activities, "deletions": deletions,
+        "activities": activities, "deletions": deletions, "follow_ups": follow_ups,
     }
+
+
+def _check_follow_up(raw: Any, where: str, schools_of: dict[str, list[str]], stamp: str) -> dict:
+    """One follow-up of an export: of an entry in the file and one of that entry's schools, its
+    dates in order, closed (with a closing date) unless open."""
+    item = _obj(raw, where)
+    f: dict[str, Any] = {"uuid": _uuid(item, "uuid", where), "activity": _uuid(item, "activity", where)}
+    if f["activity"] not in schools_of:
+        raise _fail(f"{where}.activity", f"{f['activity']} ไม่อยู่ในรายการ activities ของไฟล์")
+    f["school"] = _str(item, "school", where, required=True, multiline=False)
+    if f["school"] not in schools_of[f["activity"]]:
+        raise _fail(f"{where}.school", f"โรงเรียน {f['school']} ไม่ใช่โรงเรียนของกิจกรรม {f['activity']}")
+    f["text"] = _str(item, "text", where, required=True)
+    f["given_on"] = _date(item, "given_on", where)
+    f["check_by"] = None if item.get("check_by") is None else _date(item, "check_by", where)
+    if f["check_by"] is not None and f["check_by"] < f["given_on"]:
+        raise _fail(f"{where}.check_by", f"'{f['check_by']}' อยู่ก่อน given_on '{f['given_on']}'")
+    f["status"] = _str(item, "status", where, multiline=False) or "open"
+    if f["status"] not in FOLLOW_UP_STATUSES:
+        raise _fail(f"{where}.status", f"ต้องเป็น {', '.join(FOLLOW_UP_STATUSES)} ไม่ใช่ {f['status']!r}")
+    f["result"] = _str(item, "result", where)
+    f["closed_on"] = None if item.get("closed_on") is None else _date(item, "closed_on", where)
+    if (f["status"] == "open") != (f["closed_on"] is None):
+        what = "ต้องเป็น null เมื่อ status เป็น open" if f["status"] == "open" else "ต้องมีเมื่อปิดแล้ว (status ไม่ใช่ open)"
+        raise _fail(f"{where}.closed_on", what)
+    if f["closed_on"] is not None and f["closed_on"] < f["given_on"]:
+        raise _fail(f"{where}.closed_on", f"'{f['closed_on']}' อยู่ก่อน given_on '{f['given_on']}'")
+    f["created_at"] = _timestamp(item, "created_at", where, stamp)
+    f["updated_at"] = _timestamp(item, "updated_at", where, f["created_at"])
+    return f
 
 
 # --- reading an export file -----------------------------------------------------------------
@@ -679,7 +746,7 @@ def _read_archive(path: Path, workdir: Callable[[], Path]) -> Source:
 class Conflict:
     """A source and the target (or two sources) disagree about the same entry."""
 
-    kind: str  # supervisor, school, activity, evidence
+    kind: str  # supervisor, school, activity, evidence, follow_up
     key: str  # uuid, or a school code
     label: str  # a name or title a person recognises
     source: str
@@ -688,7 +755,10 @@ class Conflict:
     deleted_in: str | None = None  # a deletion that lost to a later edit: where it was deleted
 
     def message(self) -> str:
-        thing = {"supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม", "evidence": "หลักฐาน"}[self.kind]
+        thing = {
+            "supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม", "evidence": "หลักฐาน",
+            "follow_up": "ข้อเสนอแนะที่ต้องติดตาม",
+        }[self.kind]
         if self.deleted_in is not None and self.kept == "owner":
             return (
                 f"{thing} '{self.label}' ({self.key}) ถูกลบใน {self.deleted_in} โดยผู้อื่น"
@@ -735,6 +805,8 @@ class ApplyResult:
     activities_stay_deleted: int = 0  # a source still had them, but they were deleted later
     evidence_added: int = 0
     evidence_deleted: int = 0
+    follow_ups_added: int = 0
+    follow_ups_updated: int = 0
     deletions_recorded: int = 0  # the target's record of deletions (m008) that travel on
     files_copied: int = 0
     files_removed: int = 0  # stored files no entry uses any more after applied deletions
@@ -748,7 +820,7 @@ class ApplyResult:
         return any(
             (self.supervisors_added, self.supervisors_updated, self.schools_added, self.schools_updated,
              self.activities_added, self.activities_updated, self.activities_deleted, self.evidence_added,
-             self.evidence_deleted, self.manual_copied)
+             self.evidence_deleted, self.follow_ups_added, self.follow_ups_updated, self.manual_copied)
         )
 
     def as_dict(self) -> dict:
@@ -877,6 +949,20 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
                         f" เป็นหลักฐานของ{known[1]} อยู่แล้ว — หลักฐานไม่ย้ายไปรายการอื่นผ่านการนำเข้าหรือการรวม"
                         " จึงไม่ได้นำเข้าอะไรเลย; ส่งออกใหม่จากต้นทาง หรือแนบไฟล์นั้นเป็นหลักฐานใหม่ด้วย 'nitet evidence add'"
                     )
+    visit_of: dict[str, str] = {}  # follow-up uuid -> its visit's uuid
+    for source in sources:
+        for i, f in enumerate(source.data.get("follow_ups", [])):
+            known = visit_of.get(f["uuid"])
+            if known is None:
+                row = conn.execute(
+                    "SELECT a.uuid FROM follow_ups f JOIN activities a ON a.id = f.activity_id WHERE f.uuid = ?", (f["uuid"],)
+                ).fetchone()
+                known = visit_of[f["uuid"]] = row[0] if row else f["activity"]
+            if known != f["activity"]:
+                raise InputError(
+                    f"{source.label}: ข้อเสนอแนะที่ต้องติดตาม {f['uuid']} (follow_ups[{i}]) เป็นของการนิเทศ {known} อยู่แล้ว"
+                    " — ข้อเสนอแนะไม่ย้ายไปการนิเทศอื่นผ่านการนำเข้าหรือการรวม จึงไม่ได้นำเข้าอะไรเลย; ส่งออกใหม่จากต้นทาง"
+                )
 
 
 def store_files(staging: Staging, files: dict[str, Path], on_progress: Progress | None = None) -> int:
@@ -1152,6 +1238,37 @@ class _Applier:
             if not existed:
                 self.result.evidence_added += 1
 
+    # follow-ups ----------------------------------------------------------------------------
+    def follow_up(self, f: dict, source: str) -> None:
+        """By UUID, after the entries: one whose visit is not in the target (deleted, or never
+        brought back) is left out with it; a disagreement keeps the later ``updated_at``."""
+        visit = self.conn.execute("SELECT id FROM activities WHERE uuid = ?", (f["activity"],)).fetchone()
+        if visit is None:
+            return
+        row = self.conn.execute("SELECT * FROM follow_ups WHERE uuid = ?", (f["uuid"],)).fetchone()
+        values = (f["school"], *(f[k] for k in FOLLOW_UP_FIELDS[1:]))
+        if row is None:
+            self.conn.execute(
+                "INSERT INTO follow_ups (uuid, activity_id, school_code, text, given_on, check_by, status, result, closed_on,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (f["uuid"], visit[0], *values, f["created_at"], f["updated_at"]),
+            )
+            self.result.follow_ups_added += 1
+            return
+        current = (row["school_code"], *(row[k] for k in FOLLOW_UP_FIELDS[1:]))
+        differ = [k for k, old, new in zip(FOLLOW_UP_FIELDS, current, values) if old != new]
+        if not differ:
+            return
+        newer = _newer(f["updated_at"], row["updated_at"])
+        self.result.conflicts.append(Conflict("follow_up", f["uuid"], f["text"], source, differ, "source" if newer else "target"))
+        if newer:
+            self.conn.execute(
+                "UPDATE follow_ups SET school_code = ?, text = ?, given_on = ?, check_by = ?, status = ?, result = ?,"
+                " closed_on = ?, updated_at = ? WHERE id = ?",
+                (*values, f["updated_at"], row["id"]),
+            )
+            self.result.follow_ups_updated += 1
+
     # deletions -----------------------------------------------------------------------------
     def apply_deletions(self) -> None:
         """Each deletion a source brought: remove the target's copy when the deletion is at least
@@ -1247,6 +1364,8 @@ def apply_sources(
             done += 1
             if on_progress and (done % 50 == 0 or done == total):
                 on_progress("รวมกิจกรรม", done, total)
+        for f in source.data.get("follow_ups", []):
+            applier.follow_up(f, source.label)
     applier.apply_deletions()
     for key, count in result.per_supervisor.items():
         row = conn.execute(

@@ -25,6 +25,7 @@ class NewIdentity:
     new_uuid: str
     activities: int  # the owner's entries, each with a new UUID
     evidence: int  # their pieces of evidence, each with a new UUID
+    follow_ups: int = 0  # their follow-ups, each with a new UUID
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -32,7 +33,7 @@ class NewIdentity:
 
 def new_identity(conn: sqlite3.Connection) -> NewIdentity:
     """Give the owner a new supervisor UUID, and each of the owner's entries (those under the
-    owner or under no one, as export counts them) and their evidence new UUIDs, in one
+    owner or under no one, as export counts them), their evidence and follow-ups new UUIDs, in one
     transaction. Texts, dates and ``updated_at`` stay as they are; the rows' ids too, so entry
     numbers do not change. Other supervisors' entries (in a group's database) are not touched."""
     try:
@@ -61,4 +62,13 @@ def _new_identity(conn: sqlite3.Connection) -> NewIdentity:
             )
         ]
         conn.executemany("UPDATE evidence SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in evidence_ids])
-    return NewIdentity(row["name"], row["uuid"], new_uuid, len(activity_ids), len(evidence_ids))
+        follow_up_ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT f.id FROM follow_ups f JOIN activities a ON a.id = f.activity_id"
+                " WHERE a.supervisor_id = ? OR a.supervisor_id IS NULL",
+                (row["id"],),
+            )
+        ]
+        conn.executemany("UPDATE follow_ups SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in follow_up_ids])
+    return NewIdentity(row["name"], row["uuid"], new_uuid, len(activity_ids), len(evidence_ids), len(follow_up_ids))

@@ -64,7 +64,12 @@ def _print_result(result, quiet: bool) -> None:
         f"กิจกรรม: เพิ่ม {result.activities_added}, ปรับปรุง {result.activities_updated}, ลบ {result.activities_deleted},"
         f" เหมือนเดิม {result.activities_unchanged};"
         f" หลักฐาน: เพิ่ม {result.evidence_added}, ลบ {result.evidence_deleted} (คัดลอกไฟล์ {result.files_copied});"
-        f" โรงเรียน: เพิ่ม {result.schools_added}, ปรับปรุง {result.schools_updated};"
+        + (
+            f" ข้อเสนอแนะที่ต้องติดตาม: เพิ่ม {result.follow_ups_added}, ปรับปรุง {result.follow_ups_updated};"
+            if result.follow_ups_added or result.follow_ups_updated
+            else ""
+        )
+        + f" โรงเรียน: เพิ่ม {result.schools_added}, ปรับปรุง {result.schools_updated};"
         f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
     )
     if result.activities_stay_deleted:

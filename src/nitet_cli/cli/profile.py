@@ -38,7 +38,7 @@ def new_identity_command(
         return
     typer.echo(
         f"ฐานข้อมูลนี้มีตัวตนใหม่แล้ว: {result.old_uuid} → {result.new_uuid}"
-        f" (กิจกรรม {result.activities} รายการ, หลักฐาน {result.evidence} ชิ้น ได้ UUID ใหม่)"
+        f" (กิจกรรม {result.activities} รายการ, หลักฐาน {result.evidence} ชิ้น, ข้อเสนอแนะที่ต้องติดตาม {result.follow_ups} รายการ ได้ UUID ใหม่)"
     )
     typer.echo(
         "ต่อไป: ใส่ชื่อของคุณด้วย 'nitet manual load คู่มือของคุณ.yaml' และลบกิจกรรมที่คัดลอกมาจากผู้อื่นด้วย 'nitet delete ID'"
