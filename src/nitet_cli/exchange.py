@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
-from nitet_cli.text import clean_text, decode_utf8
+from nitet_cli.text import clean_text, decode_utf8, spreadsheet_text
 from nitet_cli.thai import be_date_short
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def activities_csv(data: dict) -> str:
             "teachers": "" if a["teachers"] is None else a["teachers"],
             "evidence": LIST_SEPARATOR.join(evidence),
         }
-        writer.writerow([row[key] for key, _label in ACTIVITY_CSV])
+        writer.writerow([spreadsheet_text(row[key]) for key, _label in ACTIVITY_CSV])
     return out.getvalue()
 
 
@@ -245,7 +245,7 @@ def schools_csv(data: dict) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([label for _key, label in SCHOOL_CSV])
     for s in data["schools"]:
-        writer.writerow([s[key] for key, _label in SCHOOL_CSV])
+        writer.writerow([spreadsheet_text(s[key]) for key, _label in SCHOOL_CSV])
     return out.getvalue()
 
 
