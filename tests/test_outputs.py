@@ -75,6 +75,15 @@ def temporaries(folder: Path) -> list[Path]:
     return [p for p in folder.rglob(".*") if ".tmp" in p.name or p.name.startswith(".incoming-")]
 
 
+def checked(db: Path):
+    """``doctor`` on ``db``, its connection closed at once (an open one leaves a -wal beside the file)."""
+    conn = open_existing(db)
+    try:
+        return doctor(conn, db)
+    finally:
+        conn.close()
+
+
 def one_sentence(result, exit_code: int = 5) -> str:
     assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output and "Exception ignored" not in result.output
@@ -131,7 +140,7 @@ def test_no_output_overwrites_the_database_or_its_store(filled, tmp_path, writer
     assert "ไม่เขียนทับ" in line and str(out) in line
     assert files_under(tmp_path) == before_files  # nothing written, not even a temporary file
     assert filled.snapshot() == before_rows
-    report = doctor(open_existing(filled.db_path), filled.db_path)
+    report = checked(filled.db_path)
     assert report.ok and not report.warnings, [p.message for p in report.problems]
 
 
@@ -312,14 +321,14 @@ def test_backup_killed_at_each_step_leaves_a_valid_backup(filled, tmp_path, step
     renamed = step == "after the database is renamed"
     if not renamed:
         assert target.read_bytes() == old  # the previous backup, byte for byte
-    report = doctor(open_existing(target), target)
+    report = checked(target)
     assert report.ok, [p.message for p in report.problems]  # every file it points to is there
     assert report.activities == (4 if renamed else 3)
 
     # The next backup finishes the job and clears what the killed one left behind.
     assert filled.json("backup", target)["ok"]
     assert temporaries(target.parent) == []
-    report = doctor(open_existing(target), target)
+    report = checked(target)
     assert report.ok and report.problems == [] and report.activities == 4
 
 
@@ -384,7 +393,7 @@ def test_a_full_disk_is_one_sentence_and_the_old_file_stays(big, tmp_path, write
     assert "ไม่ได้" in lines[0] and "ยังอยู่ครบ" in lines[0]
     assert files_under(folder) == old  # the old file byte for byte, no temporary file
     if writer == "backup":
-        report = doctor(open_existing(folder / name), folder / name)
+        report = checked(folder / name)
         assert report.ok and report.problems == []
 
 

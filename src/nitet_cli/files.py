@@ -22,6 +22,7 @@ import errno
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -125,12 +126,28 @@ def check_output(out: Path | str, *, db: Path | None, reading: Reading = ()) -> 
 # --- how -----------------------------------------------------------------------------------
 
 
+_UMASK_LOCK = threading.Lock()
+
+
 def _umask() -> int:
-    # os.umask can only be read by setting it; set the strictest one for that instant, so a
-    # file another thread creates meanwhile is, if anything, more private.
-    mask = os.umask(0o077)
-    os.umask(mask)
+    # os.umask can only be read by setting it; set the strictest one for that instant (a file
+    # another thread creates meanwhile is, if anything, more private), one thread at a time.
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
     return mask
+
+
+def _make_private(path: Path) -> None:
+    mode = private_mode()
+    if stat.S_IMODE(os.stat(path).st_mode) == mode:
+        return  # mkstemp made it so already
+    try:
+        os.chmod(path, mode)
+    except OSError as exc:
+        # FAT and exFAT (a USB stick) keep no permissions: the mount decides, nothing to narrow.
+        if exc.errno not in (errno.EPERM, getattr(errno, "ENOTSUP", errno.EPERM), getattr(errno, "EOPNOTSUPP", errno.EPERM)):
+            raise
 
 
 def private_mode() -> int:
@@ -202,7 +219,7 @@ def atomic_output(out: Path, *, sync: bool = True) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, private_mode())
+        _make_private(tmp)
         if sync:
             fsync_file(tmp)
         os.replace(tmp, out)

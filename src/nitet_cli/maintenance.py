@@ -436,16 +436,26 @@ def check_replaceable(conn: sqlite3.Connection, db_path: Path, target: Path) -> 
 
 @contextlib.contextmanager
 def _locked(folder: Path):
-    """Hold an exclusive lock on ``folder`` (two backups into one folder take turns)."""
+    """Hold an exclusive lock on ``folder`` (two backups into one folder take turns); yields
+    whether it is held (not on Windows, nor on a network or FAT folder that has no locks)."""
     try:
         import fcntl
-    except ImportError:  # Windows: no flock; backups there are not run twice at once by cron
-        yield
+    except ImportError:
+        yield False
         return
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            locked = False
+        else:
+            locked = True
+        yield locked
     finally:
         os.close(fd)  # releases the lock
 
@@ -489,8 +499,9 @@ def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str) -> BackupR
         except OSError as exc:
             raise write_error(target.parent, exc, existed=False) from exc
     result = BackupResult(db=str(target), evidence_dir=str(evidence_dir(target)))
-    with _locked(target.parent):
-        _remove_leftovers(target)
+    with _locked(target.parent) as alone:
+        if alone:  # no other backup into this folder is running: what is left there is from a killed one
+            _remove_leftovers(target)
         with atomic_output(target) as tmp:
             shas = _snapshot(conn, tmp, target, result)
             result.evidence_files = len(shas)
