@@ -335,15 +335,18 @@ def test_backup_killed_at_each_step_leaves_a_valid_backup(filled, tmp_path, step
 # --- output side of item 10: a full disk is one sentence, and the old file stays ---------------
 
 #: Each writer with an output that is bigger than the limit below, and the file it replaces.
-FULL_DISK = {
-    "report docx": (["report", "--term", "2", "-o", "{dir}/out.docx"], "out.docx"),
-    "manual export": (["manual", "export", "-o", "{dir}/out.docx"], "out.docx"),
-    "export json": (["export", "-o", "{dir}/out.json"], "out.json"),
-    "export csv": (["export", "-o", "{dir}/out.csv"], "out.csv"),
-    "export zip": (["export", "-o", "{dir}/out.zip"], "out.zip"),
-    "backup": (["backup", "{dir}/bk.db"], "bk.db"),
-}
 LIMIT = 34_000  # bytes a process may write into one file (RLIMIT_FSIZE): just above SQLite's 32 KB -shm
+#: Each writer, the file it replaces, the limit and the size of a new photo: every output is over the limit.
+FULL_DISK = {
+    "report docx": (["report", "--term", "2", "-o", "{dir}/out.docx"], "out.docx", LIMIT, 100_000),
+    "manual export": (["manual", "export", "-o", "{dir}/out.docx"], "out.docx", LIMIT, 100_000),
+    "export json": (["export", "-o", "{dir}/out.json"], "out.json", LIMIT, 100_000),
+    "export csv": (["export", "-o", "{dir}/out.csv"], "out.csv", LIMIT, 100_000),
+    "export zip": (["export", "-o", "{dir}/out.zip"], "out.zip", LIMIT, 100_000),
+    "backup, the database": (["backup", "{dir}/bk.db"], "bk.db", LIMIT, 100_000),
+    # the database copy fits, the new photo does not: refused while copying evidence
+    "backup, the evidence": (["backup", "{dir}/bk.db"], "bk.db", 2_000_000, 3_000_000),
+}
 
 
 def limited(limit: int):
@@ -373,7 +376,7 @@ def big(filled, tmp_path):
 
 @pytest.mark.parametrize("writer", list(FULL_DISK))
 def test_a_full_disk_is_one_sentence_and_the_old_file_stays(big, tmp_path, writer):
-    args, name = FULL_DISK[writer]
+    args, name, limit, new_photo = FULL_DISK[writer]
     folder = tmp_path / "out"
     folder.mkdir()
     args = [a.replace("{dir}", str(folder)) for a in args]
@@ -381,18 +384,18 @@ def test_a_full_disk_is_one_sentence_and_the_old_file_stays(big, tmp_path, write
     old = files_under(folder)
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "NITET_TODAY": "2026-11-24"}
     conn = init_db(big.db_path)
-    add_entry(conn, big.db_path, 60, evidence=[EvidenceInput(path=photo(tmp_path / "ใหม่.jpg", 11, size=100_000))])
+    add_entry(conn, big.db_path, 60, evidence=[EvidenceInput(path=photo(tmp_path / "ใหม่.jpg", 11, size=new_photo))])
     conn.close()
     result = subprocess.run(
         [sys.executable, "-m", "nitet_cli", "--db", str(big.db_path), *args],
-        capture_output=True, text=True, env=env, preexec_fn=limited(LIMIT), timeout=300,
+        capture_output=True, text=True, env=env, preexec_fn=limited(limit), timeout=300,
     )
     assert result.returncode == 5, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ข้อผิดพลาด: "), result.stderr  # no traceback, no ZipFile.__del__ noise
     assert "ไม่ได้" in lines[0] and "ยังอยู่ครบ" in lines[0]
     assert files_under(folder) == old  # the old file byte for byte, no temporary file
-    if writer == "backup":
+    if name == "bk.db":
         report = checked(folder / name)
         assert report.ok and report.problems == []
 

@@ -177,8 +177,9 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_error(out: Path, exc: OSError, *, existed: bool) -> OutputError:
-    """One Thai sentence for an OSError while writing ``out``: what happened, what to do, what is left."""
+def write_error(out: Path, exc: OSError, *, existed: bool, left: str | None = None) -> OutputError:
+    """One Thai sentence for an OSError while writing ``out``: what happened, what to do, what is left
+    (``left``: say it instead of "the old file is intact")."""
     code = exc.errno
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         reason, advice = "พื้นที่ดิสก์เต็ม", "ลบไฟล์ที่ไม่ใช้แล้วให้มีที่ว่าง หรือเลือกที่บันทึกอื่น"
@@ -191,7 +192,7 @@ def write_error(out: Path, exc: OSError, *, existed: bool) -> OutputError:
     else:
         reason = exc.strerror or str(exc)
         advice = "ปิดไฟล์นี้ในโปรแกรมอื่น หรือเลือกที่บันทึกอื่น"
-    left = "ไฟล์เดิมยังอยู่ครบ" if existed else "ไม่มีไฟล์ใดถูกเขียน"
+    left = left or ("ไฟล์เดิมยังอยู่ครบ" if existed else "ไม่มีไฟล์ใดถูกเขียน")
     return OutputError(f"บันทึก {out} ไม่ได้ ({reason}) — {advice}; {left}")
 
 
@@ -201,20 +202,21 @@ def remove_quietly(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(out: Path, *, sync: bool = True) -> Iterator[Path]:
+def atomic_output(out: Path, *, sync: bool = True, left: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``out``; when the block ends without error it becomes ``out``.
 
     The temporary file is created ``0600`` (narrowed by the umask), ``fsync``ed and renamed
     over ``out``; the folder is ``fsync``ed. On any error it is removed and ``out`` is as it
-    was; an OSError becomes one OutputError (exit 5). ``sync=False`` skips the two fsyncs
-    (for a cache that can be rebuilt).
+    was; an OSError becomes one OutputError (exit 5; ``left`` says what is still intact, when
+    that is more than the old file). ``sync=False`` skips the two fsyncs (for a cache that can
+    be rebuilt).
     """
     out = Path(out)
     existed = out.exists()
     try:
         fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     except OSError as exc:
-        raise write_error(out, exc, existed=existed) from exc
+        raise write_error(out, exc, existed=existed, left=left) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -226,7 +228,7 @@ def atomic_output(out: Path, *, sync: bool = True) -> Iterator[Path]:
         if sync:
             fsync_dir(out.parent)
     except OSError as exc:
-        raise write_error(out, exc, existed=existed) from exc
+        raise write_error(out, exc, existed=existed, left=left) from exc
     finally:
         remove_quietly(tmp)
 

@@ -585,13 +585,20 @@ def _copy_evidence(db_path: Path, target: Path, shas: list[str], result: BackupR
                 )
             )
             continue
+        made = not dest.parent.is_dir()
         try:
             dest.parent.mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
             raise write_error(dest.parent, exc, existed=False) from exc
-        with atomic_output(dest) as tmp:
-            shutil.copyfile(source, tmp)
-            copied_sha = sha256_of(tmp)
+        try:
+            with atomic_output(dest, left=f"ไฟล์สำรองเดิม {target} (ถ้ามี) ยังอยู่ครบ") as tmp:
+                shutil.copyfile(source, tmp)
+                copied_sha = sha256_of(tmp)
+        except BaseException:
+            if made:
+                with contextlib.suppress(OSError):
+                    dest.parent.rmdir()
+            raise
         result.copied += 1
         result.bytes_copied += dest.stat().st_size
         if copied_sha != sha:
