@@ -202,19 +202,21 @@ def remove_quietly(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(out: Path, *, sync: bool = True, left: str | None = None) -> Iterator[Path]:
+def atomic_output(
+    out: Path, *, sync: bool = True, left: str | None = None, prefix: str | None = None
+) -> Iterator[Path]:
     """Yield a temporary path beside ``out``; when the block ends without error it becomes ``out``.
 
     The temporary file is created ``0600`` (narrowed by the umask), ``fsync``ed and renamed
     over ``out``; the folder is ``fsync``ed. On any error it is removed and ``out`` is as it
     was; an OSError becomes one OutputError (exit 5; ``left`` says what is still intact, when
     that is more than the old file). ``sync=False`` skips the two fsyncs (for a cache that can
-    be rebuilt).
+    be rebuilt). The temporary name is ``.<name>.<random>.tmp``, or ``<prefix><random>.tmp``.
     """
     out = Path(out)
     existed = out.exists()
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        fd, name = tempfile.mkstemp(prefix=prefix or f".{out.name}.", suffix=".tmp", dir=out.parent)
     except OSError as exc:
         raise write_error(out, exc, existed=existed, left=left) from exc
     os.close(fd)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import stat
 from dataclasses import asdict, dataclass, field
@@ -460,7 +459,9 @@ def _locked(folder: Path):
         os.close(fd)  # releases the lock
 
 
-_EVIDENCE_TEMP = re.compile(r"^\.[0-9a-f]{64}\..*\.tmp$")
+#: How a backup names its temporary copies in the backup's store: a temporary copy to
+#: ``doctor`` (evidence_store.TEMP_PREFIX), and only ever the backup's own to the next backup.
+BACKUP_TEMP_PREFIX = ".incoming-backup-"
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -474,9 +475,8 @@ def _remove_leftovers(target: Path) -> None:
             remove_quietly(path)
     root = evidence_dir(target)
     if root.is_dir():
-        for path in root.glob("*/.*.tmp"):
-            if _EVIDENCE_TEMP.match(path.name):
-                remove_quietly(path)
+        for path in root.glob(f"*/{BACKUP_TEMP_PREFIX}*"):
+            remove_quietly(path)
 
 
 def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str) -> BackupResult:
@@ -591,7 +591,8 @@ def _copy_evidence(db_path: Path, target: Path, shas: list[str], result: BackupR
         except OSError as exc:
             raise write_error(dest.parent, exc, existed=False) from exc
         try:
-            with atomic_output(dest, left=f"ไฟล์สำรองเดิม {target} (ถ้ามี) ยังอยู่ครบ") as tmp:
+            left = f"ไฟล์สำรองเดิม {target} (ถ้ามี) ยังอยู่ครบ"
+            with atomic_output(dest, left=left, prefix=BACKUP_TEMP_PREFIX) as tmp:
                 shutil.copyfile(source, tmp)
                 copied_sha = sha256_of(tmp)
         except BaseException:
