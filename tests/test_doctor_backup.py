@@ -238,7 +238,7 @@ def test_second_backup_replaces_the_first_and_reuses_evidence(filled, tmp_path, 
 
 def test_backup_refuses_bad_destinations_and_writes_nothing(filled, tmp_path):
     result = filled("backup", filled.db_path, ok=False)
-    assert result.exit_code == 5 and "ฐานข้อมูลที่ใช้อยู่เอง" in result.output
+    assert result.exit_code == 5 and "ฐานข้อมูล nitet ที่ใช้อยู่" in result.output
     result = filled("backup", tmp_path / "no" / "such" / "folder.db", ok=False)
     assert result.exit_code == 5 and "ไม่มีโฟลเดอร์" in result.output
     text_file = tmp_path / "notes.txt"

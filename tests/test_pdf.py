@@ -26,7 +26,7 @@ def test_manual_export_pdf_writes_pdf_and_keeps_docx(initialised, tmp_path):
     assert out.is_file() and "มาตรฐานการปฏิบัติงาน" in docx_text(out)  # the DOCX stays, intact
     head = pdf.read_bytes()[:5]
     assert head == b"%PDF-"
-    assert oct(pdf.stat().st_mode & 0o777) == oct(0o644)
+    assert oct(pdf.stat().st_mode & 0o777) == oct(0o600)  # private, like every output (issue 9)
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
         assert "มาตรฐานการปฏิบัติงาน" in text
@@ -55,7 +55,7 @@ def test_pdf_without_libreoffice_says_how_to_install_and_keeps_docx(initialised,
 
 def test_convert_missing_docx_is_not_found(tmp_path):
     with pytest.raises(NotFoundError) as caught:
-        convert_to_pdf(tmp_path / "nothing.docx")
+        convert_to_pdf(tmp_path / "nothing.docx", db=None)
     assert caught.value.exit_code == EXIT_NOT_FOUND
     assert "nothing.docx" in caught.value.message
 
@@ -64,4 +64,4 @@ def test_convert_into_missing_folder_is_an_output_error(initialised, tmp_path):
     out = tmp_path / "manual.docx"
     initialised("manual", "export", "-o", out)
     with pytest.raises(OutputError):
-        convert_to_pdf(out, tmp_path / "no-such-folder" / "manual.pdf")
+        convert_to_pdf(out, tmp_path / "no-such-folder" / "manual.pdf", db=None)

@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
-from nitet_cli.text import clean_text, decode_utf8
+from nitet_cli.text import clean_text, decode_utf8, spreadsheet_text
 from nitet_cli.thai import be_date_short
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ def activities_csv(data: dict) -> str:
             "teachers": "" if a["teachers"] is None else a["teachers"],
             "evidence": LIST_SEPARATOR.join(evidence),
         }
-        writer.writerow([row[key] for key, _label in ACTIVITY_CSV])
+        writer.writerow([spreadsheet_text(row[key]) for key, _label in ACTIVITY_CSV])
     return out.getvalue()
 
 
@@ -274,7 +274,7 @@ def schools_csv(data: dict) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([label for _key, label in SCHOOL_CSV])
     for s in data["schools"]:
-        writer.writerow([s[key] for key, _label in SCHOOL_CSV])
+        writer.writerow([spreadsheet_text(s[key]) for key, _label in SCHOOL_CSV])
     return out.getvalue()
 
 
@@ -288,17 +288,17 @@ def export_bytes(data: dict, fmt: str, what: str = "activities") -> bytes:
     raise InputError(f"รูปแบบ '{fmt}' ไม่มี — เลือก json หรือ csv")
 
 
-def write_export(data: dict, out: Path, fmt: str, what: str = "activities") -> Path:
-    from nitet_cli.render import write_atomically
+def write_export(data: dict, db_path: Path, out: Path, fmt: str, what: str = "activities") -> Path:
+    from nitet_cli.files import atomic_write
 
     payload = export_bytes(data, fmt, what)
-    return write_atomically(Path(out), lambda tmp: tmp.write_bytes(payload))
+    return atomic_write(Path(out), lambda tmp: tmp.write_bytes(payload), db=db_path)
 
 
 def write_archive(data: dict, db_path: Path, out: Path, on_progress: Progress | None = None) -> tuple[Path, int]:
     """A .zip holding ``export.json`` and every evidence file (``evidence/<sha256>``); returns (path, files)."""
     from nitet_cli.evidence_store import sha256_of, stored_path
-    from nitet_cli.render import write_atomically
+    from nitet_cli.files import atomic_write
 
     shas = sorted({e["sha256"] for a in data["activities"] for e in a["evidence"] if e["kind"] == "file"})
     for sha in shas:
@@ -321,7 +321,7 @@ def write_archive(data: dict, db_path: Path, out: Path, on_progress: Progress | 
                 if on_progress:
                     on_progress("ส่งออกไฟล์หลักฐาน", done, len(shas))
 
-    return write_atomically(Path(out), write), len(shas)
+    return atomic_write(Path(out), write, db=db_path), len(shas)
 
 
 # --- checking the shape of an export file --------------------------------------------------
@@ -1446,6 +1446,10 @@ def export(
         from nitet_cli.activities import check_standards
 
         check_standards(conn, [standard])
+    if out is not None:
+        from nitet_cli.files import check_output
+
+        check_output(out, db=db_path)  # before any work: never over the database or its store
     data = collect(conn, school=school, standard=standard)
     summary = {
         "format": "zip" if with_evidence else fmt,
@@ -1462,4 +1466,4 @@ def export(
         return {**summary, "output": str(path), "evidence_files": files}
     if out is None:
         return {**summary, "output": None, "data": export_bytes(data, fmt, what)}
-    return {**summary, "output": str(write_export(data, out, fmt, what))}
+    return {**summary, "output": str(write_export(data, db_path, out, fmt, what))}

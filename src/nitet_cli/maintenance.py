@@ -10,10 +10,12 @@ killed commands), under the write lock, rechecking that no row points to them; f
 are not nitet's are only reported.
 
 ``backup`` makes a consistent copy with SQLite's online backup API (one step, under
-one read transaction, so a writer in another process neither blocks it nor tears it),
-written to a temporary file and renamed into place, then copies every evidence file
-the copied database points to and checks each copy's hash. ``doctor`` accepts the
-result as it accepts the original.
+one read transaction, so a writer in another process neither blocks it nor tears it)
+into a temporary file, copies every evidence file that copy points to (each checked
+against its hash, written atomically), and only then renames the database copy into
+place: a backup killed at any moment leaves the previous one whole. ``doctor`` accepts
+the result as it accepts the original. It never writes over the database in use, its
+store, or a database that is not an earlier backup of this one.
 
 Nothing here writes to the database being checked or copied (``--fix`` takes its write
 lock only to remove files from the store).
@@ -21,10 +23,10 @@ lock only to remove files from the store).
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import sqlite3
-import tempfile
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -325,7 +327,15 @@ class BackupResult:
 
 
 def backup_target(db_path: Path, dest: Path | str) -> Path:
-    """Where ``backup`` writes: into DEST if it is (or will be) a folder, or DEST itself if it names a .db file."""
+    """Where ``backup`` writes: into DEST if it is (or will be) a folder, or DEST itself if it names a .db file.
+
+    Refused (OutputError, nothing written): a place that is the database in use, its
+    ``-wal``/``-shm``/``-journal`` or anything in its evidence store; a copy whose own
+    evidence store would be the live one; a database another program has open.
+    """
+    from nitet_cli.files import protected_by
+    from nitet_cli.paths import evidence_dir
+
     dest = Path(dest).expanduser()
     if dest.is_dir():
         target = dest / db_path.name
@@ -339,8 +349,15 @@ def backup_target(db_path: Path, dest: Path | str) -> Path:
         if not dest.parent.is_dir():
             raise OutputError(f"ไม่มีโฟลเดอร์ {dest.parent} — สร้างโฟลเดอร์ก่อน หรือเลือกที่เก็บสำรองอื่น")
         target = dest / db_path.name  # a new folder, made by backup()
-    if target.exists() and db_path.exists() and os.path.samefile(target, db_path):
-        raise OutputError(f"ที่เก็บสำรอง {target} คือฐานข้อมูลที่ใช้อยู่เอง — เลือกโฟลเดอร์หรือไฟล์อื่น")
+    what = protected_by(target, db_path)
+    if what is not None:
+        raise OutputError(f"ไม่สำรองไปที่ {target} เพราะเป็น{what} — เลือกโฟลเดอร์หรือชื่อไฟล์อื่นสำหรับไฟล์สำรอง")
+    what = protected_by(evidence_dir(target), db_path)
+    if what is not None:
+        raise OutputError(
+            f"ไม่สำรองไปที่ {target} เพราะที่เก็บหลักฐานของสำเนา ({evidence_dir(target)}) จะเป็น{what}"
+            " — ตั้งชื่อไฟล์สำรองให้ต่างจากชื่อฐานข้อมูล หรือเลือกโฟลเดอร์อื่น"
+        )
     for suffix in ("-wal", "-shm"):
         if Path(f"{target}{suffix}").exists():
             raise OutputError(
@@ -349,23 +366,157 @@ def backup_target(db_path: Path, dest: Path | str) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class _Identity:
+    """Whose database this is: its owner's supervisor UUID, or (a group database, no owner) everyone in it."""
+
+    owner: str | None
+    owner_name: str | None
+    supervisors: frozenset[str]
+
+    def may_replace(self, older: "_Identity") -> bool:
+        """``older`` is (an earlier state of) a backup of this database."""
+        if self.owner is not None:
+            return older.owner == self.owner
+        # A group database: no owner, and nobody in the old copy who is not in this one
+        # (supervisors are added by merges, never removed).
+        return older.owner is None and older.supervisors <= self.supervisors
+
+
+def _identity(conn: sqlite3.Connection) -> _Identity:
+    rows = conn.execute("SELECT uuid, name, is_self FROM supervisors").fetchall()
+    owner = next((r for r in rows if r[2]), None)
+    return _Identity(owner[0] if owner else None, owner[1] if owner else None, frozenset(r[0] for r in rows))
+
+
+def check_replaceable(conn: sqlite3.Connection, db_path: Path, target: Path) -> None:
+    """An existing ``target`` may be replaced only by a backup of the same database.
+
+    "The same database" is the same owner (the supervisor UUID with ``is_self``, which a
+    backup copies and nothing changes); for a group database without an owner, a copy
+    whose supervisors are all still in it. Anything else there — another person's or
+    the group's database, another program's, a file that is not SQLite — is refused.
+    """
+    from nitet_cli.files import is_sqlite_file
+    from nitet_cli.migrations import MIGRATIONS_TABLE
+
+    if not os.path.lexists(target):
+        return
+    try:
+        info = target.stat()
+    except OSError as exc:
+        raise OutputError(f"ไม่สำรองไปที่ {target}: ตรวจไฟล์ที่มีอยู่ตรงนั้นไม่ได้ ({exc.strerror}) — เลือกชื่อไฟล์อื่น") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"ไม่สำรองไปที่ {target} เพราะไม่ใช่ไฟล์ธรรมดา — เลือกโฟลเดอร์หรือชื่อไฟล์ .db อื่น")
+    if info.st_size == 0:
+        return  # an empty file: nothing to lose
+    refuse = f"ไม่เขียนทับ {target} เพราะ{{}} ไม่ใช่ไฟล์สำรองของ {db_path} — สำรองไปที่โฟลเดอร์หรือชื่อไฟล์อื่น"
+    if not is_sqlite_file(target):
+        raise OutputError(refuse.format("เป็นไฟล์อื่นที่ไม่ใช่ฐานข้อมูล"))
+    try:
+        other = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            theirs = _identity(other) if MIGRATIONS_TABLE in tables and "supervisors" in tables else None
+        finally:
+            other.close()
+    except sqlite3.Error:
+        raise OutputError(refuse.format("เปิดอ่านไม่ได้ (ไฟล์เสียหาย) จึงบอกไม่ได้ว่าเป็นสำเนาของฐานข้อมูลนี้หรือไม่")) from None
+    if theirs is None:
+        raise OutputError(refuse.format("เป็นฐานข้อมูลของโปรแกรมอื่น"))
+    try:
+        ours = _identity(conn)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"อ่านข้อมูลผู้จัดทำจาก {db_path} ไม่ได้ ({exc}) — ตรวจด้วย 'nitet doctor'") from exc
+    if not ours.may_replace(theirs):
+        whose = f"ของ {theirs.owner_name}" if theirs.owner_name else "รวมของกลุ่ม" if theirs.owner is None else "ของคนอื่น"
+        raise OutputError(refuse.format(f"เป็นฐานข้อมูล nitet {whose}"))
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold an exclusive lock on ``folder`` (two backups into one folder take turns); yields
+    whether it is held (not on Windows, nor on a network or FAT folder that has no locks)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield False
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            locked = False
+        else:
+            locked = True
+        yield locked
+    finally:
+        os.close(fd)  # releases the lock
+
+
+#: How a backup names its temporary copies in the backup's store: a temporary copy to
+#: ``doctor`` (evidence_store.TEMP_PREFIX), and only ever the backup's own to the next backup.
+BACKUP_TEMP_PREFIX = ".incoming-backup-"
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Temporary files a killed backup into the same place left (only backup's own names; under the lock)."""
+    from nitet_cli.files import remove_quietly
+    from nitet_cli.paths import evidence_dir
+
+    prefix = f".{target.name}."
+    for path in target.parent.iterdir():
+        if path.name.startswith(prefix) and ".tmp" in path.name[len(prefix):] and path.is_file():
+            remove_quietly(path)
+    root = evidence_dir(target)
+    if root.is_dir():
+        for path in root.glob(f"*/{BACKUP_TEMP_PREFIX}*"):
+            remove_quietly(path)
+
+
 def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str) -> BackupResult:
-    """Copy the database (consistently, while others may write) and its evidence to ``dest``."""
+    """Copy the database (consistently, while others may write) and its evidence to ``dest``.
+
+    Order, so that a backup killed at any moment leaves the previous one valid: a snapshot
+    of the database into a temporary file; every evidence file it points to, each written
+    to a temporary name, fsynced and renamed; only then the database renamed over the old
+    copy. The evidence store of a backup only grows, so the old copy's files stay there.
+    """
+    from nitet_cli.files import atomic_output, write_error
     from nitet_cli.paths import evidence_dir
 
     db_path = Path(db_path)
     target = backup_target(db_path, dest)
+    check_replaceable(conn, db_path, target)
     if not target.parent.exists():
-        target.parent.mkdir(mode=0o700)
+        try:
+            target.parent.mkdir(mode=0o700)
+        except OSError as exc:
+            raise write_error(target.parent, exc, existed=False) from exc
     result = BackupResult(db=str(target), evidence_dir=str(evidence_dir(target)))
+    with _locked(target.parent) as alone:
+        if alone:  # no other backup into this folder is running: what is left there is from a killed one
+            _remove_leftovers(target)
+        with atomic_output(target) as tmp:
+            shas = _snapshot(conn, tmp, target, result)
+            result.evidence_files = len(shas)
+            _copy_evidence(db_path, target, shas, result)
+    return result
 
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"เขียนไฟล์ในโฟลเดอร์ {target.parent} ไม่ได้ ({exc.strerror}) — เลือกที่เก็บสำรองที่เขียนได้") from exc
-    os.close(fd)
-    os.chmod(tmp_name, 0o600)
-    tmp = Path(tmp_name)
+
+#: SQLite errors that mean the copy could not be written (not that the database is damaged).
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE", "SQLITE_CANTOPEN")
+
+
+def _snapshot(conn: sqlite3.Connection, tmp: Path, target: Path, result: BackupResult) -> list[str]:
+    """The database copied into ``tmp`` (checked); returns the SHA-256 of every evidence file it points to."""
+    from nitet_cli.files import SIDE_SUFFIXES, remove_quietly
+
     try:
         copy = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -385,24 +536,30 @@ def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str) -> BackupR
             result.activities = copy.execute("SELECT count(*) FROM activities").fetchone()[0]
         finally:
             copy.close()
-        _fsync(tmp)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
+            for suffix in SIDE_SUFFIXES:
+                remove_quietly(Path(f"{tmp}{suffix}"))
     except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name == "SQLITE_FULL":
+            raise OutputError(
+                f"เขียนไฟล์สำรอง {target} ไม่ได้ (พื้นที่ดิสก์เต็ม) — ลบไฟล์ที่ไม่ใช้แล้วให้มีที่ว่าง หรือสำรองไปที่ดิสก์อื่น;"
+                " ไฟล์สำรองเดิม (ถ้ามี) ยังอยู่ครบ"
+            ) from exc
+        if name in _WRITE_FAILURES or name.startswith("SQLITE_READONLY"):
+            raise OutputError(
+                f"เขียนไฟล์สำรอง {target} ไม่ได้ ({exc}) — ตรวจพื้นที่ว่างและสิทธิ์ของโฟลเดอร์ หรือสำรองไปที่ดิสก์อื่น;"
+                " ไฟล์สำรองเดิม (ถ้ามี) ยังอยู่ครบ"
+            ) from exc
         raise DatabaseError(f"สำรองฐานข้อมูลไม่สำเร็จ ({exc}) — ตรวจต้นฉบับด้วย 'nitet doctor' แล้วลองใหม่") from exc
-    except OSError as exc:
-        raise OutputError(f"เขียนไฟล์สำรอง {target} ไม่ได้ ({exc.strerror or exc}) — ตรวจพื้นที่ว่างและสิทธิ์ของโฟลเดอร์") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-    result.evidence_files = len(shas)
-    _copy_evidence(db_path, target, shas, result)
-    return result
+    return shas
 
 
 def _copy_evidence(db_path: Path, target: Path, shas: list[str], result: BackupResult) -> None:
+    """Every evidence file the copy points to, into the copy's store (each atomically, before the copy itself)."""
+    import shutil
+
     from nitet_cli.evidence_store import sha256_of, stored_path
+    from nitet_cli.files import atomic_output, fsync_dir, write_error
     from nitet_cli.paths import evidence_dir
 
     if not shas:
@@ -428,21 +585,21 @@ def _copy_evidence(db_path: Path, target: Path, shas: list[str], result: BackupR
                 )
             )
             continue
-        dest.parent.mkdir(mode=0o700, exist_ok=True)
+        made = not dest.parent.is_dir()
         try:
-            fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
-            os.close(fd)
-            try:
-                shutil.copyfile(source, tmp_name)
-                os.chmod(tmp_name, 0o600)
-                copied_sha = sha256_of(Path(tmp_name))
-                _fsync(Path(tmp_name))
-                os.replace(tmp_name, dest)
-            finally:
-                if os.path.exists(tmp_name):
-                    os.unlink(tmp_name)
+            dest.parent.mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"คัดลอกไฟล์หลักฐานไปที่ {dest} ไม่ได้ ({exc.strerror or exc}) — ตรวจพื้นที่ว่างและสิทธิ์ของโฟลเดอร์") from exc
+            raise write_error(dest.parent, exc, existed=False) from exc
+        try:
+            left = f"ไฟล์สำรองเดิม {target} (ถ้ามี) ยังอยู่ครบ"
+            with atomic_output(dest, left=left, prefix=BACKUP_TEMP_PREFIX) as tmp:
+                shutil.copyfile(source, tmp)
+                copied_sha = sha256_of(tmp)
+        except BaseException:
+            if made:
+                with contextlib.suppress(OSError):
+                    dest.parent.rmdir()
+            raise
         result.copied += 1
         result.bytes_copied += dest.stat().st_size
         if copied_sha != sha:
@@ -455,25 +612,4 @@ def _copy_evidence(db_path: Path, target: Path, shas: list[str], result: BackupR
                     str(source),
                 )
             )
-    _fsync_dir(root)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(root)

@@ -29,14 +29,24 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert_to_pdf(docx_path: Path | str, out: Path | str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Convert ``docx_path`` to PDF (``out``, default: the same name with ``.pdf``); returns the PDF path."""
-    from nitet_cli.render import check_output_path, write_atomically
+def pdf_path(docx_path: Path | str) -> Path:
+    """Where the PDF of ``docx_path`` goes by default: beside it, the same name with ``.pdf``."""
+    return Path(docx_path).expanduser().with_suffix(".pdf")
+
+
+def convert_to_pdf(
+    docx_path: Path | str, out: Path | str | None = None, *, db: Path | None, timeout: float = DEFAULT_TIMEOUT
+) -> Path:
+    """Convert ``docx_path`` to PDF (``out``, default :func:`pdf_path`); returns the PDF path.
+
+    ``db``: the database in use, which the PDF must never overwrite (nor its store, nor the DOCX)."""
+    from nitet_cli.files import check_output, copy_into
 
     docx = Path(docx_path).expanduser()
     if not docx.is_file():
         raise NotFoundError(f"ไม่พบไฟล์ DOCX {docx} ที่จะแปลงเป็น PDF — สร้างเอกสารก่อน แล้วลองใหม่")
-    target = check_output_path(Path(out).expanduser() if out else docx.with_suffix(".pdf"))
+    reading = [(docx, "เอกสาร DOCX ที่กำลังแปลงเป็น PDF")]
+    target = check_output(Path(out).expanduser() if out else pdf_path(docx), db=db, reading=reading)
     soffice = find_soffice()
     if soffice is None:
         raise OutputError(
@@ -67,7 +77,7 @@ def convert_to_pdf(docx_path: Path | str, out: Path | str | None = None, *, time
                 f"LibreOffice แปลง {docx} เป็น PDF ไม่สำเร็จ ({detail}) — เปิดไฟล์ DOCX ใน Word/LibreOffice"
                 " เพื่อตรวจ แล้วส่งออกเป็น PDF เอง; ไฟล์ DOCX ยังอยู่ครบ"
             )
-        write_atomically(target, lambda tmp: shutil.copyfile(produced, tmp))
+        copy_into(produced, target, db=db, reading=reading)
     return target
 
 

@@ -12,13 +12,12 @@ it as a file instead of embedding it, and later runs do not try again.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from nitet_cli.evidence_store import stored_path
+from nitet_cli.files import atomic_write
 from nitet_cli.paths import evidence_dir
 
 MAX_SIDE = 800  # pixels: ~270 dpi at the 7.5 cm a photo takes in the appendix
@@ -71,15 +70,9 @@ def thumbnail(db_path: Path, sha256: str, *, max_side: int = MAX_SIDE) -> Thumbn
     if image is None:
         bad.touch()
         return None
-    fd, tmp = tempfile.mkstemp(dir=cache, prefix=".incoming-", suffix=".jpg")
-    os.close(fd)
-    try:
-        image.save(tmp, "JPEG", quality=QUALITY, optimize=True)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)  # two reports at once may both write it: same bytes, last rename wins
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # A cache inside the store (db=None: nothing to guard), rebuilt if lost, so not fsynced.
+    # Two reports at once may both write it: same bytes, last rename wins.
+    atomic_write(target, lambda tmp: image.save(tmp, "JPEG", quality=QUALITY, optimize=True), db=None, sync=False)
     return Thumbnail(target, image.width, image.height)
 
 

@@ -3,15 +3,14 @@
 Templates are the user's: ``templates/*.docx`` open and edit in Word. They are
 rendered in Jinja's sandbox with autoescaping, so user text such as ``{{ 7*7 }}`` or
 ``<b>&`` comes out literally, and every string of the context is stripped of the
-characters XML 1.0 forbids. The output is written to a temporary file beside the
-target and renamed over it, so a failure never leaves a half-written document.
+characters XML 1.0 forbids. The output is written through ``files.atomic_write`` (a
+temporary file beside the target renamed over it, owner-only), so a failure never leaves
+a half-written document, and never over the database, its evidence store or the template.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,23 +73,29 @@ def builtin_templates() -> list[dict]:
     ]
 
 
-def export_template(name: str, destination: str | os.PathLike, *, force: bool = False) -> Path:
-    """Copy built-in template ``name`` into folder ``destination`` (or to that .docx path)."""
+def export_template(name: str, destination: str | os.PathLike, *, db: Path | None, force: bool = False) -> Path:
+    """Copy built-in template ``name`` into folder ``destination`` (or to that .docx path).
+
+    ``db``: the database in use, which the copy must never overwrite."""
     if name not in TEMPLATE_NAMES:
         from nitet_cli.text import nearest
 
         close = nearest(name, list(TEMPLATE_NAMES))
         hint = f"หมายถึง {', '.join(close)} หรือไม่" if close else f"มี: {', '.join(TEMPLATE_NAMES)}"
         raise NotFoundError(f"ไม่มีแม่แบบในตัวชื่อ '{name}' — {hint}")
+    from nitet_cli.files import check_output, copy_into
+
     target = Path(destination).expanduser()
     if target.is_dir():
         target = target / f"{name}.docx"
     elif target.suffix.lower() != ".docx":
         raise OutputError(f"ไม่มีโฟลเดอร์ {target} — สร้างโฟลเดอร์ก่อน หรือระบุชื่อไฟล์ .docx")
+    source = templates_dir() / f"{name}.docx"
+    reading = [(source, "แม่แบบในตัวของ nitet")]
+    check_output(target, db=db, reading=reading)
     if target.exists() and not force:
         raise OutputError(f"มีไฟล์ {target} อยู่แล้ว — ใช้ --force เพื่อเขียนทับ หรือเลือกที่อื่น (แม่แบบที่คุณแก้ไว้จะไม่ถูกแตะ)")
-    source = templates_dir() / f"{name}.docx"
-    return write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
+    return copy_into(source, target, db=db, reading=reading)
 
 
 def jinja_environment():
@@ -103,38 +108,6 @@ def jinja_environment():
     env.filters["thai_date"] = thai_date
     env.filters["thai_date_short"] = thai_date_short
     return env
-
-
-def check_output_path(out: Path) -> Path:
-    out = Path(out).expanduser()
-    if out.is_dir():
-        raise OutputError(f"{out} เป็นโฟลเดอร์ — ระบุชื่อไฟล์ผลลัพธ์ เช่น {out / 'document.docx'}")
-    if not out.parent.exists():
-        raise OutputError(f"ไม่มีโฟลเดอร์ {out.parent} — สร้างโฟลเดอร์ก่อน หรือเลือกที่บันทึกอื่น")
-    return out
-
-
-def write_atomically(out: Path, write) -> Path:
-    """Call ``write(tmp_path)``, then rename the temporary file over ``out``."""
-    out = check_output_path(out)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    except OSError as exc:
-        raise OutputError(f"เขียนไฟล์ในโฟลเดอร์ {out.parent} ไม่ได้ ({exc.strerror}) — เลือกโฟลเดอร์ที่เขียนได้") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise OutputError(
-            f"บันทึก {out} ไม่ได้ ({exc.strerror or exc}) — ปิดไฟล์นี้ในโปรแกรมอื่น หรือเลือกที่บันทึกอื่น; ไฟล์เดิมยังอยู่ครบ"
-        ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
 
 
 def _with_images(value: Any, document) -> Any:
@@ -175,12 +148,16 @@ def _fast_image_lookup(document) -> None:
     parts._add_image_part = add_and_remember
 
 
-def render_docx(template: str | os.PathLike, context: dict, out: Path) -> Path:
-    """Render ``template`` with ``context`` into ``out`` (atomically)."""
+def render_docx(template: str | os.PathLike, context: dict, out: Path, *, db: Path | None) -> Path:
+    """Render ``template`` with ``context`` into ``out`` (atomically; never over ``db``, its store or the template)."""
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
 
+    from nitet_cli.files import atomic_write, check_output, save_zip_into
+
     path = template_path(template)
+    reading = [(path, "แม่แบบที่ใช้อยู่")]
+    check_output(out, db=db, reading=reading)
     try:
         document = DocxTemplate(str(path))
         _fast_image_lookup(document)
@@ -195,4 +172,4 @@ def render_docx(template: str | os.PathLike, context: dict, out: Path) -> Path:
         ) from exc
     except (KeyError, ValueError, OSError) as exc:  # not a DOCX, or a damaged one
         raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({exc})") from exc
-    return write_atomically(out, lambda tmp: document.save(str(tmp)))
+    return atomic_write(out, lambda tmp: save_zip_into(tmp, document.save), db=db, reading=reading)

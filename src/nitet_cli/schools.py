@@ -173,6 +173,7 @@ def read_schools_csv(path) -> list[tuple[int, School]]:
     import io
     from pathlib import Path
 
+    from nitet_cli.text import from_spreadsheet
     from nitet_cli.thai import to_arabic_digits
 
     path = Path(path).expanduser()
@@ -219,7 +220,7 @@ def read_schools_csv(path) -> list[tuple[int, School]]:
 
         def cell(key: str) -> str:
             index = columns.get(key)
-            return row[index] if index is not None and index < len(row) else ""
+            return from_spreadsheet(row[index]) if index is not None and index < len(row) else ""
 
         try:
             school = check_school(to_arabic_digits(cell("code")), cell("name"), cell("group"), cell("district"))

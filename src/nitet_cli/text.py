@@ -46,3 +46,26 @@ def decode_utf8(raw: bytes, label: str, hint: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{label}: ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ {exc.start}) — {hint}") from exc
+
+
+#: A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+#: (OWASP "CSV injection"): ``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """A CSV cell a spreadsheet shows as text and never runs: a leading ``'`` before a formula character.
+
+    Only text is touched; numbers nitet writes itself (the number of teachers) stay numbers.
+    Text that already starts with ``'`` before such a character gets one more, so that
+    :func:`from_spreadsheet` gives back exactly what was written."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(cell: str) -> str:
+    """Undo :func:`spreadsheet_text` (``'=…`` → ``=…``), so a CSV nitet wrote reads back as it was."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_START):
+        return cell[1:]
+    return cell

@@ -140,13 +140,15 @@ def manual_export(
 ) -> None:
     """ส่งออกคู่มือปฏิบัติงานเป็นเอกสาร Word (.docx) ตามแบบราชการไทย"""
     from nitet_cli.documents import export_manual
+    from nitet_cli.pdf import pdf_path as pdf_of
 
-    path = export_manual(open_db(ctx), output, template=template)
+    db_path = state(ctx).db_path
+    path = export_manual(open_db(ctx), db_path, output, template=template, pdf=pdf_of(output) if pdf else None)
     pdf_path = None
     if pdf:
         from nitet_cli.pdf import convert_to_pdf
 
-        pdf_path = convert_to_pdf(path)
+        pdf_path = convert_to_pdf(path, db=db_path)
     if json_output:
         print_json({"output": str(path), **({"pdf": str(pdf_path)} if pdf_path else {})})
         return

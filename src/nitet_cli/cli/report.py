@@ -190,13 +190,16 @@ def report(
     else:
         from nitet_cli.cli.exchange import progress_reporter
         from nitet_cli.documents import export_report
+        from nitet_cli.pdf import convert_to_pdf, pdf_path
 
+        db_path = state(ctx).db_path
         with progress_reporter(ctx) as on_progress:
-            result = export_report(conn, state(ctx).db_path, chosen, today(), out, template=template, on_progress=on_progress)
+            result = export_report(
+                conn, db_path, chosen, today(), out, template=template, on_progress=on_progress,
+                pdf=pdf_path(out) if pdf else None,
+            )
         if pdf:
-            from nitet_cli.pdf import convert_to_pdf
-
-            result["pdf"] = str(convert_to_pdf(Path(result["output"])))
+            result["pdf"] = str(convert_to_pdf(Path(result["output"]), db=db_path))
     if json_output:
         print_json(result)
         return
@@ -224,6 +227,7 @@ def template_list(json_output: bool = typer.Option(False, "--json", help="แส
 
 @template_app.command("export")
 def template_export(
+    ctx: typer.Context,
     name: str = typer.Argument(..., help="ชื่อแม่แบบ: manual หรือ report", autocompletion=complete_template_name),
     directory: Path = typer.Argument(..., help="โฟลเดอร์ที่จะคัดลอกไปไว้ (หรือชื่อไฟล์ .docx)"),
     force: bool = typer.Option(False, "--force", help="เขียนทับไฟล์ที่มีอยู่แล้ว"),
@@ -232,7 +236,7 @@ def template_export(
     """คัดลอกแม่แบบในตัวออกมาแก้ใน Word (หัวจดหมาย ถ้อยคำ ลายมือชื่อ) แล้วใช้ด้วย --template"""
     from nitet_cli.render import export_template
 
-    path = export_template(name, directory, force=force)
+    path = export_template(name, directory, db=state(ctx).db_path, force=force)
     if json_output:
         print_json({"name": name, "output": str(path)})
         return
