@@ -103,7 +103,12 @@ def test_upgrade_keeps_every_row(version, tmp_path):
         assert table in after, f"table {table} disappeared in the upgrade from v{version}"
         new_columns, new_rows = after[table]
         assert set(columns) <= set(new_columns), f"{table} lost columns {set(columns) - set(new_columns)}"
-        assert [{c: r[c] for c in columns} for r in new_rows] == rows, f"{table} changed in the upgrade from v{version}"
+        new_rows = [{c: r[c] for c in columns} for r in new_rows]
+        if table == "progress_visits" and "m009_progress_every_visit" not in {r["name"] for r in before[migrations.MIGRATIONS_TABLE][1]}:
+            # m009 rebuilds the '' rows (now every visit, whatever its standards; held to a recount by
+            # test_progress_speed_shape.py::test_upgrade_fills_the_summary); every other row stays.
+            new_rows, rows = ([r for r in rs if r["standard"] != ""] for rs in (new_rows, rows))
+        assert new_rows == rows, f"{table} changed in the upgrade from v{version}"
     applied = [r["name"] for r in after[migrations.MIGRATIONS_TABLE][1]]
     assert applied == [name for name, _ in migrations.MIGRATIONS]
 

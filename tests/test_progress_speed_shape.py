@@ -17,7 +17,8 @@ from conftest import Nitet
 
 
 def recount(db: Path) -> tuple[dict, dict]:
-    """progress_sets and progress_visits (with m006's supervisor) as they should be, counted in Python from the rows."""
+    """progress_sets and progress_visits (with m006's supervisor, and m009's '' rows of every visit) as they
+    should be, counted in Python from the rows."""
     conn = sqlite3.connect(db)
     try:
         dates = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, date, coalesce(supervisor_id, 0) FROM activities")}
@@ -38,7 +39,7 @@ def recount(db: Path) -> tuple[dict, dict]:
             row[0] += 1
             row[1] += evidence[activity]
         for school in schools[activity]:
-            for standard in standards[activity] or {""}:
+            for standard in standards[activity] | {""}:  # '' : every visit, whatever its standards (m009)
                 visits[(standard, school, day, supervisor)] += 1
     return {k: tuple(v) for k, v in sets.items()}, dict(visits)
 
@@ -196,9 +197,9 @@ def group_dbs(tmp_path, monkeypatch):
     return a, b
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 10])
 def test_upgrade_fills_the_summary(version, tmp_path):
-    """Migrations m004 and m006 fill the summary tables from the rows an older database already has."""
+    """Migrations m004, m006 and m009 fill the summary tables from the rows an older database already has."""
     import shutil
 
     from nitet_cli.db import connect

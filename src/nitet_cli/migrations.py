@@ -745,6 +745,121 @@ def m008_deletions(conn: sqlite3.Connection) -> None:
     )
 
 
+# --- m009: every visit to a school, whatever its standards ---------------------------------
+
+# The standards of an activity, and '' for every one of its visits (m009): each link of an
+# activity to a school is one row per standard plus one '' row.
+_EVERY_ROW = "SELECT standard_id FROM activity_standards WHERE activity_id = a.id UNION ALL SELECT ''"
+
+
+def _visits_v9(activity: str, *, school: str, schools: str, date: str, supervisor: str, sign: str) -> str:
+    """One visit per standard of the activity and one under '' at each of its schools (or at
+    ``school``), at ``date`` under ``supervisor``; nothing when the activity no longer exists."""
+    return f"""
+            INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+            SELECT x.standard_id, {school}, {date}, coalesce({supervisor}, 0), {sign}1
+            FROM activities a {schools} JOIN ({_EVERY_ROW.replace("a.id", activity)}) x
+            WHERE a.id = {activity}
+            {_VISITS_KEY}"""
+
+
+def _progress_triggers_v9() -> str:
+    """m006's triggers, with the '' rows of progress_visits counting every visit: adding or
+    removing a standard changes only that standard's rows."""
+    a_new, a_old = "NEW.activity_id", "OLD.activity_id"
+    links = "JOIN activity_schools y ON y.activity_id = a.id"
+    return f"""
+        CREATE TRIGGER progress_standard_added AFTER INSERT ON activity_standards BEGIN
+            {_add_set(a_new, '-', extra=" AND standard_id <> NEW.standard_id")}
+            {_add_set(a_new, '+')}
+            {_visits_of_standard(a_new, 'NEW.standard_id', '+')}
+            {_TIDY_SETS.format(date=_date_of(a_new))}
+        END;
+
+        CREATE TRIGGER progress_standard_removed AFTER DELETE ON activity_standards BEGIN
+            INSERT INTO progress_sets (date, standards, activities, evidence)
+            SELECT a.date, s.standards, -1, -{_EVIDENCE_OF.format(id=a_old)}
+            FROM activities a, (SELECT group_concat(standard_id, ' ') AS standards FROM (
+                SELECT standard_id FROM activity_standards WHERE activity_id = OLD.activity_id
+                UNION SELECT OLD.standard_id ORDER BY 1)) s
+            WHERE a.id = OLD.activity_id
+            ON CONFLICT (date, standards) DO UPDATE
+            SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
+            {_add_set(a_old, '+')}
+            {_visits_of_standard(a_old, 'OLD.standard_id', '-')}
+            {_TIDY_SETS.format(date=_date_of(a_old))}
+            {_tidy_visits(_date_of(a_old), "OLD.standard_id", _schools_of(a_old))}
+        END;
+
+        CREATE TRIGGER progress_school_added AFTER INSERT ON activity_schools BEGIN
+            {_visits_v9(a_new, school='NEW.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='+')}
+        END;
+
+        CREATE TRIGGER progress_school_removed AFTER DELETE ON activity_schools BEGIN
+            {_visits_v9(a_old, school='OLD.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='-')}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+        END;
+
+        CREATE TRIGGER progress_school_changed AFTER UPDATE ON activity_schools
+        WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.school_code IS NOT NEW.school_code BEGIN
+            {_visits_v9(a_old, school='OLD.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='-')}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+            {_visits_v9(a_new, school='NEW.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='+')}
+        END;
+
+        CREATE TRIGGER progress_activity_moved AFTER UPDATE OF date, supervisor_id ON activities
+        WHEN OLD.date IS NOT NEW.date OR OLD.supervisor_id IS NOT NEW.supervisor_id BEGIN
+            {_add_set('NEW.id', '-', date='OLD.date')}
+            {_TIDY_SETS.format(date='OLD.date')}
+            {_add_set('NEW.id', '+', date='NEW.date')}
+            {_visits_v9('NEW.id', school='y.school_code', schools=links, date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
+            {_tidy_visits('OLD.date', _stds_of('NEW.id'), _schools_of('NEW.id'))}
+            {_visits_v9('NEW.id', school='y.school_code', schools=links, date='NEW.date', supervisor='NEW.supervisor_id', sign='+')}
+        END;
+
+        CREATE TRIGGER progress_activity_removed BEFORE DELETE ON activities BEGIN
+            {_add_set('OLD.id', '-', date='OLD.date')}
+            {_TIDY_SETS.format(date='OLD.date')}
+            {_visits_v9('OLD.id', school='y.school_code', schools=links, date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
+            {_tidy_visits('OLD.date', _stds_of('OLD.id'), _schools_of('OLD.id'))}
+        END;
+    """
+
+
+@migration
+def m009_progress_every_visit(conn: sqlite3.Connection) -> None:
+    """Every visit to a school in progress_visits, whatever its standards (issue 10).
+
+    A target with ``counts: every_visit`` (6.3, the office-wide one) counts every visit to a
+    school in the term, and a school's row under any target says how many visits it had in
+    all. Both need the distinct visits per school: an entry linked to two standards is one
+    visit, not two. The rows under standard '' held the visits of entries without a
+    standard; from here they hold every visit (each activity–school link once), whatever
+    its standards — an entry with none has only that row, as before. The '' rows are
+    rebuilt from the links and the triggers that write progress_visits are replaced (a
+    standard added to or removed from an entry no longer moves its '' rows).
+    """
+    conn.executescript(
+        """
+        DROP TRIGGER progress_standard_added;
+        DROP TRIGGER progress_standard_removed;
+        DROP TRIGGER progress_school_added;
+        DROP TRIGGER progress_school_removed;
+        DROP TRIGGER progress_school_changed;
+        DROP TRIGGER progress_activity_moved;
+        DROP TRIGGER progress_activity_removed;
+
+        DELETE FROM progress_visits WHERE standard = '';
+        INSERT INTO progress_visits (standard, school, date, supervisor, visits)
+        SELECT '', y.school_code, a.date, coalesce(a.supervisor_id, 0), count(*)
+        FROM activity_schools y
+        JOIN activities a ON a.id = y.activity_id
+        GROUP BY y.school_code, a.date, coalesce(a.supervisor_id, 0);
+        """
+        + _progress_triggers_v9()
+    )
+
+
 @migration
 def m010_follow_ups(conn: sqlite3.Connection) -> None:
     """Follow-ups (ข้อเสนอแนะที่ต้องติดตาม, issue 10): a suggestion given at a visit to a school,
@@ -821,7 +936,7 @@ def check_is_nitet(conn: sqlite3.Connection, path: Path | str) -> None:
 
 
 #: From this many activities, upgrading an existing database may take a while (migrations
-#: m004–m006 rebuild summary tables: about 40 s on a million entries), so the runner says so first.
+#: m004–m006 and m009 rebuild summary tables: about 40 s on a million entries), so the runner says so first.
 LONG_UPGRADE_FROM = 50_000
 LONG_UPGRADE_MESSAGE = "กำลังปรับโครงสร้างฐานข้อมูลเป็นรุ่นใหม่ (ครั้งเดียว อาจใช้เวลาสักครู่) …"
 
