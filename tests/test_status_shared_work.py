@@ -58,7 +58,8 @@ def group(tmp_path, monkeypatch):
 
 def _recount(db: Path, start: str, end: str) -> dict:
     """Per supervisor id (None: none or missing), from the entries: schools, and per target
-    standard (visits, schools visited, schools met alone) within the target's groups."""
+    standard (visits, schools visited, schools met alone) within the target's groups — the
+    visits linked to the standard, or every visit for a target with counts: every_visit."""
     conn = sqlite3.connect(db)
     try:
         known = {r[0] for r in conn.execute("SELECT id FROM supervisors")}
@@ -73,23 +74,23 @@ def _recount(db: Path, start: str, end: str) -> dict:
         targets = {}
         for sid, raw in conn.execute("SELECT id, target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL"):
             target = json.loads(raw)
-            targets[sid] = (int(target.get("min_per_term", 1)), set(target.get("school_groups") or []))
+            every = target.get("counts") == "every_visit"
+            targets[sid] = (int(target.get("min_per_term", 1)), set(target.get("school_groups") or []), every)
         schools = defaultdict(set)
         visits = defaultdict(Counter)  # (supervisor, standard) -> school -> visits
         for activity, school in conn.execute("SELECT activity_id, school_code FROM activity_schools"):
             if activity not in who:
                 continue
             schools[who[activity]].add(school)
-            for standard in standards[activity] & set(targets):
-                groups = targets[standard][1]
-                if not groups or group_of[school] in groups:
+            for standard, (_minimum, groups, every) in targets.items():
+                if (every or standard in standards[activity]) and (not groups or group_of[school] in groups):
                     visits[(who[activity], standard)][school] += 1
     finally:
         conn.close()
     result = {}
     for person in set(schools) | {p for p, _s in visits}:
         figures = {}
-        for standard, (minimum, _groups) in targets.items():
+        for standard, (minimum, _groups, _every) in targets.items():
             mine = visits.get((person, standard), Counter())
             figures[standard] = (sum(mine.values()), len(mine), sum(v >= minimum for v in mine.values()))
         result[person] = (len(schools[person]), figures)

@@ -510,7 +510,8 @@ def build_report(path: Path) -> None:
     paragraph(
         d,
         "ทั้งกลุ่มนิเทศสถานศึกษา {{ t.together.schools_visited|thai }} แห่ง รวม {{ t.together.visits|thai }} ครั้ง"
-        " ถึงเป้าหมายเมื่อนับการนิเทศของทุกคนรวมกัน {{ t.together.schools_met|thai }} จาก {{ t.target_schools|thai }} แห่ง",
+        " ถึงเป้าหมายเมื่อนับการนิเทศของทุกคนรวมกัน {{ t.together.schools_met|thai }} จาก {{ t.target_schools|thai }} แห่ง"
+        "{% if t.counts_note %} ({{ t.counts_note }}){% endif %}",
     )
     widths = [1.2, 6.2, 2.2, 3.0, 3.4]
     t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษาที่นิเทศ", "ถึงเป้าหมายด้วยตนเอง (แห่ง)"])
@@ -560,7 +561,7 @@ def build_report(path: Path) -> None:
         "มาตรฐานที่ {{ c.standard|thai }} {{ c.scope }} ได้รับการนิเทศอย่างน้อยภาคเรียนละ {{ c.min_per_term|thai }} ครั้ง",
         style="Heading 2",
     )
-    paragraph(d, "ถึงเป้าหมาย {{ c.schools_met|thai }} จาก {{ c.schools|thai }} แห่ง")
+    paragraph(d, "ถึงเป้าหมาย {{ c.schools_met|thai }} จาก {{ c.schools|thai }} แห่ง{% if c.counts_note %} ({{ c.counts_note }}){% endif %}")
     paragraph(d, "{%p if not c.groups %}")
     paragraph(d, "ยังไม่มีรายชื่อสถานศึกษาในกลุ่มนี้")
     paragraph(d, "{%p endif %}")

@@ -9,6 +9,7 @@ given inside the transaction).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -319,34 +320,29 @@ def active_standards(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> list[str]:
     """The standards a visit to these schools counts for, from the targets in the manual.
 
-    A standard whose ``target.school_groups`` names a school's group wins (a school of
-    group บ้านคู่ → 7.3); when none names it, the standards whose target covers every
-    school of the office (``school_groups: []``). Empty when the manual has neither.
+    For each school: the standards whose ``target.school_groups`` names its group (a school
+    of group บ้านคู่ → 7.3); when none names it, the standards whose target covers every
+    school of the office (``school_groups: []``, 6.3). A visit to several schools links the
+    standards of them all, so each school gets credit for its own targets (a บ้านคู่ school
+    and a school of another group → 7.3 and 6.3). In manual order; empty when the manual
+    has no target for any of them.
     """
     if not school_codes:
         return []
     marks = ", ".join("?" for _ in school_codes)
-    specific = [
-        r[0]
-        for r in conn.execute(
-            "SELECT DISTINCT s.id FROM standards s, json_each(s.target, '$.school_groups') g"
-            f" WHERE s.retired_at IS NULL AND s.target IS NOT NULL AND json_extract(s.target, '$.kind') = 'school_visits'"
-            f" AND g.value IN (SELECT school_group FROM schools WHERE code IN ({marks}))"
-            " ORDER BY s.position",
-            school_codes,
-        )
-    ]
-    if specific:
-        return specific
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
-            " AND json_extract(target, '$.kind') = 'school_visits'"
-            " AND json_array_length(coalesce(json_extract(target, '$.school_groups'), '[]')) = 0"
-            " ORDER BY position"
-        )
-    ]
+    groups = {r[0] for r in conn.execute(f"SELECT DISTINCT school_group FROM schools WHERE code IN ({marks})", school_codes)}
+    targets = []
+    for sid, raw in conn.execute(
+        "SELECT id, target FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
+        " AND json_valid(target) AND json_extract(target, '$.kind') = 'school_visits' ORDER BY position, duty_number, step"
+    ):
+        named = json.loads(raw).get("school_groups") or []
+        targets.append((sid, set(named) if isinstance(named, list) else set()))
+    wanted = set()
+    for group in groups:
+        specific = [sid for sid, named in targets if group in named]
+        wanted.update(specific or (sid for sid, named in targets if not named))
+    return [sid for sid, _named in targets if sid in wanted]
 
 
 # --- changing and removing entries ----------------------------------------------------------

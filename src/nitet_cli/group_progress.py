@@ -17,7 +17,8 @@ Definitions follow :mod:`nitet_cli.progress` (which counts the group as a whole)
 - *schools*: distinct schools named on those entries;
 - *evidence* / *photos*: evidence items of those entries (photos: image files);
 - *visits toward a target*: for each standard with a visit target, the (entry, school)
-  pairs of entries linked to that standard at a school the target covers. A school
+  pairs of entries linked to that standard at a school the target covers — of every
+  entry, whatever its standards, for a target with ``counts: every_visit``. A school
   *meets* a target when the visits of every supervisor together reach the minimum;
   ``schools_met_alone`` says how many a supervisor reached on their own.
 
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Callable
 
+from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit
 from nitet_cli.terms import Term
 
 if TYPE_CHECKING:
@@ -90,8 +92,14 @@ class SupervisorFigures:
     photos: int = 0
     targets: list[TargetFigures] = field(default_factory=list)
 
+    every_visit_everywhere: int | None = None  # index of a target counting every visit to every school, if any
+
     @property
     def target_visits(self) -> int:
+        """Visits toward the targets: each visit once when a target counts every visit to every
+        school (its visits are all of them), else the sum over the targets."""
+        if self.every_visit_everywhere is not None and self.targets:
+            return self.targets[self.every_visit_everywhere].visits
         return sum(t.visits for t in self.targets)
 
     def as_dict(self) -> dict:
@@ -116,6 +124,7 @@ class TargetScope:
     min_per_term: int
     school_groups: list[str]
     target_schools: int = 0
+    every_visit: bool = False  # counts every visit to its schools, whatever their standards
 
     @property
     def scope(self) -> str:
@@ -128,6 +137,7 @@ class TargetScope:
             "school_groups": list(self.school_groups),
             "scope": self.scope,
             "target_schools": self.target_schools,
+            "counts": EVERY_VISIT if self.every_visit else LINKED_VISITS,
         }
 
 
@@ -172,7 +182,11 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
             continue
         if not isinstance(target, dict) or target.get("kind") != "school_visits":
             continue
-        result.append(TargetScope(sid, int(target.get("min_per_term", 1)), list(target.get("school_groups") or [])))
+        result.append(
+            TargetScope(
+                sid, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []), every_visit=counts_every_visit(target)
+            )
+        )
     return result
 
 
@@ -186,10 +200,10 @@ def _term_size(conn: sqlite3.Connection, params: dict) -> int:
 def _start(conn: sqlite3.Connection, term: Term, params: dict) -> tuple[list[TargetScope], Callable[[], list]]:
     """The targets, and a function that returns the per-supervisor rows of the summary
     (progress.supervisor_figures), counted meanwhile on a second connection when the term is big."""
-    from nitet_cli.progress import _in_parallel, supervisor_figures
+    from nitet_cli.progress import EVERY_VISIT_KEY, _in_parallel, supervisor_figures
 
     targets = _targets(conn)
-    scopes = [(t.standard, t.min_per_term, t.school_groups) for t in targets]
+    scopes = [(EVERY_VISIT_KEY if t.every_visit else t.standard, t.min_per_term, t.school_groups) for t in targets]
     pending = None
     if _term_size(conn, params) >= PARALLEL_FROM:
         pending = _in_parallel(conn, lambda other, _params: supervisor_figures(other, term, scopes), params)
@@ -246,7 +260,7 @@ def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, cover
 
     found = coverage.get(target.standard)
     if found is None or found[4] != target.min_per_term:
-        rows = target_schools(conn, params, target.standard, target.min_per_term, target.school_groups)
+        rows = target_schools(conn, params, target.standard, target.min_per_term, target.school_groups, target.every_visit)
         found = (len(rows), sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows))
     target.target_schools = found[0]
     return TargetFigures(target.standard, found[1], found[2], found[3])
@@ -290,8 +304,11 @@ def _group_progress(conn, term, params, started, progress) -> GroupProgress:
             mine_one.visits += visits
             mine_one.schools_visited += visited
             mine_one.schools_met += met
+    everywhere = next((i for i, t in enumerate(targets) if t.every_visit and not t.school_groups), None)
+    group.every_visit_everywhere = everywhere
     for p in people.values():
         p.targets = per.get(p.id) or [TargetFigures(t.standard) for t in targets]
+        p.every_visit_everywhere = everywhere
 
     group.activities = sum(p.activities for p in people.values())
     group.evidence = sum(p.evidence for p in people.values())

@@ -33,6 +33,15 @@ PROFILE_FIELDS = (
     "ministry",
 )
 TARGET_KINDS = {"school_visits"}
+#: Which visits a target counts (``target.counts``): those linked to its standard (the default),
+#: or every visit to a school of its groups in the term, whatever standard it was logged under.
+LINKED_VISITS, EVERY_VISIT = "linked_visits", "every_visit"
+TARGET_COUNTS = (LINKED_VISITS, EVERY_VISIT)
+
+
+def counts_every_visit(target: dict | None) -> bool:
+    """True for a target that counts every visit to its schools (``counts: every_visit``)."""
+    return bool(target) and target.get("counts") == EVERY_VISIT
 
 
 @dataclass
@@ -164,7 +173,14 @@ def _target(value: Any, where: str) -> dict | None:
         groups = []
     if not isinstance(groups, list) or not all(isinstance(g, str) and g.strip() for g in groups):
         raise InputError(f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มโรงเรียน เช่น [บ้านคู่] หรือ [] สำหรับทุกโรงเรียน")
-    return {"kind": kind, "min_per_term": minimum, "school_groups": [clean_text(g) for g in groups]}
+    counts = value.get("counts", LINKED_VISITS)
+    if counts not in TARGET_COUNTS:
+        raise InputError(
+            f"{where}: target.counts ต้องเป็น {LINKED_VISITS} (นับเฉพาะการนิเทศที่บันทึกในมาตรฐานนี้ ค่าเริ่มต้น)"
+            f" หรือ {EVERY_VISIT} (นับทุกครั้งที่นิเทศโรงเรียน ไม่ว่าบันทึกในมาตรฐานใด) ไม่ใช่ {counts!r}"
+        )
+    found = {"kind": kind, "min_per_term": minimum, "school_groups": [clean_text(g) for g in groups]}
+    return {**found, "counts": counts} if counts != LINKED_VISITS else found  # the default is not stored
 
 
 def parse_manual(data: Any, source: str = "manual") -> Manual:

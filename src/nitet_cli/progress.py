@@ -8,16 +8,20 @@ themselves, so a national database of a million entries costs what a term's days
 cost, not its size in memory (tests/test_progress_speed_shape.py checks the tables
 against a recount after every kind of write).
 
-A *visit* that counts toward a standard's target is an activity linked to that
-standard and to that school, dated within the term (any kind: an online session
-with a school counts as well). A target with an empty ``school_groups`` list means
-every school in the database.
+A *visit* to a school is an activity linked to that school, dated within the term (any
+kind: an online session with a school counts as well). A target counts the visits linked
+to its standard, or, with ``counts: every_visit`` (6.3, the office-wide target), every
+visit to the school whatever standard it was logged under — an entry linked to two
+standards is still one visit. A target with an empty ``school_groups`` list means every
+school in the database. Every school row also carries the school's visits in all
+(``all_visits``), so a school visited under another standard is never shown as not visited.
 
 States of a standard (ยังไม่ดำเนินการ / กำลังดำเนินการ / ดำเนินการแล้ว):
 
-- no activity this term → not started;
+- no activity this term (and, for a target counting every visit, no visit) → not started;
 - with a visit target: done when every school of its groups has met the target,
-  else in progress;
+  else in progress (a target counting every visit has begun once a school of its
+  groups is visited, even with no entry linked to its own standard);
 - without a target: done when it has at least one activity and one piece of
   evidence, in progress when it has activities but no evidence yet.
 
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.errors import NotFoundError
+from nitet_cli.manual import counts_every_visit
 from nitet_cli.terms import Term
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
@@ -41,7 +46,8 @@ STATE_LABELS = {NOT_STARTED: "ยังไม่ดำเนินการ", IN
 
 @dataclass
 class SchoolVisits:
-    """One school of a target standard's groups, with its visits this term."""
+    """One school of a target standard's groups, with the visits that count toward the target
+    this term and its visits in all (whatever their standards)."""
 
     standard: str
     code: str
@@ -49,10 +55,16 @@ class SchoolVisits:
     group: str
     visits: int
     target: int
+    all_visits: int = 0
 
     @property
     def met(self) -> bool:
         return self.visits >= self.target
+
+    @property
+    def other_visits(self) -> int:
+        """Visits to this school that do not count toward this target (logged under other standards)."""
+        return self.all_visits - self.visits
 
     def as_dict(self) -> dict:
         return {
@@ -63,7 +75,26 @@ class SchoolVisits:
             "visits": self.visits,
             "target": self.target,
             "met": self.visits >= self.target,  # (self.met, without a property call per row)
+            "all_visits": self.all_visits,
         }
+
+
+def coverage_mark(row: SchoolVisits, *, document: bool = False) -> str:
+    """What a school's row says beside its visits: met; ยังไม่ได้นิเทศ only for a school with no
+    visit at all this term; else below the target (how many short, on screen), with the visits
+    it had under other standards, which this target does not count. ``document``: the
+    report's words, Thai digits."""
+    if row.met:
+        return "ถึงเป้าหมาย"
+    if row.all_visits == 0:
+        return "ยังไม่ได้นิเทศ"
+    if document:
+        from nitet_cli.thai import thai_digits as digits
+    else:
+        digits = str
+    mark = "ต่ำกว่าเป้าหมาย" if document else f"ขาดอีก {row.target - row.visits} ครั้ง"
+    other = row.other_visits
+    return f"{mark} (นิเทศในมาตรฐานอื่น {digits(other)} ครั้ง)" if other else mark
 
 
 @dataclass
@@ -190,7 +221,7 @@ class TermProgress:
 # The figures come from two summary tables of migration m004, kept equal to a recount by
 # triggers in the same transaction as every write: progress_sets (per day and set of
 # standards of an activity, e.g. "7.3 7.4": activities and evidence) and progress_visits
-# (per standard — '' for an entry without one —, school and day: visits). A term is a
+# (per standard, school and day: visits; under '' every visit whatever its standards, m009). A term is a
 # range of days, so every figure is a sum over at most a few hundred days' rows,
 # whatever the number of activities.
 _IN_TERM = "date BETWEEN :start AND :end"
@@ -233,12 +264,17 @@ _TOTALS = """
     WHERE a.date BETWEEN :start AND :end
 """
 
-# Every school of a target's groups, visited or not, with its visits for one standard
-# (a look-up by the key of progress_visits per school: standard, school, days of the term).
+#: The key of progress_visits under which every visit to a school is counted once, whatever
+#: its standards (m009): what a target with ``counts: every_visit`` counts.
+EVERY_VISIT_KEY = ""
+
+# Every school of a target's groups, visited or not, with its visits for one standard and
+# its visits in all (look-ups by the key of progress_visits per school: standard, school,
+# days of the term; for a target counting every visit the two are one look-up).
+_VISITS_OF = f"""coalesce((SELECT sum(v.visits) FROM progress_visits v
+                  WHERE v.standard = {{key}} AND v.school = s.code AND v.{_IN_TERM}), 0)"""
 _VISITS = f"""
-    SELECT s.code, s.name, s.school_group,
-        coalesce((SELECT sum(v.visits) FROM progress_visits v
-                  WHERE v.standard = :standard AND v.school = s.code AND v.{_IN_TERM}), 0) AS visits
+    SELECT s.code, s.name, s.school_group, {_VISITS_OF.format(key=':standard')} AS visits{{every}}
     FROM schools s
     {{where}}
     ORDER BY s.school_group, s.name, s.code
@@ -247,22 +283,31 @@ _VISITS = f"""
 
 def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) -> list[SchoolVisits]:
     target = standard.target or {}
-    return target_schools(conn, params, standard.id, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []))
+    return target_schools(
+        conn, params, standard.id, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []), counts_every_visit(target)
+    )
 
 
-def target_schools(conn: sqlite3.Connection, params: dict, standard: str, minimum: int, groups: list[str]) -> list[SchoolVisits]:
+def target_schools(
+    conn: sqlite3.Connection, params: dict, standard: str, minimum: int, groups: list[str], every_visit: bool = False
+) -> list[SchoolVisits]:
     """Every school a target covers (``groups``; empty: every school), with its visits toward
-    ``standard`` in the term of ``params`` (start, end)."""
+    ``standard`` (``every_visit``: every visit to the school) and its visits in all, in the
+    term of ``params`` (start, end)."""
     where = ""
-    query_params = {**params, "standard": standard}
+    query_params = {**params, "standard": EVERY_VISIT_KEY if every_visit else standard}
     if groups:
         names = [f":g{i}" for i in range(len(groups))]
         where = f"WHERE s.school_group IN ({', '.join(names)})"
         query_params.update({f"g{i}": g for i, g in enumerate(groups)})
-    return [
-        SchoolVisits(standard, code, name, group, visits, minimum)
-        for code, name, group, visits in conn.execute(_VISITS.format(where=where), query_params)
-    ]
+    every = "" if every_visit else f", {_VISITS_OF.format(key=repr(EVERY_VISIT_KEY))} AS all_visits"
+    sql = _VISITS.format(where=where, every=every)
+    if every_visit:
+        return [
+            SchoolVisits(standard, code, name, group, visits, minimum, visits)
+            for code, name, group, visits in conn.execute(sql, query_params)
+        ]
+    return [SchoolVisits(standard, *row[:4], minimum, row[4]) for row in conn.execute(sql, query_params)]
 
 
 def school_target_visits(conn: sqlite3.Connection, term: Term, school) -> list[SchoolVisits]:
@@ -388,12 +433,13 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
     school_rows: list[SchoolVisits] = []
     for s in standards:
         s.activities, s.evidence = per_standard.get(s.id, (0, 0))
+        rows = []
         if s.target is not None:
             rows = _visits(conn, s, params)
             school_rows.extend(rows)
             s.target_schools = len(rows)
             s.schools_met = sum(r.visits >= r.target for r in rows)
-        if s.activities == 0:
+        if s.activities == 0 and not (counts_every_visit(s.target) and any(r.visits for r in rows)):
             s.state = NOT_STARTED
         elif s.target is not None:
             s.state = DONE if s.schools_met == s.target_schools else IN_PROGRESS
@@ -480,8 +526,8 @@ def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> tuple[s
 
 def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[tuple[str, int, list[str]]]) -> list[tuple]:
     """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
-    of their entries, then for each target (standard, minimum visits, school groups — empty:
-    every school) three figures: visits toward it at the schools it covers, schools of
+    of their entries, then for each target (standard — :data:`EVERY_VISIT_KEY` for one counting
+    every visit —, minimum visits, school groups — empty: every school) three figures: visits toward it at the schools it covers, schools of
     those visited, and schools that reached the minimum on this supervisor's visits alone.
     Rows: ``(supervisor, schools, ((visits, visited, met), …))``, the targets in the given order."""
     sql, params = supervisor_figures_sql(targets)

@@ -19,12 +19,14 @@ from pathlib import Path
 
 from nitet_cli.activities import KINDS, MODES
 from nitet_cli.group_progress import GroupProgress, term_and_group_progress
-from nitet_cli.manual import report_profile
-from nitet_cli.progress import TermProgress
+from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, report_profile
+from nitet_cli.progress import TermProgress, coverage_mark
 from nitet_cli.terms import Term
 
 PHOTO_BOX_CM = (7.5, 6.5)  # width, height of a photo in the appendix (two to a row on A4)
 THUMBNAILS_PROGRESS = "ย่อภาพกิจกรรม"
+#: Under a target that counts every visit (``counts: every_visit``), in the coverage section.
+COUNTS_EVERY_VISIT_NOTE = "นับทุกครั้งที่นิเทศสถานศึกษา ไม่ว่าบันทึกในมาตรฐานใด"
 
 
 def _term_params(term: Term) -> dict:
@@ -101,7 +103,8 @@ def _entries(conn: sqlite3.Connection, term: Term) -> dict[int, dict]:
 
 
 def _coverage(progress: TermProgress) -> list[dict]:
-    """Per target standard, per school group: every school with its visits against the target."""
+    """Per target standard, per school group: every school with its visits against the target
+    (the rows of ``status --json``, with the mark the document prints)."""
     rows_by_standard: dict[str, list] = {}
     for row in progress.schools:
         rows_by_standard.setdefault(row.standard, []).append(row)
@@ -121,6 +124,8 @@ def _coverage(progress: TermProgress) -> list[dict]:
                 "min_per_term": s.target["min_per_term"],
                 "school_groups": named,
                 "scope": ", ".join(f"กลุ่มโรงเรียน{g}" for g in named) if named else "ทุกโรงเรียน",
+                "counts": EVERY_VISIT if counts_every_visit(s.target) else LINKED_VISITS,
+                "counts_note": COUNTS_EVERY_VISIT_NOTE if counts_every_visit(s.target) else "",
                 "schools": s.target_schools,
                 "schools_met": s.schools_met,
                 "groups": [
@@ -136,7 +141,8 @@ def _coverage(progress: TermProgress) -> list[dict]:
                                 "visits": r.visits,
                                 "target": r.target,
                                 "met": r.met,
-                                "mark": "ถึงเป้าหมาย" if r.met else ("ยังไม่ได้นิเทศ" if r.visits == 0 else "ต่ำกว่าเป้าหมาย"),
+                                "all_visits": r.all_visits,
+                                "mark": coverage_mark(r, document=True),
                             }
                             for i, r in enumerate(rows, 1)
                         ],
@@ -163,6 +169,7 @@ def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
         targets.append(
             {
                 **target.as_dict(),
+                "counts_note": COUNTS_EVERY_VISIT_NOTE if target.every_visit else "",
                 "together": together.as_dict(),
                 "rows": [
                     {"name": s.name, "is_self": s.is_self, **s.targets[index].as_dict()}

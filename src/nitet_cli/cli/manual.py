@@ -124,6 +124,8 @@ def manual_show(
             if s.target:
                 groups = ", ".join(s.target.get("school_groups") or []) or "ทุกโรงเรียน"
                 target = f"{groups}: ≥{s.target['min_per_term']} ครั้ง/ภาคเรียน"
+                if s.target.get("counts") == "every_visit":
+                    target += "\n(นับทุกครั้งที่นิเทศ)"
             table.add_row(s.id, s.activity, s.standard, target)
         out.print(table)
 

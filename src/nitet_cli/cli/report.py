@@ -58,6 +58,9 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from nitet_cli.manual import counts_every_visit
+    from nitet_cli.progress import coverage_mark
+
     out = console()
     t = progress.term
     out.print(
@@ -104,6 +107,7 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
         out.print(
             f"\n[bold]มาตรฐาน {standard.id}[/bold]: {escape(groups)} อย่างน้อย {minimum} ครั้ง/ภาคเรียน"
             f" — ถึงเป้า {standard.schools_met} จาก {standard.target_schools} โรง"
+            + (" (นับทุกครั้งที่นิเทศโรงเรียน ไม่ว่าบันทึกในมาตรฐานใด)" if counts_every_visit(standard.target) else "")
             + (" (นับการนิเทศของทุกคนในกลุ่มรวมกัน)" if group else "")
         )
         if not rows:
@@ -112,12 +116,7 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
         # Plain lines, not a rich table: a national database lists tens of thousands of schools.
         lines = []
         for r in rows:
-            if r.met:
-                mark = "✓"
-            elif r.visits == 0:
-                mark = "✗ ยังไม่ได้นิเทศ"
-            else:
-                mark = f"✗ ขาดอีก {r.target - r.visits} ครั้ง"
+            mark = "✓" if r.met else f"✗ {coverage_mark(r)}"
             lines.append(f"  {r.code:<10} {r.name} [{r.group or '-'}]  {r.visits}/{r.target}  {mark}")
         out.file.write("\n".join(lines) + "\n")
         out.file.flush()
