@@ -173,7 +173,7 @@ def _target(value: Any, where: str) -> dict | None:
         groups = []
     if not isinstance(groups, list) or not all(isinstance(g, str) and g.strip() for g in groups):
         raise InputError(f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มโรงเรียน เช่น [บ้านคู่] หรือ [] สำหรับทุกโรงเรียน")
-    counts = value.get("counts", LINKED_VISITS)
+    counts = LINKED_VISITS if value.get("counts") is None else value["counts"]
     if counts not in TARGET_COUNTS:
         raise InputError(
             f"{where}: target.counts ต้องเป็น {LINKED_VISITS} (นับเฉพาะการนิเทศที่บันทึกในมาตรฐานนี้ ค่าเริ่มต้น)"

@@ -107,9 +107,10 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
         out.print(
             f"\n[bold]มาตรฐาน {standard.id}[/bold]: {escape(groups)} อย่างน้อย {minimum} ครั้ง/ภาคเรียน"
             f" — ถึงเป้า {standard.schools_met} จาก {standard.target_schools} โรง"
-            + (" (นับทุกครั้งที่นิเทศโรงเรียน ไม่ว่าบันทึกในมาตรฐานใด)" if counts_every_visit(standard.target) else "")
             + (" (นับการนิเทศของทุกคนในกลุ่มรวมกัน)" if group else "")
         )
+        if counts_every_visit(standard.target):
+            out.print("  นับทุกครั้งที่นิเทศโรงเรียน ไม่ว่าบันทึกในมาตรฐานใด")
         if not rows:
             out.print("  (ไม่มีโรงเรียนในกลุ่มนี้ — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import')")
             continue
