@@ -1,5 +1,5 @@
 """Issue 5 (national status budget): the group's figures come from the summary tables in one
-pass (progress.supervisor_figures over m007's index) and share what term_progress already
+pass per key (progress.supervisor_figures over m009's index) and share what term_progress already
 counted. These tests hold the figures to a recount from the entries themselves, the shared
 path to the stand-alone one, and check the upgrade notice and the JSON output shape."""
 

@@ -6,8 +6,8 @@ Every figure is counted by SQLite, a handful of queries whatever the size: a nat
 database of a million activities and 600 supervisors returns 600 aggregated rows, never
 its entries. Activities and evidence per supervisor come from the activities' indexes;
 schools and visits toward the targets per supervisor from the summary table
-progress_visits (migrations m004/m006, kept by triggers), in one pass in the order of
-m007's index (progress.supervisor_figures). What the group counts as a whole — schools
+progress_visits (migrations m004/m006/m009, kept by triggers), read in the order of
+m009's index (progress.supervisor_figures). What the group counts as a whole — schools
 reached, each target's coverage — is what progress.term_progress already counts:
 :func:`term_and_group_progress` takes it from there instead of counting it twice.
 

@@ -236,22 +236,27 @@ _STANDARD_SETS = f"""
     GROUP BY standards
 """
 
-# Schools reached, in one pass over the term's rows of progress_visits: the distinct
-# (standard, school) pairs, then per standard ('s'), per duty ('d') and in all ('t', with
-# the entries that have no standard).
+# Schools reached and visits per school, in one pass over the term's rows of
+# progress_visits: the (standard, school) pairs with their visits, then the schools per
+# standard ('s'), per duty ('d') and in all ('t': the schools with a row under '', which
+# every visit has), and the visits per school ('v') under '' (every visit) and under each
+# target standard counting its own visits, at the schools of its groups.
 _SCHOOLS = f"""
     WITH pairs AS MATERIALIZED (
-        SELECT standard, school FROM progress_visits
+        SELECT standard, school, sum(visits) AS visits FROM progress_visits
         WHERE {_IN_TERM} AND visits > 0
         GROUP BY standard, school
     )
-    SELECT 's', standard, count(*) FROM pairs WHERE standard <> '' GROUP BY standard
+    SELECT 's', standard, count(*), NULL FROM pairs WHERE standard <> '' GROUP BY standard
     UNION ALL
-    SELECT 'd', s.duty_number, count(DISTINCT p.school) FROM pairs p JOIN standards s ON s.id = p.standard
+    SELECT 'd', s.duty_number, count(DISTINCT p.school), NULL FROM pairs p JOIN standards s ON s.id = p.standard
     GROUP BY s.duty_number
     UNION ALL
-    SELECT 't', NULL, count(DISTINCT school) FROM pairs
+    SELECT 't', NULL, count(*), NULL FROM pairs WHERE standard = ''
+    UNION ALL
+    SELECT 'v', standard, school, visits FROM pairs WHERE standard = ''{{linked}}
 """
+_LINKED_VISITS = "\n    UNION ALL\n    SELECT 'v', standard, school, visits FROM pairs WHERE standard = :l{i}{scope}"
 
 # Activities from the date index; evidence driven from the evidence table (far fewer
 # rows than activities).
@@ -282,10 +287,29 @@ _VISITS = f"""
 
 
 def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) -> list[SchoolVisits]:
+    """One target's rows by a look-up per school (:func:`target_schools`), for a narrowed target
+    (one school's group); term_progress counts every target's rows in its pass (_target_rows)."""
     target = standard.target or {}
     return target_schools(
         conn, params, standard.id, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []), counts_every_visit(target)
     )
+
+
+def _target_rows(standard: StandardProgress, every_school: list, visits: dict) -> list[SchoolVisits]:
+    """The rows of :func:`target_schools` for one target, from the term's visits per (key,
+    school) counted in the pass of _SCHOOLS and every school in order."""
+    target = standard.target or {}
+    minimum = int(target.get("min_per_term", 1))
+    groups = set(target.get("school_groups") or [])
+    every_visit = counts_every_visit(target)
+    key = EVERY_VISIT_KEY if every_visit else standard.id
+    rows = []
+    for code, name, group in every_school:
+        if groups and group not in groups:
+            continue
+        n = visits.get((key, code), 0)
+        rows.append(SchoolVisits(standard.id, code, name, group, n, minimum, n if every_visit else visits.get((EVERY_VISIT_KEY, code), 0)))
+    return rows
 
 
 def target_schools(
@@ -354,17 +378,41 @@ def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, Duty
 PARALLEL_FROM = 50_000
 
 
-def _schools_counts(conn: sqlite3.Connection, params: dict) -> tuple[dict, dict, int]:
-    """Schools reached per standard, per duty, and in all."""
-    per_standard, per_duty, reached = {}, {}, 0
-    for kind, key, count in conn.execute(_SCHOOLS, params):
-        if kind == "s":
+def _linked_targets(conn: sqlite3.Connection) -> dict[str, dict]:
+    """The visit targets of the manual (retired rows too: one still used this term is shown), by standard."""
+    targets = {}
+    for sid, raw in conn.execute("SELECT id, target FROM standards WHERE target IS NOT NULL"):
+        target = json.loads(raw)
+        if isinstance(target, dict) and target.get("kind") == "school_visits":
+            targets[sid] = target
+    return targets
+
+
+def _schools_counts(conn: sqlite3.Connection, params: dict, targets: dict[str, dict]) -> tuple[dict, dict, int, dict]:
+    """Schools reached per standard, per duty, and in all; and the term's visits per
+    (key, school) — key '' for every visit, else a target standard counting its own, at the
+    schools of its groups."""
+    linked, query_params = [], dict(params)
+    for i, (sid, target) in enumerate(t for t in targets.items() if not counts_every_visit(t[1])):
+        query_params[f"l{i}"] = sid
+        groups = list(target.get("school_groups") or [])
+        scope = ""
+        if groups:
+            names = {f"l{i}g{j}": g for j, g in enumerate(groups)}
+            query_params.update(names)
+            scope = f" AND school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+        linked.append(_LINKED_VISITS.format(i=i, scope=scope))
+    per_standard, per_duty, reached, visits = {}, {}, 0, {}
+    for kind, key, count, n in conn.execute(_SCHOOLS.format(linked="".join(linked)), query_params):
+        if kind == "v":
+            visits[(key, count)] = n
+        elif kind == "s":
             per_standard[key] = count
         elif kind == "d":
             per_duty[key] = count
         else:
             reached = count
-    return per_standard, per_duty, reached
+    return per_standard, per_duty, reached, visits
 
 
 def _in_parallel(conn: sqlite3.Connection, work, params: dict):
@@ -393,11 +441,17 @@ def _in_parallel(conn: sqlite3.Connection, work, params: dict):
 
 def _count(conn: sqlite3.Connection, params: dict):
     """Per standard (activities, evidence), per duty (activities, evidence), the totals, and
-    a function that returns the schools reached (per standard, per duty, in all) — counted
-    on a second connection meanwhile when the term is big — all counted by SQLite."""
+    a function that returns the schools reached (per standard, per duty, in all) and the
+    visits per school — counted on a second connection meanwhile when the term is big — all
+    counted by SQLite."""
     duty_of = {r[0]: r[1] for r in conn.execute("SELECT id, duty_number FROM standards")}
+    targets = _linked_targets(conn)
     totals = conn.execute(_TOTALS, params).fetchone()
-    pending = _in_parallel(conn, _schools_counts, params) if totals["activities"] >= PARALLEL_FROM else None
+
+    def count_schools(connection: sqlite3.Connection, params: dict):
+        return _schools_counts(connection, params, targets)
+
+    pending = _in_parallel(conn, count_schools, params) if totals["activities"] >= PARALLEL_FROM else None
     sets = conn.execute(_STANDARD_SETS, params).fetchall()
     per_standard: dict[str, list[int]] = {}
     per_duty: dict[int, list[int]] = {}
@@ -412,8 +466,8 @@ def _count(conn: sqlite3.Connection, params: dict):
             counts[0] += activities
             counts[1] += evidence or 0
 
-    def schools() -> tuple[dict, dict, int]:
-        return pending.result() if pending is not None else _schools_counts(conn, params)
+    def schools() -> tuple[dict, dict, int, dict]:
+        return pending.result() if pending is not None else count_schools(conn, params)
 
     return per_standard, per_duty, schools, totals
 
@@ -430,12 +484,17 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
     if not standards:
         raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
 
+    every_school = []
+    if any(s.target is not None for s in standards):
+        every_school = conn.execute("SELECT code, name, school_group FROM schools ORDER BY school_group, name, code").fetchall()
+    schools_per_standard, schools_per_duty, reached, visits = schools()
+
     school_rows: list[SchoolVisits] = []
     for s in standards:
         s.activities, s.evidence = per_standard.get(s.id, (0, 0))
         rows = []
         if s.target is not None:
-            rows = _visits(conn, s, params)
+            rows = _target_rows(s, every_school, visits)
             school_rows.extend(rows)
             s.target_schools = len(rows)
             s.schools_met = sum(r.visits >= r.target for r in rows)
@@ -450,7 +509,6 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
             duty = duties[s.duty_number] = DutyProgress(s.duty_number, f"เรื่องที่ {s.duty_number}")
         duty.standards.append(s)
 
-    schools_per_standard, schools_per_duty, reached = schools()
     for s in standards:
         s.schools = schools_per_standard.get(s.id, 0)
 
@@ -494,51 +552,85 @@ def resolve_term(conn: sqlite3.Connection, today: date, year: int | None, term: 
 # supervisor column to a recount; tests/test_status_shared_work.py holds
 # supervisor_figures to a recount of the entries).
 
-# Everything group_progress.py counts per supervisor, in ONE pass over the term's rows of
-# progress_visits read in the order of m007's index (supervisor, school, date, visits),
-# grouped by supervisor and school without sorting: per supervisor, the distinct schools,
-# and for each target its visits, schools visited and schools that reached the minimum on
-# that supervisor's visits alone (a school outside the target's groups does not count).
+# Everything group_progress.py counts per supervisor, from the term's rows of progress_visits
+# under the keys it needs only, each read in the order of m009's index (standard, supervisor,
+# school, date, visits) and grouped by supervisor and school without sorting: the '' rows
+# (every visit) give each supervisor's distinct schools and the figures of the targets that
+# count every visit; each target counting its own visits reads its standard's rows (at the
+# schools of its groups: a look-up per school). For each target: visits, schools visited and
+# schools that reached the minimum on that supervisor's visits alone (a school outside the
+# target's groups does not count).
 _PER_SUPERVISOR = f"""
     WITH pairs AS (
-        SELECT supervisor{{columns}} FROM progress_visits
-        WHERE {_IN_TERM} AND visits > 0
+        SELECT supervisor, school, sum(visits) AS v FROM progress_visits
+        WHERE standard = :key AND {_IN_TERM} AND visits > 0{{scope}}
         GROUP BY supervisor, school
     )
     SELECT nullif(supervisor, 0), count(*){{figures}} FROM pairs GROUP BY supervisor
 """
 
 
-def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> tuple[str, dict]:
-    """The SELECT (and its parameters, without the term's) of :func:`supervisor_figures`."""
-    columns, figures, params = [], [], {}
+def _scope(prefix: str, groups: list[str], params: dict) -> str:
+    """SQL true for a school of ``groups`` (empty: every school), its names put in ``params``."""
+    if not groups:
+        return "true"
+    names = {f"{prefix}g{j}": g for j, g in enumerate(groups)}
+    params.update(names)
+    return f"school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+
+
+def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> list[tuple[str, dict, list[int]]]:
+    """The SELECTs of :func:`supervisor_figures` (with their parameters, without the term's) and
+    the targets each gives figures for: first the one over every visit (schools, and every
+    target that counts every visit), then one per target counting its own standard's visits."""
+    every: tuple[list[str], dict, list[int]] = ([], {"key": EVERY_VISIT_KEY}, [])
+    queries = []
     for i, (standard, minimum, groups) in enumerate(targets):
-        params[f"t{i}"], params[f"m{i}"] = standard, minimum
-        scope = ""
-        if groups:
-            names = {f"t{i}g{j}": g for j, g in enumerate(groups)}
-            params.update(names)
-            scope = f" AND school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
-        columns.append(f", sum(visits) FILTER (WHERE standard = :t{i}{scope}) AS v{i}")
-        figures.append(f", coalesce(sum(v{i}), 0), count(v{i}), coalesce(sum(v{i} >= :m{i}), 0)")
-    return _PER_SUPERVISOR.format(columns="".join(columns), figures="".join(figures)), params
+        if standard == EVERY_VISIT_KEY:
+            figures, params, indexes = every
+            params[f"m{i}"] = minimum
+            scope = _scope(f"t{i}", groups, params)
+            figures.append(
+                f", coalesce(sum(v) FILTER (WHERE {scope}), 0), count(*) FILTER (WHERE {scope}),"
+                f" coalesce(sum(v >= :m{i}) FILTER (WHERE {scope}), 0)"
+            )
+            indexes.append(i)
+        else:
+            params = {"key": standard, f"m{i}": minimum}
+            scope = _scope(f"t{i}", groups, params)
+            sql = _PER_SUPERVISOR.format(
+                scope="" if scope == "true" else f" AND {scope}", figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)"
+            )
+            queries.append((sql, params, [i]))
+    figures, params, indexes = every
+    return [(_PER_SUPERVISOR.format(scope="", figures="".join(figures)), params, indexes), *queries]
 
 
 def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[tuple[str, int, list[str]]]) -> list[tuple]:
     """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
     of their entries, then for each target (standard — :data:`EVERY_VISIT_KEY` for one counting
-    every visit —, minimum visits, school groups — empty: every school) three figures: visits toward it at the schools it covers, schools of
-    those visited, and schools that reached the minimum on this supervisor's visits alone.
+    every visit —, minimum visits, school groups — empty: every school) three figures: visits
+    toward it at the schools it covers, schools of those visited, and schools that reached the
+    minimum on this supervisor's visits alone.
     Rows: ``(supervisor, schools, ((visits, visited, met), …))``, the targets in the given order."""
-    sql, params = supervisor_figures_sql(targets)
-    params.update(start=term.start.isoformat(), end=term.end.isoformat())
-    return [
-        (r[0], r[1], tuple(tuple(r[2 + 3 * i : 5 + 3 * i]) for i in range(len(targets))))
-        for r in conn.execute(sql, params)
-    ]
+    term_params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    schools: dict = {}
+    figures: dict = {}
+    for n, (sql, params, indexes) in enumerate(supervisor_figures_sql(targets)):
+        for r in conn.execute(sql, {**params, **term_params}):
+            mine = figures.setdefault(r[0], [(0, 0, 0)] * len(targets))
+            if n == 0:  # over every visit: the supervisor's schools
+                schools[r[0]] = r[1]
+                for k, i in enumerate(indexes):
+                    mine[i] = tuple(r[2 + 3 * k : 5 + 3 * k])
+            else:
+                mine[indexes[0]] = tuple(r[2:5])
+    return [(sid, schools.get(sid, 0), tuple(mine)) for sid, mine in figures.items()]
 
 
 def schools_reached(conn: sqlite3.Connection, term: Term) -> int:
     """Distinct schools named on the entries of ``term`` (TermProgress.schools_reached alone)."""
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    return conn.execute(f"SELECT count(DISTINCT school) FROM progress_visits WHERE {_IN_TERM} AND visits > 0", params).fetchone()[0]
+    return conn.execute(
+        f"SELECT count(DISTINCT school) FROM progress_visits WHERE standard = '' AND {_IN_TERM} AND visits > 0", params
+    ).fetchone()[0]
