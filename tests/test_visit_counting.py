@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import BUNDLED_MANUAL, Nitet, docx_text
-from nitet_cli.text import to_arabic_digits
+from nitet_cli.thai import to_arabic_digits
 
 BAAN_KHU = ("57010001", "โรงเรียนบ้านคู่", "บ้านคู่")
 BAAN_KHU_2 = ("57010002", "โรงเรียนบ้านดอยฮาง", "บ้านคู่")
@@ -342,3 +342,26 @@ def test_counts_linked_visits_is_the_default(initialised, tmp_path):
     add_schools(initialised, BAAN_KHU)
     visit(initialised, BAAN_KHU[0], day="2026-11-03")
     assert rows(initialised.json("status"))[("6.3", BAAN_KHU[0])]["visits"] == 0  # linked visits only now
+
+
+def test_school_show_uses_the_same_rule(initialised):
+    add_schools(initialised, BAAN_KHU, BAAN_KHU_2)
+    visit(initialised, BAAN_KHU[0], day="2026-11-03")
+    visit(initialised, BAAN_KHU[0], day="2026-11-10")
+    visit(initialised, BAAN_KHU_2[0], day="2026-11-11", standards=("1.4",))
+    status = rows(initialised.json("status"))
+    for code in (BAAN_KHU[0], BAAN_KHU_2[0]):
+        shown = initialised.json("school", "show", code)
+        [term] = [t for t in shown["terms"] if t["current"]]
+        targets = {x["standard"]: x for x in term["targets"]}
+        assert {sid: (x["visits"], x["met"]) for sid, x in targets.items()} == {
+            sid: (status[(sid, code)]["visits"], status[(sid, code)]["met"]) for sid in ("6.3", "7.3")
+        }
+    shown = initialised.json("school", "show", BAAN_KHU[0])
+    assert {x["standard"]: x["mark"] for t in shown["terms"] if t["current"] for x in t["targets"]} == {
+        "6.3": "ถึงเป้าหมาย", "7.3": "ถึงเป้าหมาย"
+    }
+    shown = initialised.json("school", "show", BAAN_KHU_2[0])
+    assert {x["standard"]: x["mark"] for t in shown["terms"] if t["current"] for x in t["targets"]} == {
+        "6.3": "ขาดอีก 1 ครั้ง", "7.3": "ขาดอีก 2 ครั้ง (นิเทศในมาตรฐานอื่น 1 ครั้ง)"
+    }

@@ -50,14 +50,6 @@ def _terms_of(conn: sqlite3.Connection, days: set[str], today: date) -> list[Ter
     return [found[key] for key in sorted(found)]
 
 
-def _mark(visits: int, target: int, visits_in_term: int) -> str:
-    if visits >= target:
-        return "ถึงเป้าหมาย"
-    if visits_in_term == 0:
-        return "ยังไม่ได้นิเทศ"
-    return f"ขาดอีก {target - visits} ครั้ง"
-
-
 def school_history(conn: sqlite3.Connection, code: str, *, today: date | None = None) -> dict:
     """``school show`` as plain data: school, entries (newest first), follow_ups (with their
     counts by status) and terms (oldest first, the current one included), each with its
@@ -65,7 +57,7 @@ def school_history(conn: sqlite3.Connection, code: str, *, today: date | None = 
     from nitet_cli.clock import today as clock_today
     from nitet_cli.errors import NotFoundError
     from nitet_cli.follow_ups import list_follow_ups, status_counts
-    from nitet_cli.progress import school_target_visits
+    from nitet_cli.progress import coverage_mark, school_target_visits
     from nitet_cli.schools import get_school
 
     today = today or clock_today()
@@ -85,7 +77,7 @@ def school_history(conn: sqlite3.Connection, code: str, *, today: date | None = 
                     "visits": row.visits,
                     "target": row.target,
                     "met": row.met,
-                    "mark": _mark(row.visits, row.target, len(in_term)),
+                    "mark": coverage_mark(row),  # as status says it
                 }
             )
         terms.append(
