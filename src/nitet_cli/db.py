@@ -12,22 +12,123 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Iterator
 
-from nitet_cli.errors import DatabaseError, NotFoundError
+from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 
 BUSY_TIMEOUT_MS = 60_000
 
 
 def _create_private_file(path: Path) -> None:
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
     try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
+    except OSError as exc:
+        raise DatabaseError(
+            f"สร้างฐานข้อมูล {path} ไม่ได้ ({exc.strerror or exc}) — เลือกโฟลเดอร์ที่คุณเขียนได้ด้วย --db หรือ NITET_DB"
+        ) from exc
     os.close(fd)
+
+
+# SQLite's primary result codes (the low byte of an extended code) that say what is wrong
+# with the file or the disk rather than with the program.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT = 5, 6, 8, 10, 11
+SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 13, 14, 26
+SQLITE_READONLY_DIRECTORY = 1544  # the folder is read-only: no -wal/-shm can be made beside the file
+_ENVIRONMENT = {SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB}
+
+
+def _error_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's extended result code of ``exc`` (Python 3.11+), else one read from its message."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code
+    text = str(exc)
+    for words, guess in (
+        ("readonly database", SQLITE_READONLY),
+        ("disk is full", SQLITE_FULL),
+        ("disk I/O error", SQLITE_IOERR),
+        ("unable to open", SQLITE_CANTOPEN),
+        ("database is locked", SQLITE_BUSY),
+        ("malformed", SQLITE_CORRUPT),
+        ("not a database", SQLITE_NOTADB),
+    ):
+        if words in text:
+            return guess
+    return None
+
+
+def is_environment_error(exc: BaseException) -> bool:
+    """A SQLite error about the file, its folder or the disk (read-only, full, damaged, locked, …)."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = _error_code(exc)
+    return code is not None and (code & 0xFF) in _ENVIRONMENT
+
+
+def explain(exc: sqlite3.Error, path: Path | str | None) -> DatabaseError:
+    """One Thai sentence for a SQLite error on the database at ``path``: what is really wrong
+    (a read-only file or folder, a full disk, a damaged file, another program holding it)
+    and what to do. Nothing was written: every write is one transaction."""
+    where = f"ฐานข้อมูล {path}" if path else "ฐานข้อมูล"
+    code = _error_code(exc)
+    primary = None if code is None else code & 0xFF
+    folder = Path(path).parent if path else None
+    if primary == SQLITE_READONLY:
+        shm = Path(f"{path}-shm") if path else None
+        if code == SQLITE_READONLY_DIRECTORY or (
+            folder is not None and not os.access(folder, os.W_OK) and shm is not None and not shm.exists()
+        ):
+            return DatabaseError(
+                f"เปิด{where} ไม่ได้เพราะโฟลเดอร์ {folder} เขียนไม่ได้: SQLite ต้องสร้างไฟล์ {Path(str(path)).name}-shm"
+                " ข้างฐานข้อมูล (โหมด WAL) แม้จะแค่อ่าน — ไฟล์ไม่ได้เสียหาย; ให้สิทธิ์เขียนโฟลเดอร์นี้"
+                " หรือคัดลอกฐานข้อมูลไปโฟลเดอร์ที่เขียนได้"
+            )
+        return DatabaseError(
+            f"{where} เปิดได้แบบอ่านอย่างเดียว (ไฟล์หรือโฟลเดอร์ไม่มีสิทธิ์เขียน หรืออยู่บนดิสก์ที่เขียนไม่ได้) จึงบันทึกไม่ได้"
+            f" — ไม่มีอะไรถูกเปลี่ยน; ให้สิทธิ์เขียน (เช่น chmod u+w {path}) หรือคัดลอกไปโฟลเดอร์ที่เขียนได้ แล้วลองอีกครั้ง"
+        )
+    if primary == SQLITE_FULL:
+        return DatabaseError(
+            f"ดิสก์ที่เก็บ{where} เต็ม (database or disk is full) — ไม่มีอะไรถูกบันทึก;"
+            " ลบไฟล์ที่ไม่ใช้หรือย้ายฐานข้อมูลไปดิสก์ที่มีที่ว่าง แล้วลองอีกครั้ง"
+        )
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return DatabaseError(
+            f"{where} ถูกโปรแกรมอื่นใช้อยู่นานเกิน {BUSY_TIMEOUT_MS // 1000} วินาที — ไม่มีอะไรถูกเปลี่ยน; รอให้คำสั่งนั้นเสร็จแล้วลองอีกครั้ง"
+        )
+    if primary == SQLITE_CANTOPEN:
+        return DatabaseError(
+            f"เปิด{where} ไม่ได้ ({exc}) — ตรวจว่าเป็นไฟล์ที่อ่านได้ และโฟลเดอร์ {folder} มีอยู่และเขียนได้"
+        )
+    if primary == SQLITE_IOERR:
+        return DatabaseError(
+            f"อ่านหรือเขียน{where} ไม่ได้ (ข้อผิดพลาดของดิสก์: {exc}) — ไม่มีอะไรถูกบันทึก; ตรวจดิสก์และพื้นที่ว่าง แล้วลองอีกครั้ง"
+        )
+    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return DatabaseError(
+            f"{where} เสียหายหรือไม่ใช่ไฟล์ฐานข้อมูล SQLite ({exc}) — ตรวจด้วย 'nitet doctor' และกู้คืนจากไฟล์สำรองของ 'nitet backup'"
+        )
+    return DatabaseError(f"{where} ทำงานไม่สำเร็จ ({exc}) — ไม่มีอะไรถูกเปลี่ยน; ตรวจด้วย 'nitet doctor'")
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse a path that is not a regular file (a FIFO would block SQLite forever, a device
+    is not a database) — before SQLite opens it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # not there (created below) or unreadable (SQLite says why)
+    if stat.S_ISDIR(mode):
+        raise DatabaseError(f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db ด้วย --db หรือ NITET_DB")
+    if not stat.S_ISREG(mode):
+        kind = "FIFO (named pipe)" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "อุปกรณ์ (device)"
+        raise DatabaseError(f"{path} เป็น {kind} ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db ธรรมดาด้วย --db หรือ NITET_DB")
 
 
 def connect(path: Path | str, *, create: bool = True, migrate: bool = True) -> sqlite3.Connection:
@@ -35,18 +136,23 @@ def connect(path: Path | str, *, create: bool = True, migrate: bool = True) -> s
 
     With ``migrate`` the schema is brought up to date, each migration in its own
     transaction. A file that is not SQLite, or a SQLite file of another program,
-    is refused with a :class:`DatabaseError`.
+    is refused with a :class:`DatabaseError`; so is a path that is not a regular file,
+    and a read-only file, folder or full disk is said as such (:func:`explain`).
     """
+    if not str(path).strip():
+        raise InputError("ชื่อไฟล์ฐานข้อมูลว่าง — ระบุไฟล์ .db ด้วย --db หรือ NITET_DB (หรือไม่ระบุเลยเพื่อใช้ค่าเริ่มต้น)")
     path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db ด้วย --db หรือ NITET_DB")
+    check_database_file(path)
     if not path.exists():
         if not create:
             raise NotFoundError(
                 f"ไม่พบฐานข้อมูล {path} — สร้างด้วย 'nitet init' หรือระบุไฟล์ที่มีอยู่ด้วย --db หรือ NITET_DB"
             )
         _create_private_file(path)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise explain(exc, path) from exc
     conn.row_factory = sqlite3.Row
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -55,25 +161,52 @@ def connect(path: Path | str, *, create: bool = True, migrate: bool = True) -> s
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
+        code = _error_code(exc)
+        if code is not None and (code & 0xFF) not in (SQLITE_NOTADB, SQLITE_CORRUPT) and is_environment_error(exc):
+            raise explain(exc, path) from exc
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite ที่ใช้ได้ ({exc})") from exc
     if migrate:
         from nitet_cli.migrations import migrate as run_migrations
 
-        run_migrations(conn, path)
+        try:
+            run_migrations(conn, path)
+        except BaseException as exc:
+            conn.close()
+            if is_environment_error(exc):
+                raise explain(exc, path) from exc
+            raise
     return conn
 
 
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction: everything inside happens, or nothing does."""
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise explain(exc, _file_of(conn)) from exc
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if is_environment_error(exc):  # read-only, full disk, …: one sentence, nothing written
+            raise explain(exc, _file_of(conn)) from exc
         raise
-    else:
+    try:
         conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise explain(exc, _file_of(conn)) from exc
+
+
+def _file_of(conn: sqlite3.Connection) -> str | None:
+    try:
+        files = [r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"]
+    except sqlite3.Error:
+        return None
+    return files[0] if files and files[0] else None
 
 
 # --- one snapshot for every query of a read ---------------------------------------------------
