@@ -36,8 +36,10 @@ MAX_DEPTH = 64  # a manual nests 6 levels
 def read_limited(path: Path, what: str, hint: str) -> bytes:
     """The bytes of the regular file ``path``, refused past :data:`MAX_BYTES`."""
     try:
-        with open(path, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise InputError(f"{path} ไม่ใช่ไฟล์ธรรมดา (FIFO หรืออุปกรณ์) — ระบุ{what}ที่เป็นไฟล์")
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
