@@ -39,7 +39,7 @@ MAX_SEQUENCE = 10_000_000  # characters of a text (or items of a list) made by *
 MAX_FORMAT_WIDTH = 100_000  # a width or precision in '%…d' formatting
 MAX_STEPS = 1_000_000  # range() steps of one render, every loop together (about 0.5 s)
 RENDER_SECONDS = 120  # the busy-year term report (700 pages) renders in about 1 s
-RENDER_MEMORY = 3 << 30  # bytes of memory a render may add (that report: about 80 MB)
+RENDER_MEMORY = 3 << 30  # bytes of memory a render may add (that whole report command peaks at 105 MB)
 MAX_OUTPUT_BYTES = 1 << 30  # the DOCX file (that report: 10.7 MB with 233 photos)
 MAX_XML_CHARS = 200_000_000  # characters of one rendered part of the document
 
