@@ -91,16 +91,16 @@ def explain(exc: sqlite3.Error, path: Path | str | None) -> DatabaseError:
             )
         return DatabaseError(
             f"{where} เปิดได้แบบอ่านอย่างเดียว (ไฟล์หรือโฟลเดอร์ไม่มีสิทธิ์เขียน หรืออยู่บนดิสก์ที่เขียนไม่ได้) จึงบันทึกไม่ได้"
-            f" — ไม่มีอะไรถูกเปลี่ยน; ให้สิทธิ์เขียน (เช่น chmod u+w {path}) หรือคัดลอกไปโฟลเดอร์ที่เขียนได้ แล้วลองอีกครั้ง"
+            f" — ฐานข้อมูลไม่ถูกเปลี่ยน; ให้สิทธิ์เขียน (เช่น chmod u+w {path}) หรือคัดลอกไปโฟลเดอร์ที่เขียนได้ แล้วลองอีกครั้ง"
         )
     if primary == SQLITE_FULL:
         return DatabaseError(
-            f"ดิสก์ที่เก็บ{where} เต็ม (database or disk is full) — ไม่มีอะไรถูกบันทึก;"
+            f"ดิสก์ที่เก็บ{where} เต็ม (database or disk is full) — ไม่มีอะไรถูกบันทึกลงฐานข้อมูล;"
             " ลบไฟล์ที่ไม่ใช้หรือย้ายฐานข้อมูลไปดิสก์ที่มีที่ว่าง แล้วลองอีกครั้ง"
         )
     if primary in (SQLITE_BUSY, SQLITE_LOCKED):
         return DatabaseError(
-            f"{where} ถูกโปรแกรมอื่นใช้อยู่นานเกิน {BUSY_TIMEOUT_MS // 1000} วินาที — ไม่มีอะไรถูกเปลี่ยน; รอให้คำสั่งนั้นเสร็จแล้วลองอีกครั้ง"
+            f"{where} ถูกโปรแกรมอื่นใช้อยู่นานเกิน {BUSY_TIMEOUT_MS // 1000} วินาที — ฐานข้อมูลไม่ถูกเปลี่ยน; รอให้คำสั่งนั้นเสร็จแล้วลองอีกครั้ง"
         )
     if primary == SQLITE_CANTOPEN:
         return DatabaseError(
@@ -108,13 +108,13 @@ def explain(exc: sqlite3.Error, path: Path | str | None) -> DatabaseError:
         )
     if primary == SQLITE_IOERR:
         return DatabaseError(
-            f"อ่านหรือเขียน{where} ไม่ได้ (ข้อผิดพลาดของดิสก์: {exc}) — ไม่มีอะไรถูกบันทึก; ตรวจดิสก์และพื้นที่ว่าง แล้วลองอีกครั้ง"
+            f"อ่านหรือเขียน{where} ไม่ได้ (ข้อผิดพลาดของดิสก์: {exc}) — ไม่มีอะไรถูกบันทึกลงฐานข้อมูล; ตรวจดิสก์และพื้นที่ว่าง แล้วลองอีกครั้ง"
         )
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return DatabaseError(
             f"{where} เสียหายหรือไม่ใช่ไฟล์ฐานข้อมูล SQLite ({exc}) — ตรวจด้วย 'nitet doctor' และกู้คืนจากไฟล์สำรองของ 'nitet backup'"
         )
-    return DatabaseError(f"{where} ทำงานไม่สำเร็จ ({exc}) — ไม่มีอะไรถูกเปลี่ยน; ตรวจด้วย 'nitet doctor'")
+    return DatabaseError(f"{where} ทำงานไม่สำเร็จ ({exc}) — ฐานข้อมูลไม่ถูกเปลี่ยน; ตรวจด้วย 'nitet doctor'")
 
 
 def check_database_file(path: Path) -> None:
