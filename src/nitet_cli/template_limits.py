@@ -252,8 +252,11 @@ def _outcome(work: Callable[[], None]) -> tuple:
         return ("os", exc.errno, exc.strerror, exc.filename)
     except MemoryError:
         return ("nitet", "InputError", f"ใช้หน่วยความจำเกินขอบเขต ({RENDER_MEMORY >> 30} GB)")
-    except BaseException as exc:  # noqa: BLE001 - whatever it was, the parent says it in one sentence
-        return ("nitet", "InputError", f"ทำงานไม่สำเร็จ ({type(exc).__name__}: {exc})")
+    except BaseException as exc:  # noqa: BLE001 - not the template's (its errors are NitetErrors): raised again in the parent
+        try:
+            return ("raise", pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - an exception that cannot cross: its type and text still do
+            return ("raise", pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}")))
     return ("ok",)
 
 
@@ -264,6 +267,8 @@ def _raise(outcome: tuple, path: Path) -> None:
         return
     if outcome[0] == "os":
         raise OSError(outcome[1], outcome[2], outcome[3])
+    if outcome[0] == "raise":  # a bug, not the template: the same exception as without the child
+        raise pickle.loads(outcome[1])
     kind, message = outcome[1], outcome[2]
     if not message.startswith("แม่แบบ"):
         message = f"แม่แบบ {path}: {message} — ตรวจแท็ก {{{{ … }}}} และ {{% … %}} ในแม่แบบ"
