@@ -249,3 +249,148 @@ def test_hostile_manuals_convert_to_pdf(fresh, texts):
     nitet, folder = fresh()
     shown, out = load_and_export(nitet, folder, hostile_manual(texts))
     to_pdf(out, folder)
+
+
+# --- issue 9: numbers, invisible text, duplicate keys and template code from outside -------------
+#
+# Each shape ends in one of two ways, never a third: it loads (or renders) and everything that
+# reads it afterwards works, or it is refused with exit 2 and one sentence — no traceback, no
+# hang, nothing written.
+
+INVISIBLE = ["\x00", "\x01", "\x1f", "\x7f", "\x85", "\u200b", "\u200e", "\u202e", "\u2066", "\ufeff", "\u00ad",
+             "\ud800", "\udfff", " ", "\t", "\n", "\u3000"]
+invisible_text = st.lists(st.sampled_from(INVISIBLE), min_size=1, max_size=8).map("".join)
+
+numberish = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=-3, max_value=1200),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(alphabet="0123456789๐๑๒๓๔๕๖๗๘๙.-+e ", max_size=30),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=1),
+)
+
+
+def _refused_in_one_sentence(result) -> None:
+    assert result.exit_code == 2, result.output[-500:]
+    assert result.stderr.startswith("ข้อผิดพลาด:") and result.stderr.count("\n") == 1, result.stderr[:500]
+
+
+def _write(path: Path, data) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@QUICK
+@given(where=st.sampled_from(["number", "step", "min_per_term", "year"]), value=numberish)
+@example(where="min_per_term", value=2**63)
+@example(where="step", value=2**64)
+@example(where="number", value="9" * 30)
+def test_manual_numbers_load_and_work_or_are_refused(fresh, where, value):
+    nitet, folder = fresh()
+    nitet("init")
+    data = copy.deepcopy(SMALL_MANUAL)
+    if where == "number":
+        data["duties"][1]["number"] = value
+    elif where == "step":
+        data["duties"][0]["standards"][0]["step"] = value
+    elif where == "year":
+        data["manual"]["year"] = value
+    else:
+        data["duties"][0]["standards"][1]["target"]["min_per_term"] = value
+    before = nitet.snapshot()
+    result = nitet("manual", "load", _write(folder / "n.yaml", data), ok=False)
+    if result.exit_code != 0:
+        _refused_in_one_sentence(result)
+        assert nitet.snapshot() == before
+    nitet("status", "--json")  # whatever was loaded, the figures still work
+    nitet("report", "--format", "json", "-o", folder / "r.json")
+
+
+@QUICK
+@given(field=st.sampled_from(["name", "title", "activity", "standard", "duty"]), text=invisible_text)
+def test_required_text_of_invisible_characters_is_refused(fresh, field, text):
+    nitet, folder = fresh()
+    nitet("init")
+    data = copy.deepcopy(SMALL_MANUAL)
+    row = data["duties"][0]["standards"][0]
+    if field == "name":
+        data["profile"]["name"] = text
+    elif field == "duty":
+        data["duties"][0]["title"] = text
+    elif field == "title":
+        data["duties"][1]["title"] = text
+    else:
+        row[field] = text
+    before = nitet.snapshot()
+    _refused_in_one_sentence(nitet("manual", "load", _write(folder / "t.yaml", data), ok=False))
+    assert nitet.snapshot() == before
+    _refused_in_one_sentence(nitet("log", "7.3", "--title", text.replace("\x00", ""), ok=False))
+
+
+def _scalar_key_lines(text: str) -> list[int]:
+    """Indexes of the lines ``key: scalar`` (with or without a list dash) of a block YAML."""
+    import re
+
+    return [i for i, line in enumerate(text.splitlines()) if re.match(r"^\s*(- )?[a-z_]+: \S", line)]
+
+
+@QUICK
+@given(data=st.data())
+def test_any_duplicate_key_is_refused_with_its_line(fresh, data):
+    nitet, folder = fresh()
+    nitet("init")
+    import re
+
+    text = yaml.safe_dump(SMALL_MANUAL, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    lines = text.splitlines()
+    index = data.draw(st.sampled_from(_scalar_key_lines(text)))
+    indent, dash, key = re.match(r"^(\s*)(- )?([a-z_]+):", lines[index]).groups()
+    other = data.draw(st.sampled_from(["1", "2", "ข้อความอื่น", "''"]))
+    lines.insert(index + 1, f"{indent}{'  ' if dash else ''}{key}: {other}")
+    path = folder / "dup.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = nitet.snapshot()
+    result = nitet("manual", "load", path, ok=False)
+    _refused_in_one_sentence(result)
+    assert f"'{key}' ซ้ำ" in result.stderr and f"บรรทัด {index + 2}" in result.stderr
+    assert nitet.snapshot() == before
+
+
+operand = st.one_of(
+    st.integers(min_value=-(10**6), max_value=10**6).map(str),
+    st.sampled_from(["9**9", "10**12", "(2**20)", "'x'", "'ก้'", "[1, 2]", "'%9999999d'", "'%s'", "range(10)",
+                     "profile.name", "duties", "0", "1.5", "''"]),
+)
+template_code = st.one_of(
+    st.builds(lambda a, op, b: "{{ %s %s %s }}" % (a, op, b), operand, st.sampled_from(["**", "*", "+", "%", "//", "/", "~"]), operand),
+    st.builds(lambda a, b: "{%% for i in range(%s) %%}{%% for j in range(%s) %%}{%% endfor %%}{%% endfor %%}" % (a, b),
+              st.integers(0, 10**6), st.integers(0, 10**6)),
+    st.builds(lambda a: "{{ %s|length }}" % a, operand),
+)
+
+
+@QUICK
+@given(code=template_code)
+@example(code="{{ 9**9 ** 9 }}")
+@example(code="{{ 'x' * 400000000 }}")
+@example(code="{% for i in range(1000000) %}{% for j in range(1000000) %}{% endfor %}{% endfor %}")
+def test_template_code_renders_or_is_one_sentence(fresh, code):
+    from docx import Document
+
+    nitet, folder = fresh()
+    nitet("init")
+    document = Document()
+    document.add_paragraph("คู่มือ {{ manual.title }}")
+    document.add_paragraph(code)
+    template = folder / "mine.docx"
+    document.save(str(template))
+    out = folder / "m.docx"
+    result = nitet("manual", "export", "--template", template, "-o", out, ok=False)
+    if result.exit_code == 0:
+        assert "คู่มือ" in docx_text(out)
+    else:
+        _refused_in_one_sentence(result)
+        assert str(template) in result.stderr and not out.exists()

@@ -218,20 +218,24 @@ def term_and_group_progress(conn: sqlite3.Connection, term: Term, today: date) -
     """The term's figures (progress.term_progress) and the group's, sharing what both count:
     the per-supervisor pass starts first on its own connection, the group's coverage of each
     target and its schools reached are taken from the term's figures, not counted again."""
-    from nitet_cli.progress import term_progress
+    from nitet_cli.progress import term_progress, term_snapshot
 
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    started = _start(conn, term, params)
-    progress = term_progress(conn, term, today)
-    return progress, _group_progress(conn, term, params, started, progress)
+    with term_snapshot(conn, term, supervisors=True):  # every figure from one state of the database
+        started = _start(conn, term, params)
+        progress = term_progress(conn, term, today)
+        return progress, _group_progress(conn, term, params, started, progress)
 
 
 def group_progress(conn: sqlite3.Connection, term: Term, progress: TermProgress | None = None) -> GroupProgress:
     """Figures per supervisor for ``term`` and for them all together, every count done in SQL.
     With ``progress`` (the same term's progress.term_progress), the group's coverage of each
     target and its schools reached are taken from it instead of counted again."""
+    from nitet_cli.progress import term_snapshot
+
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    return _group_progress(conn, term, params, _start(conn, term, params), progress)
+    with term_snapshot(conn, term, schools=False, supervisors=True):
+        return _group_progress(conn, term, params, _start(conn, term, params), progress)
 
 
 def _coverage(progress: TermProgress | None, term: Term) -> dict[str, tuple[int, int, int, int, int]]:

@@ -111,49 +111,51 @@ class LoadResult:
 
 
 def read_manual(path: Path | str) -> Manual:
-    """Parse and validate a manual YAML file; raise InputError naming what is wrong."""
-    import yaml
+    """Parse and validate a manual YAML file; raise InputError naming what is wrong.
+
+    The file is read within the limits of :mod:`nitet_cli.safe_yaml` (size, nesting, alias
+    expansion) and a duplicate key is refused with its line."""
+    from nitet_cli import safe_yaml
 
     path = Path(path)
     if not path.exists():
         raise NotFoundError(f"ไม่พบไฟล์คู่มือ {path} — ระบุเส้นทางของไฟล์ .yaml ที่มีอยู่")
     if path.is_dir():
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์คู่มือ .yaml ไม่ใช่โฟลเดอร์")
-    raw_bytes = path.read_bytes()
+    raw_bytes = safe_yaml.read_limited(path, "ไฟล์คู่มือ", "ระบุไฟล์คู่มือ .yaml ที่อ่านได้")
     raw = decode_utf8(raw_bytes, str(path), "บันทึกไฟล์เป็น UTF-8")
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = exc.problem or exc.context or "รูปแบบ YAML ไม่ถูกต้อง"
-        raise InputError(f"{where}: YAML ผิดรูปแบบ ({problem}) — บรรทัด {mark.line + 1 if mark else '?'} คอลัมน์ {mark.column + 1 if mark else '?'}") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: YAML ผิดรูปแบบ ({exc})") from exc
+    data = safe_yaml.load(raw, str(path))
     manual = parse_manual(data, source=str(path))
     manual.sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return manual
 
 
 def _text(value: Any, where: str, name: str, *, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InputError(f"{where}: ไม่มีค่า '{name}' — ต้องเป็นข้อความที่ไม่ว่าง")
-        return ""
     if isinstance(value, (dict, list)):
         raise InputError(f"{where}: '{name}' ต้องเป็นข้อความ ไม่ใช่ {type(value).__name__}")
-    return clean_text(str(value)) or ""
+    text = "" if value is None else clean_text(str(value)) or ""
+    if not text and required:  # also a text of control characters or lone surrogates only: cleaned, it is empty
+        raise InputError(f"{where}: ไม่มีค่า '{name}' — ต้องเป็นข้อความที่ไม่ว่าง (มีตัวอักษรที่มองเห็นได้)")
+    return text
 
 
-def _number(value: Any, where: str, name: str) -> int:
-    """A positive whole number; "๓" and "3." (as typed in the seed) are accepted too."""
+#: The largest duty number and row step a manual may use (the seed: 9 duties, 11 rows at most),
+#: and the largest visit target per term: far above any real manual, far below what SQLite
+#: and the reports can hold (a bigger integer used to load, then break every status/report).
+MAX_NUMBER = 999
+MAX_PER_TERM = 100
+
+
+def _number(value: Any, where: str, name: str, maximum: int = MAX_NUMBER, example: int = 1) -> int:
+    """A whole number from 1 to ``maximum``; "๓" and "3." (as typed in the seed) are accepted too."""
     if value is None:
-        raise InputError(f"{where}: ไม่มีค่า '{name}' — ต้องเป็นเลขจำนวนเต็มบวก เช่น 1")
+        raise InputError(f"{where}: ไม่มีค่า '{name}' — ต้องเป็นเลขจำนวนเต็มบวก เช่น {example}")
     if isinstance(value, str):
         digits = to_arabic_digits(value.strip().rstrip("."))
-        value = int(digits) if digits.isdigit() else value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{where}: '{name}' ต้องเป็นเลขจำนวนเต็มบวก เช่น 1 ไม่ใช่ {value!r}")
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 6 else value
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        shown = repr(value) if isinstance(value, (int, float, str)) and len(repr(value)) <= 40 else f"ค่าชนิด {type(value).__name__}"
+        raise InputError(f"{where}: '{name}' ต้องเป็นเลขจำนวนเต็มตั้งแต่ 1 ถึง {maximum} เช่น {example} ไม่ใช่ {shown}")
     return value
 
 
@@ -163,15 +165,14 @@ def _target(value: Any, where: str) -> dict | None:
     if not isinstance(value, dict):
         raise InputError(f"{where}: 'target' ต้องเป็นชุดค่า เช่น {{kind: school_visits, min_per_term: 2, school_groups: [บ้านคู่]}}")
     kind = value.get("kind")
-    if kind not in TARGET_KINDS:
-        raise InputError(f"{where}: target.kind ต้องเป็น {', '.join(sorted(TARGET_KINDS))} ไม่ใช่ {kind!r}")
-    minimum = value.get("min_per_term")
-    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
-        raise InputError(f"{where}: target.min_per_term ต้องเป็นเลขจำนวนเต็มบวก เช่น 2 ไม่ใช่ {minimum!r}")
+    if not isinstance(kind, str) or kind not in TARGET_KINDS:
+        shown = repr(kind) if isinstance(kind, str) and len(kind) <= 40 else f"ค่าชนิด {type(kind).__name__}"
+        raise InputError(f"{where}: target.kind ต้องเป็น {', '.join(sorted(TARGET_KINDS))} ไม่ใช่ {shown}")
+    minimum = _number(value.get("min_per_term"), where, "target.min_per_term", MAX_PER_TERM, example=2)
     groups = value.get("school_groups", [])
     if groups is None:
         groups = []
-    if not isinstance(groups, list) or not all(isinstance(g, str) and g.strip() for g in groups):
+    if not isinstance(groups, list) or not all(isinstance(g, str) and clean_text(g) for g in groups):
         raise InputError(f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มโรงเรียน เช่น [บ้านคู่] หรือ [] สำหรับทุกโรงเรียน")
     counts = LINKED_VISITS if value.get("counts") is None else value["counts"]
     if counts not in TARGET_COUNTS:
@@ -192,7 +193,7 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
     manual_title = _text(meta.get("title"), source, "manual.title", required=False) or "คู่มือปฏิบัติงาน"
     year = None
     if meta.get("year") is not None:
-        year = _number(meta["year"], source, "manual.year")
+        year = _number(meta["year"], source, "manual.year", 9999, example=2569)
         if not 2400 < year < 2700:
             raise InputError(f"{source}: manual.year ต้องเป็นปีการศึกษา พ.ศ. เช่น 2569 ไม่ใช่ {year}")
 

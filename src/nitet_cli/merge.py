@@ -121,9 +121,10 @@ def check_target(path: Path) -> None:
     """Refuse a target that exists but is not a nitet database, before anything opens it for writing."""
     from nitet_cli.migrations import check_is_nitet
 
+    from nitet_cli.db import check_database_file
+
     path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db")
+    check_database_file(path)  # a folder, a FIFO (reading it would hang) or a device
     if not path.exists() or path.stat().st_size == 0:
         return
     header = sqlite_head(path)

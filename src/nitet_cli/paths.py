@@ -24,7 +24,11 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(option: str | os.PathLike | None = None) -> Path:
-    if option:
+    if option is not None:
+        if not str(option).strip():  # `--db ''` (an unset shell variable): never the default database instead
+            from nitet_cli.errors import InputError
+
+            raise InputError("--db ว่าง — ระบุไฟล์ฐานข้อมูล เช่น --db ~/nitet.db หรือไม่ใส่ --db เพื่อใช้ NITET_DB หรือค่าเริ่มต้น")
         return Path(option).expanduser()
     env = os.environ.get(ENV_DB)
     if env:

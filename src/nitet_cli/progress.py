@@ -416,27 +416,27 @@ def _schools_counts(conn: sqlite3.Connection, params: dict, targets: dict[str, d
 
 
 def _in_parallel(conn: sqlite3.Connection, work, params: dict):
-    """Run ``work(connection, params)`` on a read-only connection of its own; None for an in-memory database."""
-    from concurrent.futures import ThreadPoolExecutor
-    from pathlib import Path
+    """Run ``work(connection, params)`` on a helper connection reading the same snapshot as
+    ``conn`` (:func:`term_snapshot`); None when there is none (run it on ``conn``)."""
+    from nitet_cli.db import on_helper
 
-    files = [r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"]
-    if not files or not files[0]:
-        return None
-    uri = Path(files[0]).as_uri() + "?mode=ro"
+    return on_helper(conn, lambda helper: work(helper, params))
 
-    def run():
-        other = sqlite3.connect(uri, uri=True, timeout=60)
-        try:
-            other.execute("BEGIN")  # one snapshot for both queries
-            return work(other, params)
-        finally:
-            other.close()
 
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(run)
-    pool.shutdown(wait=False)
-    return future
+def term_snapshot(conn: sqlite3.Connection, term: Term, *, schools: bool = True, supervisors: bool = False):
+    """One read transaction for every figure of ``term`` (db.read_snapshot): a writer that
+    commits meanwhile is not half seen. For a big term, a helper connection on the same
+    snapshot for each count that runs in parallel: the schools reached (``schools``), the
+    per-supervisor pass of group_progress (``supervisors``)."""
+    from nitet_cli import group_progress
+    from nitet_cli.db import read_snapshot
+
+    helpers = 0
+    if not conn.in_transaction and (schools or supervisors):
+        params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+        size = group_progress._term_size(conn, params)
+        helpers = (schools and size >= PARALLEL_FROM) + (supervisors and size >= group_progress.PARALLEL_FROM)
+    return read_snapshot(conn, helpers=helpers)
 
 
 def _count(conn: sqlite3.Connection, params: dict):
@@ -475,8 +475,9 @@ def _count(conn: sqlite3.Connection, params: dict):
 def term_progress(conn: sqlite3.Connection, term: Term, today: date) -> TermProgress:
     """Figures for ``term`` as of ``today`` (days left), every count done in SQL."""
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    per_standard, per_duty, schools, totals = _count(conn, params)
-    return _assemble(conn, term, today, params, per_standard, per_duty, schools, totals)
+    with term_snapshot(conn, term):
+        per_standard, per_duty, schools, totals = _count(conn, params)
+        return _assemble(conn, term, today, params, per_standard, per_duty, schools, totals)
 
 
 def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals) -> TermProgress:

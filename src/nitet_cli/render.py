@@ -3,9 +3,12 @@
 Templates are the user's: ``templates/*.docx`` open and edit in Word. They are
 rendered in Jinja's sandbox with autoescaping, so user text such as ``{{ 7*7 }}`` or
 ``<b>&`` comes out literally, and every string of the context is stripped of the
-characters XML 1.0 forbids. The output is written through ``files.atomic_write`` (a
-temporary file beside the target renamed over it, owner-only), so a failure never leaves
-a half-written document, and never over the database, its evidence store or the template.
+characters XML 1.0 forbids. A template's own code is input too: its work is bounded
+(:mod:`nitet_cli.template_limits`: operator and loop limits, then a child process with a
+time, memory and output limit), and any error in it is one sentence with its line. The
+output is written through ``files.atomic_write`` (a temporary file beside the target
+renamed over it, owner-only), so a failure never leaves a half-written document, and
+never over the database, its evidence store or the template.
 """
 
 from __future__ import annotations
@@ -99,11 +102,10 @@ def export_template(name: str, destination: str | os.PathLike, *, db: Path | Non
 
 
 def jinja_environment():
-    from jinja2.sandbox import SandboxedEnvironment
-
+    from nitet_cli.template_limits import bounded_environment
     from nitet_cli.thai import thai_date, thai_date_short, thai_digits
 
-    env = SandboxedEnvironment(autoescape=True)
+    env = bounded_environment(autoescape=True)  # the sandbox, with its work bounded
     env.filters["thai"] = thai_digits
     env.filters["thai_date"] = thai_date
     env.filters["thai_date_short"] = thai_date_short
@@ -148,28 +150,68 @@ def _fast_image_lookup(document) -> None:
     parts._add_image_part = add_and_remember
 
 
-def render_docx(template: str | os.PathLike, context: dict, out: Path, *, db: Path | None) -> Path:
-    """Render ``template`` with ``context`` into ``out`` (atomically; never over ``db``, its store or the template)."""
-    from docxtpl import DocxTemplate
-    from jinja2 import TemplateError
+_BOUNDED_TEMPLATE = None
 
-    from nitet_cli.files import atomic_write, check_output, save_zip_into
+
+def _bounded_template_class():
+    global _BOUNDED_TEMPLATE
+    if _BOUNDED_TEMPLATE is None:
+        _BOUNDED_TEMPLATE = _make_bounded_template_class()
+    return _BOUNDED_TEMPLATE
+
+
+def _make_bounded_template_class():
+    from docxtpl import DocxTemplate
+
+    from nitet_cli import template_limits
+
+    class BoundedTemplate(DocxTemplate):
+        """A DocxTemplate that remembers the part it renders (for the line of an error) and
+        refuses a rendered part past MAX_XML_CHARS."""
+
+        source: str | None = None
+
+        def render_xml_part(self, src_xml, part, context, jinja_env=None):
+            self.source = src_xml
+            xml = super().render_xml_part(src_xml, part, context, jinja_env)
+            if len(xml) > template_limits.MAX_XML_CHARS:
+                raise template_limits._limit_error(f"เอกสารที่ได้ยาวเกิน {template_limits.MAX_XML_CHARS:,} ตัวอักษร")
+            return xml
+
+    return BoundedTemplate
+
+
+def _render(path: Path, context: dict, tmp: Path) -> None:
+    """Render the template at ``path`` with ``context`` and save it as ``tmp``."""
+    from nitet_cli.template_limits import template_error
+
+    try:
+        document = _bounded_template_class()(str(path))
+        _fast_image_lookup(document)
+    except (KeyError, ValueError, OSError) as exc:  # not a DOCX, or a damaged one
+        raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - e.g. zipfile.BadZipFile: still one sentence
+        raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({type(exc).__name__}: {exc})") from exc
+    try:
+        document.render(_with_images(sanitize(context), document), jinja_environment(), autoescape=True)
+    except (Exception, RecursionError) as exc:  # the template's code: one sentence with its line
+        raise template_error(path, exc, document.source) from exc
+    from nitet_cli.files import save_zip_into
+
+    save_zip_into(tmp, document.save)
+
+
+def render_docx(template: str | os.PathLike, context: dict, out: Path, *, db: Path | None) -> Path:
+    """Render ``template`` with ``context`` into ``out`` (atomically; never over ``db``, its store
+    or the template), in a child process whose time, memory and output are bounded
+    (template_limits.run_bounded): a template error of any kind is one sentence, nothing written."""
+    from nitet_cli.files import atomic_write, check_output
+    from nitet_cli.template_limits import run_bounded
 
     path = template_path(template)
     reading = [(path, "แม่แบบที่ใช้อยู่")]
     check_output(out, db=db, reading=reading)
-    try:
-        document = DocxTemplate(str(path))
-        _fast_image_lookup(document)
-        document.render(_with_images(sanitize(context), document), jinja_environment(), autoescape=True)
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{path} บรรทัด {line}" if line else str(path)
-        near = " ".join(t.strip() for t in getattr(exc, "docx_context", None) or [] if t.strip())[:120]
-        near = f" (ใกล้ข้อความ: {near})" if near else ""
-        raise InputError(
-            f"แม่แบบ {where} มีข้อผิดพลาด Jinja: {exc}{near} — แก้แท็ก {{{{ … }}}} หรือ {{% … %}} ในแม่แบบ"
-        ) from exc
-    except (KeyError, ValueError, OSError) as exc:  # not a DOCX, or a damaged one
-        raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({exc})") from exc
-    return atomic_write(out, lambda tmp: save_zip_into(tmp, document.save), db=db, reading=reading)
+    _bounded_template_class()  # the DOCX stack is imported here, once, not in every child
+    jinja_environment()
+    render = lambda tmp: run_bounded(lambda: _render(path, context, tmp), path)  # noqa: E731
+    return atomic_write(out, render, db=db, reading=reading)

@@ -20,7 +20,7 @@ from pathlib import Path
 from nitet_cli.activities import KINDS, MODES
 from nitet_cli.group_progress import GroupProgress, term_and_group_progress
 from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, report_profile
-from nitet_cli.progress import TermProgress, coverage_mark
+from nitet_cli.progress import TermProgress, coverage_mark, term_snapshot
 from nitet_cli.terms import Term
 
 PHOTO_BOX_CM = (7.5, 6.5)  # width, height of a photo in the appendix (two to a row on A4)
@@ -181,11 +181,13 @@ def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
 
 
 def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
-    """Everything the report shows, as plain JSON-ready data."""
-    progress, group_figures = term_and_group_progress(conn, term, today)  # shares what both count
+    """Everything the report shows, as plain JSON-ready data, read from one snapshot of the
+    database (a writer committing meanwhile is either wholly in the report or wholly not)."""
+    with term_snapshot(conn, term, supervisors=True):
+        progress, group_figures = term_and_group_progress(conn, term, today)  # shares what both count
+        entries = _entries(conn, term)
+        profile = report_profile(conn)
     group, supervisors, group_targets = _group(group_figures)
-    entries = _entries(conn, term)
-    profile = report_profile(conn)
     by_standard: dict[str, list[dict]] = {}
     for entry in entries.values():
         for sid in entry["standards"]:

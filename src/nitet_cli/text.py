@@ -20,8 +20,20 @@ def strip_xml_forbidden(value: str) -> str:
     return _XML_FORBIDDEN.sub("", value)
 
 
+# Characters that show nothing: control (Cc), format (Cf: zero-width and direction marks,
+# the BOM, the soft hyphen) and surrogates (Cs); with whitespace, a text of only these is empty.
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs"))
+
+
+def is_blank(value: str) -> bool:
+    """No character that shows: only whitespace, control, format or surrogate characters."""
+    return all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in value)
+
+
 def clean_text(value: str | None, *, multiline: bool = True) -> str | None:
-    """NFC-normalise, drop XML-forbidden characters, unify newlines, strip ends."""
+    """NFC-normalise, drop XML-forbidden characters, unify newlines, strip ends; a text with
+    nothing visible left (only control characters, zero-width marks, …) becomes empty, so
+    every "must not be empty" check refuses it instead of storing an invisible value."""
     if value is None:
         return None
     value = unicodedata.normalize("NFC", str(value))
@@ -29,7 +41,8 @@ def clean_text(value: str | None, *, multiline: bool = True) -> str | None:
     value = strip_xml_forbidden(value)
     if not multiline:
         value = " ".join(value.split("\n"))
-    return value.strip()
+    value = value.strip()
+    return "" if is_blank(value) else value
 
 
 def nearest(word: str, candidates: list[str], n: int = 3) -> list[str]:

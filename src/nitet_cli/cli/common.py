@@ -49,6 +49,19 @@ class NitetGroup(typer.core.TyperGroup):
             return super().invoke(ctx)
         except NitetError as error:
             raise CliError(error) from error
+        except Exception as error:
+            # A SQLite error no service turned into a sentence (a disk that fills during a read,
+            # a file made read-only meanwhile): still one sentence about the database, no traceback.
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is None or not isinstance(error, sqlite3.Error):
+                raise
+            from nitet_cli.db import explain
+
+            try:
+                path = state(ctx).db_path
+            except NitetError:
+                path = None
+            raise CliError(explain(error, path)) from error
 
 
 def state(ctx: typer.Context) -> State:
