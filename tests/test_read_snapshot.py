@@ -118,7 +118,7 @@ def test_docx_report_made_while_another_process_writes(term, tmp_path, monkeypat
     assert result.exit_code == 0 and (tmp_path / "r.docx").exists()
 
 
-@pytest.mark.parametrize("marker", ["GROUP BY standards", "SELECT s.code, s.name, s.school_group", "FROM supervisors ORDER BY is_self"])
+@pytest.mark.parametrize("marker", ["GROUP BY standards", "SELECT code, name, school_group FROM schools ORDER BY", "FROM supervisors ORDER BY is_self"])
 def test_status_while_another_process_writes_is_one_moment(term, monkeypatch, marker):
     before = term.json("status")
     made = interleave(monkeypatch, term.db_path, marker)
