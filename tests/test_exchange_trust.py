@@ -591,3 +591,15 @@ def test_any_shape_of_export_is_checked_or_refused_in_one_sentence(path, value, 
         assert a["teachers"] is None or 0 <= a["teachers"] < 2**63
         assert all(e["size"] is None or 0 <= e["size"] < 2**63 for e in a["evidence"])
     assert all(d["kind"] in ("activity", "evidence") for d in checked["deletions"])
+
+
+@pytest.mark.parametrize("command", ["import", "merge"])
+def test_a_fifo_or_device_as_the_source_is_one_sentence_not_a_hang(env, command):
+    """Reading a FIFO's header would wait forever for a writer; /dev/zero never ends."""
+    t = fresh(env)
+    fifo = env / "source.db"
+    os.mkfifo(fifo)
+    for source in (fifo, Path("/dev/zero")):
+        result = t(command, source, ok=False)
+        assert result.exit_code == EXIT_INPUT, result.output
+        assert "ไม่ใช่ไฟล์ธรรมดา" in result.stderr and "Traceback" not in result.output

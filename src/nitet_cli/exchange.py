@@ -50,6 +50,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -82,7 +83,12 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def sqlite_head(path: Path) -> bytes:
-    """The first bytes of ``path``, as many as an SQLite file's header (b"" for an empty file)."""
+    """The first bytes of ``path``, as many as an SQLite file's header (b"" for an empty file).
+    Only a regular file is read: a FIFO would hang the read, a device never end it."""
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็น FIFO อุปกรณ์ หรือโฟลเดอร์) — ระบุไฟล์ที่ได้จาก 'nitet export' หรือไฟล์ฐานข้อมูล .db")
     with open(path, "rb") as handle:
         return handle.read(len(SQLITE_HEADER))
 PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
