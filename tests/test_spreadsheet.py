@@ -89,6 +89,9 @@ def test_workbook_has_two_sheets_typed_cells_and_thai_layout(source, tmp_path):
     width = {name: sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width for name, i in col.items()}
     assert width["ชื่อกิจกรรม"] > width["วันที่"] > width["ID"] >= 5
     assert width["รหัสอ้างอิง (UUID)"] >= 36  # a UUID is 36 characters
+    # rows tall enough for Thai marks above and below (not Calibri's 15 pt), two lines for two-line findings
+    assert sheet.sheet_format.defaultRowHeight == 24
+    assert sheet.row_dimensions[2].height == 48 and sheet.row_dimensions[5].height in (None, 24)
 
     schools = book["โรงเรียน"]
     assert [c.value for c in schools[1]] == ["รหัสโรงเรียน", "ชื่อโรงเรียน", "กลุ่มโรงเรียน", "อำเภอ"]

@@ -28,8 +28,11 @@ THAI_TIME = timezone(timedelta(hours=7), "ICT")
 LIST_SEPARATOR = "; "
 FONT = "TH SarabunPSK"
 FONT_SIZE = 16
-#: The most characters Excel keeps in one cell.
+#: Points per line of TH SarabunPSK 16 (its marks above and below need more than Calibri's 15).
+LINE_HEIGHT = 24
+#: The most characters Excel keeps in one cell, and the tallest row it allows (points).
 MAX_CELL = 32767
+MAX_ROW_HEIGHT = 409
 
 TEXT, INTEGER, DATE, DATETIME = "text", "integer", "date", "datetime"
 
@@ -194,11 +197,26 @@ def _widths(columns: tuple[Column, ...], rows: list[dict]) -> list[float]:
     return widths
 
 
+def _lines(value, width: float) -> int:
+    """How many lines a text cell of ``width`` characters takes once wrapped (an estimate)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    room = max(int(width) - 1, 1)
+    return sum(max(1, -(-display_width(line) // room)) for line in value.splitlines()) or 1
+
+
 def _sheet(workbook, name: str, columns: tuple[Column, ...], rows: list[dict], formats: dict) -> None:
     sheet = workbook.add_worksheet(name)
+    widths = _widths(columns, rows)
+    # Spreadsheets keep the default row height of the default font (15 pt): Thai marks above and
+    # below would overlap, so every row gets its height, by the lines its wrapped text takes.
+    sheet.set_default_row(LINE_HEIGHT)
     for index, column in enumerate(columns):
         sheet.write_string(0, index, column.header, formats["header"])
     for r, row in enumerate(rows, start=1):
+        lines = max(_lines(row[c.key], widths[i]) for i, c in enumerate(columns))
+        if lines > 1:
+            sheet.set_row(r, min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT))
         for index, column in enumerate(columns):
             value = row[column.key]
             if value is None or value == "":
@@ -211,7 +229,7 @@ def _sheet(workbook, name: str, columns: tuple[Column, ...], rows: list[dict], f
                 sheet.write_number(r, index, value, formats[INTEGER])
             else:
                 sheet.write_string(r, index, str(value)[:MAX_CELL], formats[TEXT])  # text, never a formula
-    for index, width in enumerate(_widths(columns, rows)):
+    for index, width in enumerate(widths):
         sheet.set_column(index, index, width)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
