@@ -122,9 +122,13 @@ def stored_path(db_path: Path, sha256: str) -> Path:
     return evidence_dir(db_path) / sha256[:2] / sha256
 
 
+#: Types every system should know, whatever its mimetypes tables say (HEIC/HEIF: iPhone photos).
+_MEDIA_TYPES = {".heic": "image/heic", ".heif": "image/heif", ".webp": "image/webp"}
+
+
 def media_type_of(path: Path) -> str:
     guessed, _ = mimetypes.guess_type(path.name)
-    return guessed or "application/octet-stream"
+    return guessed or _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
 def _open_source(path: Path) -> tuple[int, os.stat_result]:
