@@ -40,8 +40,8 @@ def test_store_names_by_sha256_and_keeps_the_original_name(tmp_path):
     digest = hashlib.sha256(content).hexdigest()
     assert stored.sha256 == digest
     assert (stored.original_name, stored.media_type, stored.size) == ("ภาพกิจกรรม 1.JPG", "image/jpeg", len(content))
-    path = stored_path(db, digest)
-    assert path == tmp_path / "nitet-evidence" / digest[:2] / digest
+    path = stored_path(db, digest, stored.original_name)
+    assert path == tmp_path / "nitet-evidence" / digest[:2] / f"{digest}.jpg"  # the extension kept, lower-cased
     assert path.read_bytes() == content
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "nitet-evidence").stat().st_mode) == 0o700
@@ -80,7 +80,7 @@ def test_evidence_add_list_open(entry, tmp_path):
     assert (items[0]["media_type"], items[0]["size"], items[0]["caption"]) == ("image/jpeg", 15, "นักเรียนอ่าน")
     assert items[2]["media_type"] == "application/pdf"
     path = Path(nitet("evidence", "open", "1").stdout.strip())
-    assert path.read_bytes() == b"classroom photo" and path.name == items[0]["sha256"]
+    assert path.read_bytes() == b"classroom photo" and path.name == items[0]["sha256"] + ".jpg"
     assert nitet("evidence", "open", "2").stdout.strip() == "https://drive.google.com/drive/folders/xyz"
     assert nitet.json("evidence", "open", "3")["original_name"] == "รายงาน.pdf"
     text = nitet("evidence", "list", "1").stdout

@@ -261,9 +261,10 @@ def write_archive(data: dict, db_path: Path, out: Path, on_progress: Progress | 
     from nitet_cli.evidence_store import sha256_of, stored_path
     from nitet_cli.files import atomic_write
 
-    shas = sorted({e["sha256"] for a in data["activities"] for e in a["evidence"] if e["kind"] == "file"})
+    names = {e["sha256"]: e["original_name"] for a in data["activities"] for e in a["evidence"] if e["kind"] == "file"}
+    shas = sorted(names)
     for sha in shas:
-        path = stored_path(db_path, sha)
+        path = stored_path(db_path, sha, names[sha])
         if not path.is_file():
             raise NotFoundError(
                 f"ไฟล์หลักฐาน {sha[:12]}… หายไปจากที่เก็บ ({path}) — ตรวจด้วย 'nitet doctor' แล้วคัดลอกกลับจากไฟล์สำรองก่อนส่งออก"
@@ -273,7 +274,7 @@ def write_archive(data: dict, db_path: Path, out: Path, on_progress: Progress | 
         with zipfile.ZipFile(tmp, "w") as archive:
             archive.writestr(ZIP_JSON, export_bytes(data, "json"), compress_type=zipfile.ZIP_DEFLATED)
             for done, sha in enumerate(shas, 1):
-                source = stored_path(db_path, sha)
+                source = stored_path(db_path, sha, names[sha])
                 if sha256_of(source) != sha:
                     raise DatabaseError(
                         f"ไฟล์หลักฐาน {source} ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ถูกแก้ไขหลังบันทึก) — ตรวจด้วย 'nitet doctor'"
@@ -816,7 +817,7 @@ def plan_files(
         for i, a in enumerate(source.data["activities"]):
             for j, e in enumerate(a["evidence"]):
                 sha = e["sha256"]
-                if e["kind"] != "file" or sha in wanted or stored_path(db_path, sha).is_file():
+                if e["kind"] != "file" or sha in wanted or stored_path(db_path, sha, e["original_name"]).is_file():
                     continue
                 wanted[sha] = (source, e["original_name"] or sha[:12], f"กิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])")
     needed: dict[str, Path] = {}
@@ -926,11 +927,25 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
                 )
 
 
-def store_files(staging: Staging, files: dict[str, Path], on_progress: Progress | None = None) -> int:
+def file_names(sources: list[Source]) -> dict[str, str]:
+    """sha256 -> the original name of the first piece of evidence with that content (its stored name's extension)."""
+    names: dict[str, str] = {}
+    for source in sources:
+        for a in source.data["activities"]:
+            for e in a["evidence"]:
+                if e["kind"] == "file":
+                    names.setdefault(e["sha256"], e["original_name"] or "")
+    return names
+
+
+def store_files(
+    staging: Staging, files: dict[str, Path], on_progress: Progress | None = None, names: dict[str, str] | None = None
+) -> int:
     """Copy verified files into the target's store under temporary names, before the database
-    transaction; ``staging.place()`` inside it gives them their hash names."""
+    transaction; ``staging.place()`` inside it gives them their stored names (``names``: sha256 ->
+    the original name that gives the extension, :func:`file_names`)."""
     for done, (sha, path) in enumerate(sorted(files.items()), 1):
-        stored = staging.add(path)
+        stored = staging.add(path, (names or {}).get(sha))
         if stored.sha256 != sha:
             raise InputError(f"ไฟล์หลักฐาน {path} เปลี่ยนไประหว่างการคัดลอก — ลองใหม่")
         if on_progress:
@@ -940,20 +955,22 @@ def store_files(staging: Staging, files: dict[str, Path], on_progress: Progress 
 
 def place_files(staging: Staging, sources: list[Source], copied: dict[str, Path]) -> None:
     """Inside the write transaction: place the copies, and make sure every file the sources point to
-    and the target already had (seen before the lock) is still there, copying it again if not."""
-    from nitet_cli.evidence_store import stored_path
+    and the target already had (seen before the lock) is still there under the name of each row
+    (``ab/<sha256>.<ext>``), copying it again if not — from the source, or from another name of
+    the same content in the target."""
+    from nitet_cli.evidence_store import find_stored
 
     staging.place()
     for source in sources:
         for a in source.data["activities"]:
             for e in a["evidence"]:
                 sha = e["sha256"]
-                if e["kind"] != "file" or sha in copied:
+                if e["kind"] != "file":
                     continue
-                path = source.files(sha)
+                path = source.files(sha) or find_stored(staging.db_path, sha)
                 if path is not None:
-                    staging.ensure(sha, Path(path))
-                elif not stored_path(staging.db_path, sha).is_file():
+                    staging.ensure(sha, Path(path), e["original_name"])
+                else:
                     raise NotFoundError(
                         f"{source.label}: ไม่มีไฟล์หลักฐาน '{e['original_name'] or sha[:12]}' และไฟล์นั้นเพิ่งถูกลบจากที่เก็บปลายทาง — ลองใหม่"
                     )
@@ -1364,7 +1381,7 @@ def import_export(
             files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
         with Staging(conn, db_path) as staging:
-            result.files_copied = store_files(staging, files, on_progress)
+            result.files_copied = store_files(staging, files, on_progress, file_names([source]))
             with written_or_undone(conn, db_path):
                 with transaction(conn):
                     place_files(staging, [source], files)
