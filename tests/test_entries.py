@@ -490,7 +490,7 @@ from nitet_cli.cli import app
 try:
     app(sys.argv[1:], prog_name="nitet", standalone_mode=False)
 finally:
-    heavy = sorted(m for m in ("docx", "docxtpl", "PIL", "lxml") if m in sys.modules)
+    heavy = sorted(m for m in ("docx", "docxtpl", "PIL", "lxml", "xlsxwriter", "pillow_heif") if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 """
 

@@ -40,8 +40,8 @@ def test_store_names_by_sha256_and_keeps_the_original_name(tmp_path):
     digest = hashlib.sha256(content).hexdigest()
     assert stored.sha256 == digest
     assert (stored.original_name, stored.media_type, stored.size) == ("ภาพกิจกรรม 1.JPG", "image/jpeg", len(content))
-    path = stored_path(db, digest)
-    assert path == tmp_path / "nitet-evidence" / digest[:2] / digest
+    path = stored_path(db, digest, stored.original_name)
+    assert path == tmp_path / "nitet-evidence" / digest[:2] / f"{digest}.jpg"  # the extension kept, lower-cased
     assert path.read_bytes() == content
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "nitet-evidence").stat().st_mode) == 0o700
@@ -80,7 +80,7 @@ def test_evidence_add_list_open(entry, tmp_path):
     assert (items[0]["media_type"], items[0]["size"], items[0]["caption"]) == ("image/jpeg", 15, "นักเรียนอ่าน")
     assert items[2]["media_type"] == "application/pdf"
     path = Path(nitet("evidence", "open", "1").stdout.strip())
-    assert path.read_bytes() == b"classroom photo" and path.name == items[0]["sha256"]
+    assert path.read_bytes() == b"classroom photo" and path.name == items[0]["sha256"] + ".jpg"
     assert nitet("evidence", "open", "2").stdout.strip() == "https://drive.google.com/drive/folders/xyz"
     assert nitet.json("evidence", "open", "3")["original_name"] == "รายงาน.pdf"
     text = nitet("evidence", "list", "1").stdout
@@ -190,3 +190,52 @@ def test_evidence_remove(entry, tmp_path, monkeypatch):
 
 def test_school_code_typed_in_thai_digits(entry):
     assert entry.json("log-visit", "-s", "๕๗๐๑๐๐๐๒", "-t", "x")["schools"][0]["code"] == "57010002"
+
+
+# --- captions per file (issue 12 item 4) ------------------------------------------------------------------
+
+
+def captions_of(nitet, entry_id) -> list[tuple[str, str]]:
+    return [(e["original_name"] or e["url"], e["caption"]) for e in nitet.json("show", str(entry_id))["evidence"]]
+
+
+def test_each_caption_goes_with_the_file_before_it(entry, tmp_path):
+    a, b, c = (tmp_path / f"{n}.jpg" for n in "abc")
+    for n, path in enumerate((a, b, c)):
+        path.write_bytes(b"photo %d" % n)
+    nitet = entry
+    nitet("log-visit", "-s", "ดอยงาม", "-t", "สองห้อง", "-e", a, "--caption", "ห้อง ป.๑", "-e", b, "--caption", "ห้อง ป.๒")
+    assert captions_of(nitet, 2) == [("a.jpg", "ห้อง ป.๑"), ("b.jpg", "ห้อง ป.๒")]
+    # a file after the last of several captions has none; a link is paired like a file
+    nitet("log", "7.4", "-t", "สรุป", "-e", a, "--caption", "ก", "--link", "https://drive.google.com/x", "--caption", "ข", "-e", c)
+    assert captions_of(nitet, 3) == [("a.jpg", "ก"), ("c.jpg", ""), ("https://drive.google.com/x", "ข")]
+    # a caption after several files describes them all (files since the caption before it)
+    nitet("log", "7.4", "-t", "กลุ่ม", "-e", a, "-e", b, "--caption", "ชุดแรก", "-e", c, "--caption", "ชุดสอง")
+    assert captions_of(nitet, 4) == [("a.jpg", "ชุดแรก"), ("b.jpg", "ชุดแรก"), ("c.jpg", "ชุดสอง")]
+    # one caption, wherever it stands, keeps its old meaning: every file and link of the command
+    nitet("log", "7.4", "-t", "เดียว", "-e", a, "--caption", "ทั้งหมด", "-e", b, "--link", "https://drive.google.com/y")
+    assert captions_of(nitet, 5) == [("a.jpg", "ทั้งหมด"), ("b.jpg", "ทั้งหมด"), ("https://drive.google.com/y", "ทั้งหมด")]
+    nitet("log", "7.4", "-t", "ก่อน", "--caption", "ขึ้นก่อน", "-e", a, "-e", b)
+    assert captions_of(nitet, 6) == [("a.jpg", "ขึ้นก่อน"), ("b.jpg", "ขึ้นก่อน")]
+
+
+def test_a_caption_with_no_file_before_it_is_refused(entry, tmp_path):
+    a = tmp_path / "a.jpg"
+    a.write_bytes(b"photo")
+    before = entry.snapshot()
+    result = entry("log", "7.4", "-t", "x", "--caption", "ก", "-e", a, "--caption", "ข", ok=False)
+    assert result.exit_code == 2 and result.stderr.count("ข้อผิดพลาด") == 1 and '"ก"' in result.stderr
+    result = entry("log", "7.4", "-t", "x", "-e", a, "--caption", "ก", "--caption", "ข", ok=False)
+    assert result.exit_code == 2 and '"ข"' in result.stderr
+    assert entry.snapshot() == before and files_in_store(entry) == []
+
+
+def test_evidence_add_captions_one_for_all_or_one_each(entry, tmp_path):
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.write_bytes(b"a")
+    b.write_bytes(b"b")
+    entry("evidence", "add", "1", a, b, "--caption", "หนึ่ง", "--caption", "สอง")
+    entry("evidence", "add", "1", "https://drive.google.com/z", "--caption", "ลิงก์")
+    assert captions_of(entry, 1) == [("a.jpg", "หนึ่ง"), ("b.jpg", "สอง"), ("https://drive.google.com/z", "ลิงก์")]
+    result = entry("evidence", "add", "1", a, b, a, "--caption", "หนึ่ง", "--caption", "สอง", ok=False)
+    assert result.exit_code == 2 and "2 ข้อ" in result.stderr and "3 ชิ้น" in result.stderr

@@ -139,15 +139,15 @@ def test_an_entry_recorded_while_the_only_other_entry_with_its_photo_is_deleted_
 
 def _pause_after_deciding_unused(monkeypatch, thread: str, armed=lambda: True):
     """Pause ``thread`` where it has looked and found no row for the hash, before the unlink
-    (the look is followed by ``stored_path``); go on once the writer is at its transaction."""
+    (the look is followed by ``unused_files``); go on once the writer is at its transaction."""
     decided, writer_at_lock = threading.Event(), threading.Event()
-    real_stored_path = evidence_store.stored_path
+    real_unused_files = evidence_store.unused_files
 
-    def looked(db_path, sha):
-        if in_thread(thread) and armed() and not decided.is_set():
+    def looked(db_path, sha, names):
+        if in_thread(thread) and armed() and not names and not decided.is_set():
             decided.set()
             assert writer_at_lock.wait(WAIT)
-        return real_stored_path(db_path, sha)
+        return real_unused_files(db_path, sha, names)
 
     real_transaction = activities.transaction
 
@@ -156,7 +156,7 @@ def _pause_after_deciding_unused(monkeypatch, thread: str, armed=lambda: True):
             writer_at_lock.set()  # the writer has stored its copy and now asks for the write lock
         return real_transaction(conn)
 
-    monkeypatch.setattr(evidence_store, "stored_path", looked)
+    monkeypatch.setattr(evidence_store, "unused_files", looked)
     monkeypatch.setattr(activities, "transaction", transaction)
     return decided
 

@@ -320,15 +320,29 @@ def test_disagreement_is_reported_and_the_newer_kept(source, target, tmp_path):
 
 
 def test_csv_starts_with_a_bom_and_reads_back_in_thai(source, tmp_path):
+    with sqlite3.connect(source.db_path) as conn:  # 03:30 the next morning in Thailand
+        conn.execute("UPDATE activities SET updated_at = '2026-11-24T20:30:00+00:00' WHERE id = 1")
+    conn.close()
     out = tmp_path / "กิจกรรม.csv"
     summary = source.json("export", "-o", out)  # the format follows the suffix
     assert summary["format"] == "csv"
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with open(out, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+        handle.seek(0)
         rows = list(csv.DictReader(handle))
+    # Issue 12: the ID first (the number show/edit take), the term, Thai time, the UUID last under a Thai header
+    assert header == [
+        "ID", "ภาคเรียน", "วันที่", "วันที่ (พ.ศ.)", "ศึกษานิเทศก์", "ประเภท", "รูปแบบ", "ชื่อกิจกรรม", "มาตรฐาน",
+        "รหัสโรงเรียน", "โรงเรียน", "ผลการนิเทศ", "ข้อเสนอแนะ", "ผู้เข้าร่วม", "จำนวนครู", "หลักฐาน", "แก้ไขล่าสุด",
+        "รหัสอ้างอิง (UUID)",
+    ]
     assert len(rows) == 4
     first = rows[0]
+    assert first["ID"] == "1" and first["ภาคเรียน"] == "2/2569"
+    assert first["แก้ไขล่าสุด"] == "2026-11-25 03:30:00+07:00"
+    assert first["รหัสอ้างอิง (UUID)"] == source.query("SELECT uuid FROM activities WHERE id = 1")[0][0]
     assert first["วันที่"] == "2026-11-02" and first["วันที่ (พ.ศ.)"] == "2 พ.ย. 2569"
     assert first["ศึกษานิเทศก์"] == "นางสาวมาลี ใจดี"
     assert first["ประเภท"] == "นิเทศโรงเรียน" and first["รูปแบบ"] == "ลงพื้นที่"
@@ -352,8 +366,8 @@ def test_schools_csv(source, tmp_path):
 
 
 def test_export_option_mistakes(source, tmp_path):
-    result = source("export", "--format", "xlsx", "-o", tmp_path / "x.xlsx", ok=False)
-    assert result.exit_code == EXIT_INPUT and "json หรือ csv" in result.stderr
+    result = source("export", "--format", "ods", "-o", tmp_path / "x.ods", ok=False)
+    assert result.exit_code == EXIT_INPUT and "json, csv หรือ xlsx" in result.stderr
     result = source("export", "--with-evidence", ok=False)
     assert result.exit_code == EXIT_INPUT and "-o" in result.stderr
     result = source("export", "--with-evidence", "-o", tmp_path / "a.json", ok=False)

@@ -516,17 +516,16 @@ def test_csv_cells_that_would_be_formulas_are_text(filled, tmp_path):
 
 @given(st.text(max_size=30), st.text(alphabet="'=+-@\t\r", max_size=4))
 def test_any_text_is_a_safe_csv_cell_and_reads_back(text, start):
-    from nitet_cli.exchange import activities_csv
+    from datetime import date
+
+    from nitet_cli.spreadsheet import ACTIVITY_COLUMNS, csv_text
     from nitet_cli.text import FORMULA_START, from_spreadsheet, spreadsheet_text
 
     value = start + text
     cell = spreadsheet_text(value)
     assert not cell.startswith(FORMULA_START) and from_spreadsheet(cell) == value
-    data = {"supervisors": [], "schools": [], "activities": [{
-        "uuid": "u", "date": "2026-11-02", "supervisor": None, "kind": "visit", "mode": "onsite", "title": value,
-        "findings": value, "suggestions": "", "participants": "", "teachers": -3, "standards": [], "schools": [],
-        "evidence": [], "updated_at": "",
-    }]}
-    row = list(csv.reader(io.StringIO(activities_csv(data), newline="")))[1]
+    keys = [c.key for c in ACTIVITY_COLUMNS]
+    entry = {**dict.fromkeys(keys, ""), "date": date(2026, 11, 2), "title": value, "findings": value, "teachers": -3}
+    row = list(csv.reader(io.StringIO(csv_text(ACTIVITY_COLUMNS, [entry]), newline="")))[1]
     assert all(not c.startswith(FORMULA_START) for c in row if c != "-3")
-    assert row[6] == cell and row[13] == "-3"  # the title as text; the number nitet wrote, untouched
+    assert row[keys.index("title")] == cell and row[keys.index("teachers")] == "-3"  # the title as text; the number, untouched

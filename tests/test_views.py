@@ -130,7 +130,7 @@ def test_evidence_and_standards_readable(db):
     photo = evidence[0]
     assert photo["kind"] == "file" and photo["original_name"].endswith(".jpg") and photo["media_type"] == "image/jpeg"
     sha = query(db, "SELECT sha256 FROM evidence WHERE id = ?", (photo["id"],))[0][0]
-    assert photo["stored_as"] == f"{sha[:2]}/{sha}"
+    assert photo["stored_as"] == f"{sha[:2]}/{sha}.jpg"  # m013: stored files keep their extension
     assert (db.parent / "nitet-evidence" / photo["stored_as"]).is_file()
     assert evidence[1]["kind"] == "link" and evidence[1]["url"].startswith("https://") and evidence[1]["stored_as"] is None
     standards = {r["id"]: r for r in rows(db, "SELECT * FROM standards_readable")}

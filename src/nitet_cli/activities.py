@@ -514,7 +514,7 @@ def _evidence_dict(row, db_path: Path) -> dict:
     from nitet_cli.evidence_store import stored_path
 
     item = {k: row[k] for k in ("id", "uuid", "activity_id", "kind", "sha256", "original_name", "media_type", "size", "url", "caption", "created_at")}
-    item["path"] = str(stored_path(db_path, row["sha256"])) if row["kind"] == "file" else None
+    item["path"] = str(stored_path(db_path, row["sha256"], row["original_name"])) if row["kind"] == "file" else None
     return item
 
 
@@ -695,7 +695,7 @@ def describe_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int)
     entry["academic_year"] = term.year if term else None
     entry["term"] = term.term if term else None
     for item in entry["evidence"]:
-        item["path"] = str(stored_path(db_path, item["sha256"])) if item["kind"] == "file" else None
+        item["path"] = str(stored_path(db_path, item["sha256"], item["original_name"])) if item["kind"] == "file" else None
     marks = ", ".join("?" for _ in entry["standards"])
     texts = dict(conn.execute(f"SELECT id, activity FROM standards WHERE id IN ({marks})", entry["standards"]).fetchall()) if marks else {}
     entry["standard_texts"] = {sid: texts.get(sid, "") for sid in entry["standards"]}

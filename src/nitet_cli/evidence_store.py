@@ -1,9 +1,21 @@
 """The content-addressed evidence store beside the database.
 
-A file is copied to ``<db stem>-evidence/<first two hex digits>/<sha256>`` (its
-SHA-256 is its name, so the same photo stored twice takes space once). The original
-name, media type and size are kept in the ``evidence`` table. The store is created
-readable by its owner only: it holds photos of teachers and pupils.
+A file is copied to ``<db stem>-evidence/<first two hex digits>/<sha256>.<ext>`` (its
+SHA-256 is its name, so the same photo stored twice takes space once). ``<ext>`` is the
+lower-cased extension of the file's original name when it is 1–5 letters a–z or digits
+(``ภาพ.JPG`` → ``ab/<sha256>.jpg``), so the path ``evidence open`` prints opens by
+double-click; a name without such an extension gives ``ab/<sha256>``. The name follows
+from the row alone (:func:`stored_name`): the same content recorded once as ``.jpg`` and
+once as ``.jpeg`` is two files. The original name, media type and size are kept in the
+``evidence`` table. The store is created readable by its owner only: it holds photos of
+teachers and pupils.
+
+Stores made before migration m013 named every file ``ab/<sha256>``. m013 renames them
+(:func:`add_extensions`); a rename is not part of the database transaction, so every
+lookup (:func:`stored_path`) also accepts the old name, or another name of the same
+content: a rename that never happened (a killed upgrade, a read-only store, a colleague's
+old database read by ``merge``) is harmless, and ``doctor --fix`` removes an old name once
+the new one is there.
 
 Two rules keep every file an entry points to in the store, with any number of nitet
 processes at work:
@@ -49,7 +61,9 @@ CHUNK = 1 << 20
 MAX_FILE_BYTES = 200 * 1024 * 1024
 TEMP_PREFIX = ".incoming-"
 THUMBS = ".thumbs"  # photos.py's thumbnail cache
-_HASH_NAME = re.compile(r"[0-9a-f]{64}")
+#: ``<sha256>`` (before m013, or a name without a usable extension) or ``<sha256>.<ext>``.
+_STORED_NAME = re.compile(r"([0-9a-f]{64})(?:\.([a-z0-9]{1,5}))?")
+_EXTENSION = re.compile(r"[a-z0-9]{1,5}")
 
 
 @dataclass(frozen=True)
@@ -118,13 +132,124 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stored_path(db_path: Path, sha256: str) -> Path:
-    return evidence_dir(db_path) / sha256[:2] / sha256
+def extension_of(name: str | None) -> str:
+    """``ภาพ 1.JPG`` → ``jpg``: the text after the last dot of a name that does not start with
+    it, lower-cased, when it is 1–5 ASCII letters or digits; "" otherwise (the same rule as
+    the evidence_readable view's SQL, migration m013)."""
+    stem, dot, ext = (name or "").rpartition(".")
+    if not dot or not stem or not ext.isascii():
+        return ""
+    ext = ext.lower()
+    return ext if _EXTENSION.fullmatch(ext) else ""
+
+
+def stored_name(sha256: str, name: str | None = None) -> str:
+    """The name in the store of content ``sha256`` recorded as ``name``: ``<sha256>.jpg`` or ``<sha256>``."""
+    ext = extension_of(name)
+    return f"{sha256}.{ext}" if ext else sha256
+
+
+def stored_files(db_path: Path, sha256: str) -> list[Path]:
+    """Every file in the store holding content ``sha256`` (under any name), sorted."""
+    folder = evidence_dir(db_path) / sha256[:2]
+    try:
+        with os.scandir(folder) as entries:
+            found = [
+                Path(entry.path)
+                for entry in entries
+                if entry.name.startswith(sha256)
+                and (m := _STORED_NAME.fullmatch(entry.name)) is not None
+                and m.group(1) == sha256
+                and entry.is_file()
+            ]
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def find_stored(db_path: Path, sha256: str, name: str | None = None) -> Path | None:
+    """The stored file of content ``sha256`` recorded as ``name``: its own name first, then the
+    name before m013, then any other name of the same content; None when the store has none."""
+    folder = evidence_dir(db_path) / sha256[:2]
+    for candidate in dict.fromkeys((stored_name(sha256, name), sha256)):
+        if (folder / candidate).is_file():
+            return folder / candidate
+    others = stored_files(db_path, sha256)
+    return others[0] if others else None
+
+
+def stored_path(db_path: Path, sha256: str, name: str | None = None) -> Path:
+    """Where the file of content ``sha256`` recorded as ``name`` is (see :func:`find_stored`), or,
+    when the store has none, where it belongs."""
+    found = find_stored(db_path, sha256, name)
+    return found if found is not None else evidence_dir(db_path) / sha256[:2] / stored_name(sha256, name)
+
+
+def add_extensions(conn: sqlite3.Connection, db_path: Path) -> int:
+    """Give the files of a store made before m013 the names their rows now have (``ab/<sha256>``
+    → ``ab/<sha256>.jpg``); returns how many names were made. Called by migration m013 inside its
+    transaction, but file renames are not transactional, so each step leaves a store every
+    lookup can use, and running it again finishes the work: the old name is renamed to the last
+    new name it is needed under (copied first to any other), never removed otherwise. A step
+    that fails (a read-only store) is skipped: lookups accept the old name."""
+    made = 0
+    for sha, names in sorted(referenced_names(conn).items()):
+        folder = evidence_dir(db_path) / sha[:2]
+        old = folder / sha
+        wanted = sorted(n for n in names if n != sha and not (folder / n).exists())
+        if not wanted or not old.is_file():
+            continue
+        try:
+            for name in wanted[:-1]:
+                _copy_private(old, folder / name)
+                made += 1
+            if sha in names:  # a row without a usable extension still needs the old name
+                _copy_private(old, folder / wanted[-1])
+            else:
+                os.replace(old, folder / wanted[-1])
+            made += 1
+        except OSError:
+            continue
+    return made
+
+
+def _copy_private(source: Path, target: Path) -> None:
+    """``source`` to ``target`` (0600), whole or not at all."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
+            import shutil
+
+            shutil.copyfileobj(handle, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def unused_files(db_path: Path, sha256: str, names: set[str]) -> list[Path]:
+    """The files of content ``sha256`` that no row needs, given ``names``, the stored names the
+    rows of that content have (empty: no row uses it). A file under a row's own name is needed;
+    when some row's own name is missing, one other file of the same content serves it (the name
+    before m013 first), as :func:`find_stored` would find it."""
+    files = stored_files(db_path, sha256)
+    needed = {path for path in files if path.name in names}
+    if names and not {path.name for path in needed} >= names:
+        spare = sorted((p for p in files if p not in needed), key=lambda p: (p.name != sha256, p.name))
+        needed.update(spare[:1])
+    return [path for path in files if path not in needed]
+
+
+#: Types every system should know, whatever its mimetypes tables say (HEIC/HEIF: iPhone photos).
+_MEDIA_TYPES = {".heic": "image/heic", ".heif": "image/heif", ".webp": "image/webp"}
 
 
 def media_type_of(path: Path) -> str:
     guessed, _ = mimetypes.guess_type(path.name)
-    return guessed or "application/octet-stream"
+    return guessed or _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
 def _open_source(path: Path) -> tuple[int, os.stat_result]:
@@ -212,8 +337,8 @@ class Staging:
     def __init__(self, conn: sqlite3.Connection | None, db_path: Path):
         self.conn = conn
         self.db_path = Path(db_path)
-        self.placed: list[str] = []  # hash names this staging created
-        self._temps: dict[str, Path] = {}  # sha256 -> copy waiting to be placed
+        self.placed: list[str] = []  # hashes of the files this staging created
+        self._temps: dict[str, tuple[str, Path]] = {}  # stored name -> (sha256, copy waiting to be placed)
         self._lock_fd: int | None = None
 
     def __enter__(self) -> "Staging":
@@ -249,8 +374,9 @@ class Staging:
                 self._lock_fd = fd
         return root
 
-    def add(self, source: Path) -> StoredFile:
-        """Copy ``source`` (read once, hashed while copied) into the store under a temporary name."""
+    def add(self, source: Path, name: str | None = None) -> StoredFile:
+        """Copy ``source`` (read once, hashed while copied) into the store under a temporary name;
+        it is to be stored as ``name`` (default: the source's own name), which gives its extension."""
         source = Path(source).expanduser()
         root = self._root()
         fd, before = _open_source(source)
@@ -268,18 +394,19 @@ class Staging:
             os.close(out_fd)
         finally:
             os.close(fd)
-        if sha in self._temps:
+        key = stored_name(sha, name if name is not None else source.name)
+        if key in self._temps:
             os.unlink(tmp)  # the same content given twice
         else:
-            self._temps[sha] = Path(tmp)
+            self._temps[key] = (sha, Path(tmp))
         return StoredFile(sha256=sha, size=size, media_type=media_type_of(source), original_name=source.name)
 
     def place(self) -> None:
         """Give every waiting copy its hash name; call inside the write transaction."""
         if self.conn is not None and not self.conn.in_transaction:
             raise RuntimeError("Staging.place must run inside the write transaction")
-        for sha, tmp in list(self._temps.items()):
-            target = stored_path(self.db_path, sha)
+        for key, (sha, tmp) in list(self._temps.items()):
+            target = evidence_dir(self.db_path) / sha[:2] / key
             try:
                 target.parent.mkdir(mode=0o700, exist_ok=True)
                 if target.is_file():
@@ -289,21 +416,22 @@ class Staging:
                     self.placed.append(sha)
             except OSError as exc:
                 raise _store_error(exc) from None
-            del self._temps[sha]
+            del self._temps[key]
 
-    def ensure(self, sha: str, source: Path) -> None:
-        """Inside the write transaction: make sure ``sha`` is in the store (a file seen there before
-        the lock may have been removed since), copying it from ``source`` if it is not."""
-        if stored_path(self.db_path, sha).is_file():
+    def ensure(self, sha: str, source: Path, name: str | None = None) -> None:
+        """Inside the write transaction: make sure content ``sha`` is in the store under the name
+        of a row recorded as ``name`` (a file seen there before the lock may have been removed
+        since), copying it from ``source`` if it is not."""
+        if (evidence_dir(self.db_path) / sha[:2] / stored_name(sha, name)).is_file():
             return
-        got = self.add(source)
+        got = self.add(source, name)
         if got.sha256 != sha:
             raise InputError(f"ไฟล์หลักฐาน {source} ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง")
         self.place()
 
     def discard(self) -> None:
         """Take away copies never placed, and let go of the store's lock."""
-        for tmp in self._temps.values():
+        for _sha, tmp in self._temps.values():
             try:
                 tmp.unlink()
             except OSError:
@@ -334,13 +462,16 @@ def remove_unused(conn: sqlite3.Connection, db_path: Path, hashes) -> set[str]:
         return removed
     with transaction(conn):
         for sha in hashes:
-            if conn.execute("SELECT 1 FROM evidence WHERE sha256 = ? LIMIT 1", (sha,)).fetchone():
-                continue
-            try:
-                stored_path(db_path, sha).unlink()
-            except OSError:
-                continue  # gone already, or cannot be removed: 'nitet doctor' reports it unused
-            removed.add(sha)
+            names = {
+                stored_name(sha, r[0])
+                for r in conn.execute("SELECT original_name FROM evidence WHERE sha256 = ? AND kind = 'file'", (sha,))
+            }
+            for path in unused_files(db_path, sha, names):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue  # gone already, or cannot be removed: 'nitet doctor' reports it unused
+                removed.add(sha)
     return removed
 
 
@@ -356,27 +487,35 @@ TEMPORARY = "temporary"  # a copy a killed command never placed
 FOREIGN = "foreign"  # not nitet's: left alone
 
 
-def stray_files(db_path: Path, referenced: set[str]) -> list[tuple[Path, str]]:
-    """Every file in the store that is not a stored file some row points to, with its kind."""
+def referenced_names(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """sha256 -> the stored names the evidence rows of that content have."""
+    names: dict[str, set[str]] = {}
+    for sha, original in conn.execute("SELECT sha256, original_name FROM evidence WHERE kind = 'file' AND sha256 IS NOT NULL"):
+        names.setdefault(sha, set()).add(stored_name(sha, original))
+    return names
+
+
+def stray_files(db_path: Path, referenced: dict[str, set[str]]) -> list[tuple[Path, str]]:
+    """Every file in the store that no row needs, with its kind (``referenced``: :func:`referenced_names`)."""
     root = evidence_dir(db_path)
     if not root.is_dir():
         return []
     found = []
+    stored: set[str] = set()
     for path in sorted(root.rglob("*")):
         parts = path.relative_to(root).parts
         if parts[0] == THUMBS or path.is_dir():
             continue
-        name = path.name
-        in_place = len(parts) == 2 and parts[0] == name[:2] and _HASH_NAME.fullmatch(name) is not None
-        if in_place and name in referenced:
-            continue
-        if in_place:
-            found.append((path, UNUSED))
+        match = _STORED_NAME.fullmatch(path.name)
+        if len(parts) == 2 and match is not None and parts[0] == path.name[:2]:
+            stored.add(match.group(1))
         elif any(part.startswith(TEMP_PREFIX) for part in parts):  # a copy, or a file in an import's scratch folder
             found.append((path, TEMPORARY))
         else:
             found.append((path, FOREIGN))
-    return found
+    for sha in stored:
+        found.extend((path, UNUSED) for path in unused_files(db_path, sha, referenced.get(sha, set())))
+    return sorted(found)
 
 
 def clean_store(conn: sqlite3.Connection, db_path: Path) -> tuple[list[Path], bool]:
@@ -392,6 +531,7 @@ def clean_store(conn: sqlite3.Connection, db_path: Path) -> tuple[list[Path], bo
     lock_fd = None
     try:
         with transaction(conn):  # no row can be committed for a hash between the look and the unlink
+            add_extensions(conn, db_path)  # finish the renames of m013 that an upgrade could not do
             temporaries = False
             if fcntl is not None:  # taken after the write lock and never waited for: no deadlock either way
                 try:
@@ -400,8 +540,7 @@ def clean_store(conn: sqlite3.Connection, db_path: Path) -> tuple[list[Path], bo
                     temporaries = True
                 except OSError:
                     pass  # a command is storing files now: its copies are not leftovers
-            referenced = {r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL")}
-            for path, kind in stray_files(db_path, referenced):
+            for path, kind in stray_files(db_path, referenced_names(conn)):
                 if kind == FOREIGN:
                     continue
                 if kind == TEMPORARY and not temporaries:

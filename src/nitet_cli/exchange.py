@@ -47,8 +47,6 @@ copied into the store, then the database is written in one transaction by the ca
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
 import re
@@ -64,8 +62,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
-from nitet_cli.text import clean_text, decode_utf8, spreadsheet_text
-from nitet_cli.thai import be_date_short
+from nitet_cli.text import clean_text, decode_utf8
 
 if TYPE_CHECKING:
     from nitet_cli.evidence_store import Staging
@@ -113,11 +110,25 @@ def _now() -> str:
 # --- reading a database into the exchange shape --------------------------------------------
 
 
-def collect(conn: sqlite3.Connection, *, school: str | None = None, standard: str | None = None) -> dict:
-    """Everything in ``conn`` (or the activities of one school / one standard) in the exchange shape."""
+def collect(
+    conn: sqlite3.Connection,
+    *,
+    school: str | None = None,
+    standard: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict:
+    """Everything in ``conn`` (or the activities of one school / one standard / dated ``since``
+    to ``until``, both included) in the exchange shape."""
     from nitet_cli import __version__
 
     where, params = [], []
+    if since:
+        where.append("a.date >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("a.date <= ?")
+        params.append(until.isoformat())
     if school:
         where.append("a.id IN (SELECT activity_id FROM activity_schools WHERE school_code = ?)")
         params.append(school)
@@ -226,78 +237,28 @@ def collect_manual(conn: sqlite3.Connection) -> dict | None:
 
 # --- writing files ---------------------------------------------------------------------------
 
-ACTIVITY_CSV = (
-    ("uuid", "uuid"),
-    ("date", "วันที่"),
-    ("date_be", "วันที่ (พ.ศ.)"),
-    ("supervisor", "ศึกษานิเทศก์"),
-    ("kind", "ประเภท"),
-    ("mode", "รูปแบบ"),
-    ("title", "ชื่อกิจกรรม"),
-    ("standards", "มาตรฐาน"),
-    ("school_codes", "รหัสโรงเรียน"),
-    ("schools", "โรงเรียน"),
-    ("findings", "ผลการนิเทศ"),
-    ("suggestions", "ข้อเสนอแนะ"),
-    ("participants", "ผู้เข้าร่วม"),
-    ("teachers", "จำนวนครู"),
-    ("evidence", "หลักฐาน"),
-    ("updated_at", "แก้ไขล่าสุด"),
-)
-#: The same headers `nitet school import` reads.
-SCHOOL_CSV = (("code", "รหัสโรงเรียน"), ("name", "ชื่อโรงเรียน"), ("group", "กลุ่มโรงเรียน"), ("district", "อำเภอ"))
-LIST_SEPARATOR = "; "
 
-
-def activities_csv(data: dict) -> str:
-    from nitet_cli.activities import KINDS, MODES
-
-    supervisors = {s["uuid"]: s["name"] for s in data["supervisors"]}
-    schools = {s["code"]: s["name"] for s in data["schools"]}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([label for _key, label in ACTIVITY_CSV])
-    for a in data["activities"]:
-        evidence = [e["url"] if e["kind"] == "link" else (e["original_name"] or e["sha256"]) for e in a["evidence"]]
-        row = {
-            **a,
-            "date_be": be_date_short(a["date"]),
-            "supervisor": supervisors.get(a["supervisor"], ""),
-            "kind": KINDS.get(a["kind"], a["kind"]),
-            "mode": MODES.get(a["mode"], a["mode"]),
-            "standards": LIST_SEPARATOR.join(a["standards"]),
-            "school_codes": LIST_SEPARATOR.join(a["schools"]),
-            "schools": LIST_SEPARATOR.join(schools.get(c, c) for c in a["schools"]),
-            "teachers": "" if a["teachers"] is None else a["teachers"],
-            "evidence": LIST_SEPARATOR.join(evidence),
-        }
-        writer.writerow([spreadsheet_text(row[key]) for key, _label in ACTIVITY_CSV])
-    return out.getvalue()
-
-
-def schools_csv(data: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([label for _key, label in SCHOOL_CSV])
-    for s in data["schools"]:
-        writer.writerow([spreadsheet_text(s[key]) for key, _label in SCHOOL_CSV])
-    return out.getvalue()
-
-
-def export_bytes(data: dict, fmt: str, what: str = "activities") -> bytes:
-    """The export as bytes: JSON (UTF-8), or CSV as UTF-8 with a BOM so that Excel shows Thai."""
+def export_bytes(data: dict, fmt: str, what: str = "activities", conn: sqlite3.Connection | None = None) -> bytes:
+    """The export as bytes: JSON (UTF-8); CSV as UTF-8 with a BOM so that Excel shows Thai; an .xlsx
+    workbook. CSV and .xlsx (:mod:`nitet_cli.spreadsheet`) need ``conn`` for the entries' IDs and terms."""
     if fmt == "json":
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if fmt == "csv":
-        text = schools_csv(data) if what == "schools" else activities_csv(data)
-        return text.encode("utf-8-sig")
-    raise InputError(f"รูปแบบ '{fmt}' ไม่มี — เลือก json หรือ csv")
+    if fmt not in ("csv", "xlsx") or conn is None:
+        raise InputError(f"รูปแบบ '{fmt}' ไม่มี — เลือก json, csv หรือ xlsx")
+    from nitet_cli import spreadsheet
+
+    if fmt == "xlsx":
+        return spreadsheet.workbook_bytes(spreadsheet.activity_rows(conn, data), spreadsheet.school_rows(data))
+    if what == "schools":
+        text = spreadsheet.csv_text(spreadsheet.SCHOOL_COLUMNS, spreadsheet.school_rows(data))
+    else:
+        text = spreadsheet.csv_text(spreadsheet.ACTIVITY_COLUMNS, spreadsheet.activity_rows(conn, data))
+    return text.encode("utf-8-sig")
 
 
-def write_export(data: dict, db_path: Path, out: Path, fmt: str, what: str = "activities") -> Path:
+def write_export(payload: bytes, db_path: Path, out: Path) -> Path:
     from nitet_cli.files import atomic_write
 
-    payload = export_bytes(data, fmt, what)
     return atomic_write(Path(out), lambda tmp: tmp.write_bytes(payload), db=db_path)
 
 
@@ -306,9 +267,10 @@ def write_archive(data: dict, db_path: Path, out: Path, on_progress: Progress | 
     from nitet_cli.evidence_store import sha256_of, stored_path
     from nitet_cli.files import atomic_write
 
-    shas = sorted({e["sha256"] for a in data["activities"] for e in a["evidence"] if e["kind"] == "file"})
+    names = {e["sha256"]: e["original_name"] for a in data["activities"] for e in a["evidence"] if e["kind"] == "file"}
+    shas = sorted(names)
     for sha in shas:
-        path = stored_path(db_path, sha)
+        path = stored_path(db_path, sha, names[sha])
         if not path.is_file():
             raise NotFoundError(
                 f"ไฟล์หลักฐาน {sha[:12]}… หายไปจากที่เก็บ ({path}) — ตรวจด้วย 'nitet doctor' แล้วคัดลอกกลับจากไฟล์สำรองก่อนส่งออก"
@@ -318,7 +280,7 @@ def write_archive(data: dict, db_path: Path, out: Path, on_progress: Progress | 
         with zipfile.ZipFile(tmp, "w") as archive:
             archive.writestr(ZIP_JSON, export_bytes(data, "json"), compress_type=zipfile.ZIP_DEFLATED)
             for done, sha in enumerate(shas, 1):
-                source = stored_path(db_path, sha)
+                source = stored_path(db_path, sha, names[sha])
                 if sha256_of(source) != sha:
                     raise DatabaseError(
                         f"ไฟล์หลักฐาน {source} ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ถูกแก้ไขหลังบันทึก) — ตรวจด้วย 'nitet doctor'"
@@ -861,7 +823,7 @@ def plan_files(
         for i, a in enumerate(source.data["activities"]):
             for j, e in enumerate(a["evidence"]):
                 sha = e["sha256"]
-                if e["kind"] != "file" or sha in wanted or stored_path(db_path, sha).is_file():
+                if e["kind"] != "file" or sha in wanted or stored_path(db_path, sha, e["original_name"]).is_file():
                     continue
                 wanted[sha] = (source, e["original_name"] or sha[:12], f"กิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])")
     needed: dict[str, Path] = {}
@@ -971,11 +933,25 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
                 )
 
 
-def store_files(staging: Staging, files: dict[str, Path], on_progress: Progress | None = None) -> int:
+def file_names(sources: list[Source]) -> dict[str, str]:
+    """sha256 -> the original name of the first piece of evidence with that content (its stored name's extension)."""
+    names: dict[str, str] = {}
+    for source in sources:
+        for a in source.data["activities"]:
+            for e in a["evidence"]:
+                if e["kind"] == "file":
+                    names.setdefault(e["sha256"], e["original_name"] or "")
+    return names
+
+
+def store_files(
+    staging: Staging, files: dict[str, Path], on_progress: Progress | None = None, names: dict[str, str] | None = None
+) -> int:
     """Copy verified files into the target's store under temporary names, before the database
-    transaction; ``staging.place()`` inside it gives them their hash names."""
+    transaction; ``staging.place()`` inside it gives them their stored names (``names``: sha256 ->
+    the original name that gives the extension, :func:`file_names`)."""
     for done, (sha, path) in enumerate(sorted(files.items()), 1):
-        stored = staging.add(path)
+        stored = staging.add(path, (names or {}).get(sha))
         if stored.sha256 != sha:
             raise InputError(f"ไฟล์หลักฐาน {path} เปลี่ยนไประหว่างการคัดลอก — ลองใหม่")
         if on_progress:
@@ -985,20 +961,22 @@ def store_files(staging: Staging, files: dict[str, Path], on_progress: Progress 
 
 def place_files(staging: Staging, sources: list[Source], copied: dict[str, Path]) -> None:
     """Inside the write transaction: place the copies, and make sure every file the sources point to
-    and the target already had (seen before the lock) is still there, copying it again if not."""
-    from nitet_cli.evidence_store import stored_path
+    and the target already had (seen before the lock) is still there under the name of each row
+    (``ab/<sha256>.<ext>``), copying it again if not — from the source, or from another name of
+    the same content in the target."""
+    from nitet_cli.evidence_store import find_stored
 
     staging.place()
     for source in sources:
         for a in source.data["activities"]:
             for e in a["evidence"]:
                 sha = e["sha256"]
-                if e["kind"] != "file" or sha in copied:
+                if e["kind"] != "file":
                     continue
-                path = source.files(sha)
+                path = source.files(sha) or find_stored(staging.db_path, sha)
                 if path is not None:
-                    staging.ensure(sha, Path(path))
-                elif not stored_path(staging.db_path, sha).is_file():
+                    staging.ensure(sha, Path(path), e["original_name"])
+                else:
                     raise NotFoundError(
                         f"{source.label}: ไม่มีไฟล์หลักฐาน '{e['original_name'] or sha[:12]}' และไฟล์นั้นเพิ่งถูกลบจากที่เก็บปลายทาง — ลองใหม่"
                     )
@@ -1409,7 +1387,7 @@ def import_export(
             files = plan_files(conn, db_path, [source], on_progress)
         result = ApplyResult()
         with Staging(conn, db_path) as staging:
-            result.files_copied = store_files(staging, files, on_progress)
+            result.files_copied = store_files(staging, files, on_progress, file_names([source]))
             with written_or_undone(conn, db_path):
                 with transaction(conn):
                     place_files(staging, [source], files)
@@ -1429,6 +1407,50 @@ def damaged_database_says_so(db_path: Path) -> Iterator[None]:
         ) from exc
 
 
+def export_period(
+    conn: sqlite3.Connection, today: date, *, year: str | int | None = None, term: int | None = None,
+    since: str | None = None, until: str | None = None,
+) -> tuple[date | None, date | None, str | None]:
+    """The dates ``export`` keeps (either may be None: no bound) and how to name them (None: everything).
+
+    As ``nitet list``: ``--year`` alone is the whole academic year, ``--term`` alone a term of the
+    current one, both that term (announced dates, else the defaults); ``--from``/``--to`` narrow
+    them further or stand alone. ``--from`` after ``--to`` is refused."""
+    from nitet_cli.dates import parse_date
+    from nitet_cli.terms import check_year_term, current_term, get_term
+    from nitet_cli.thai import to_arabic_digits
+
+    start = parse_date(since, today) if since is not None else None
+    end = parse_date(until, today) if until is not None else None
+    if start and end and start > end:
+        raise InputError(
+            f"วันที่ --from ({start.isoformat()}) อยู่หลัง --to ({end.isoformat()})"
+            " — ระบุวันเริ่มก่อนหรือวันเดียวกับวันสุดท้าย เช่น --from 1/11/2569 --to 30/11/2569"
+        )
+    names = []
+    if year is not None or term is not None:
+        if year is not None:
+            digits = to_arabic_digits(str(year).strip())
+            if not digits.isdigit():
+                raise InputError(f"--year ต้องเป็นปีการศึกษา พ.ศ. เช่น 2569 ไม่ใช่ '{year}'")
+            number = int(digits)
+        else:
+            number = current_term(conn, today).year
+        check_year_term(number, term or 1)
+        if term is not None:
+            chosen = get_term(conn, number, term)
+            first, last = chosen.start, chosen.end
+            names.append(f"ภาคเรียนที่ {term}/{number}")
+        else:
+            first, last = get_term(conn, number, 1).start, get_term(conn, number, 2).end
+            names.append(f"ปีการศึกษา {number}")
+        start = max(start, first) if start else first
+        end = min(end, last) if end else last
+    if since is not None or until is not None:
+        names.append(f"{start.isoformat() if start else '…'} – {end.isoformat() if end else '…'}")
+    return start, end, ", ".join(names) or None
+
+
 def export(
     conn: sqlite3.Connection,
     db_path: Path,
@@ -1439,9 +1461,13 @@ def export(
     with_evidence: bool = False,
     school: str | None = None,
     standard: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
     on_progress: Progress | None = None,
 ) -> dict:
-    """``nitet export``: returns what was written (path, counts); with ``out=None`` the bytes are returned under 'data'."""
+    """``nitet export``: returns what was written (path, counts); with ``out=None`` the bytes are returned under 'data'.
+
+    ``since``/``until`` (see :func:`export_period`) keep the entries dated between them, both included."""
     if what not in ("activities", "schools"):
         raise InputError(f"--what '{what}' ไม่มี — เลือก activities หรือ schools")
     if school and conn.execute("SELECT 1 FROM schools WHERE code = ?", (school,)).fetchone() is None:
@@ -1456,7 +1482,7 @@ def export(
         from nitet_cli.files import check_output
 
         check_output(out, db=db_path)  # before any work: never over the database or its store
-    data = collect(conn, school=school, standard=standard)
+    data = collect(conn, school=school, standard=standard, since=since, until=until)
     summary = {
         "format": "zip" if with_evidence else fmt,
         "activities": len(data["activities"]),
@@ -1470,6 +1496,7 @@ def export(
             raise InputError("--with-evidence ต้องระบุไฟล์ผลลัพธ์ด้วย -o เช่น -o ส่งออก.zip")
         path, files = write_archive(data, db_path, out, on_progress)
         return {**summary, "output": str(path), "evidence_files": files}
+    payload = export_bytes(data, fmt, what, conn)
     if out is None:
-        return {**summary, "output": None, "data": export_bytes(data, fmt, what)}
-    return {**summary, "output": str(write_export(data, db_path, out, fmt, what))}
+        return {**summary, "output": None, "data": payload}
+    return {**summary, "output": str(write_export(payload, db_path, out))}

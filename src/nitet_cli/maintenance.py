@@ -156,7 +156,10 @@ def _remove_strays(conn: sqlite3.Connection, db_path: Path, report: DoctorReport
         raise OutputError(f"ลบไฟล์ในที่เก็บหลักฐานไม่ได้ ({exc.strerror or exc}) — ตรวจสิทธิ์ของโฟลเดอร์ แล้วลองใหม่") from exc
     gone = {str(p) for p in removed}
     report.removed = sorted(gone)
-    report.problems = [p for p in report.problems if not (p.code == "stray_file" and p.path in gone)]
+    report.problems = [
+        p for p in report.problems
+        if not (p.code == "stray_file" and p.path in gone) and not (p.code == "evidence_old_name" and not Path(p.path).exists())
+    ]
     if busy:
         report.problems.append(
             Problem(
@@ -244,7 +247,8 @@ def _check_schema(conn: sqlite3.Connection, report: DoctorReport) -> None:
 
 
 def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorReport) -> None:
-    from nitet_cli.evidence_store import TEMPORARY, UNUSED, sha256_of, stray_files, stored_path
+    from nitet_cli.evidence_store import TEMPORARY, UNUSED, referenced_names, sha256_of, stray_files, stored_path
+    from nitet_cli.paths import evidence_dir
 
     try:
         rows = conn.execute(
@@ -254,11 +258,9 @@ def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorRepor
     except sqlite3.DatabaseError as exc:
         report.problems.append(Problem(ERROR, "evidence_unreadable", f"อ่านรายการหลักฐานจากฐานข้อมูลไม่ได้ ({exc})"))
         return
-    referenced: set[str] = set()
     report.evidence_files = len(rows)
     for sha, name, _count in rows:
-        referenced.add(sha)
-        path = stored_path(db_path, sha)
+        path = stored_path(db_path, sha, name)  # any name of the content: each has the same bytes
         label = f"'{name}'" if name else sha[:12]
         if not path.is_file():
             report.problems.append(
@@ -289,6 +291,18 @@ def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorRepor
             continue
         report.evidence_checked += 1
 
+    referenced = referenced_names(conn)
+    for sha, names in sorted(referenced.items()):
+        path = evidence_dir(db_path) / sha[:2] / sha  # the name before m013
+        if sha not in names and path.is_file() and any(not (path.parent / n).is_file() for n in names):
+            report.problems.append(
+                Problem(
+                    WARNING,
+                    "evidence_old_name",
+                    f"ไฟล์หลักฐาน {path} ยังใช้ชื่อแบบเดิมที่ไม่มีนามสกุล (การปรับรุ่นเปลี่ยนชื่อไม่สำเร็จ) — ตั้งชื่อใหม่ด้วย 'nitet doctor --fix' (ไม่กระทบข้อมูล)",
+                    str(path),
+                )
+            )
     for path, kind in stray_files(db_path, referenced):
         if kind == TEMPORARY:
             why, what = "ไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ", "ลบด้วย 'nitet doctor --fix'"
@@ -571,7 +585,7 @@ def _copy_evidence(db_path: Path, target: Path, shas: list[str], result: BackupR
         raise OutputError(f"สร้างโฟลเดอร์หลักฐาน {root} ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของโฟลเดอร์") from exc
     for sha in shas:
         source = stored_path(db_path, sha)
-        dest = stored_path(target, sha)
+        dest = stored_path(target, sha, source.name)  # the copy keeps the name the file has (with its extension)
         if dest.is_file() and sha256_of(dest) == sha:
             result.already_there += 1
             continue

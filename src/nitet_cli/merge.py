@@ -44,6 +44,7 @@ from nitet_cli.exchange import (
     plan_files,
     remove_unused_files,
     place_files,
+    file_names,
     store_files,
     written_or_undone,
 )
@@ -258,7 +259,7 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
             files = plan_files(conn, target, sources, on_progress)
         result = ApplyResult()
         with Staging(conn, target) as staging:
-            result.files_copied = store_files(staging, files, on_progress)
+            result.files_copied = store_files(staging, files, on_progress, file_names(sources))
             with written_or_undone(conn, target), transaction(conn):
                 place_files(staging, sources, files)
                 if manual_from is not None:

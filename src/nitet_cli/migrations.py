@@ -902,6 +902,50 @@ def m010_follow_ups(conn: sqlite3.Connection) -> None:
     )
 
 
+#: The extension evidence_store.extension_of gives ``e.original_name``, in SQL: the text after the
+#: last dot (not a leading one), lower-cased, 1-5 characters a-z or 0-9; NULL otherwise.
+_EXTENSION_SQL = """
+    (SELECT CASE WHEN length(x.ext) BETWEEN 1 AND 5 AND x.ext NOT GLOB '*[^a-z0-9]*'
+                  AND length(x.original_name) > length(x.ext) + 1 THEN x.ext END
+     FROM (SELECT e.original_name,
+                  CASE WHEN instr(e.original_name, '.') > 0
+                       THEN lower(replace(e.original_name, rtrim(e.original_name, replace(e.original_name, '.', '')), ''))
+                  END AS ext) x)
+"""
+
+
+@migration
+def m013_evidence_extensions(conn: sqlite3.Connection) -> None:
+    """Stored evidence files keep their extension (issue 12): ``ab/<sha256>`` becomes ``ab/<sha256>.jpg``.
+
+    No table changes; the view evidence_readable gives ``stored_as`` with the extension. The
+    files are renamed here (evidence_store.add_extensions), inside this migration's transaction
+    but not part of it: if the upgrade stops half way, or the transaction rolls back after some
+    renames, every lookup still finds each file under its old or its new name, and the next
+    upgrade finishes the renames. A store that cannot be renamed (read-only) keeps the old names.
+    """
+    conn.executescript(
+        f"""
+        DROP VIEW IF EXISTS evidence_readable;
+        -- Evidence with the activity it belongs to; stored_as is the path inside <db>-evidence/.
+        CREATE VIEW evidence_readable AS
+        SELECT e.id, a.date, s.name AS supervisor, a.title AS activity, e.kind, e.caption,
+            e.original_name, e.media_type, e.size, e.url,
+            CASE WHEN e.kind = 'file' THEN substr(e.sha256, 1, 2) || '/' || e.sha256
+                 || coalesce('.' || {_EXTENSION_SQL}, '') END AS stored_as,
+            e.uuid, e.created_at
+        FROM evidence e
+        JOIN activities a ON a.id = e.activity_id
+        LEFT JOIN supervisors s ON s.id = a.supervisor_id;
+        """
+    )
+    main = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if main:  # a database in memory has no store
+        from nitet_cli.evidence_store import add_extensions
+
+        add_extensions(conn, Path(main))
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

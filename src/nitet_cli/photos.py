@@ -5,9 +5,14 @@ orientation (``ImageOps.exif_transpose``: phones store portrait shots sideways a
 say so in EXIF), downscaled to at most :data:`MAX_SIDE` pixels and saved as a JPEG
 in ``<db stem>-evidence/.thumbs/<sha256>-<size>.jpg``. The store's files are named by
 their SHA-256, so the cache key is the content itself: a warm report reads the small
-thumbnails and decodes nothing. A file Pillow cannot decode (damaged, HEIC without a
-plugin, a PDF named .jpg) yields ``None`` and a ``.bad`` marker, so the report lists
-it as a file instead of embedding it, and later runs do not try again.
+thumbnails and decodes nothing. HEIC/HEIF photos (iPhones) are decoded by pillow-heif,
+whose opener is registered with Pillow here, when a document first needs a photo decoded
+(never on the recording path); it applies the photo's own rotation and leaves EXIF saying
+"upright", so the same ``exif_transpose`` serves every format. A file Pillow cannot decode
+(damaged, a PDF named .jpg) yields ``None`` and a ``.bad`` marker, so the report lists it as
+a file instead of embedding it, and later runs do not try again; the marker's name says
+which decoders failed (``<sha256>-heif.bad``), so a marker left before HEIC could be read,
+or while pillow-heif was missing, does not stop a later try.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from nitet_cli.paths import evidence_dir
 MAX_SIDE = 800  # pixels: ~270 dpi at the 7.5 cm a photo takes in the appendix
 QUALITY = 80
 THUMBS = ".thumbs"
+_heif: bool | None = None  # pillow-heif registered with Pillow (None: not tried yet)
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,25 @@ def _cached(path: Path) -> Thumbnail | None:
         return None
 
 
+def heif_support() -> bool:
+    """Register pillow-heif's HEIC/HEIF opener with Pillow (once); False when it is not installed."""
+    global _heif
+    if _heif is None:
+        try:
+            from pillow_heif import register_heif_opener
+        except ImportError:  # pragma: no cover - a dependency; without it HEIC photos are listed as files
+            _heif = False
+        else:
+            register_heif_opener()
+            _heif = True
+    return _heif
+
+
 def thumbnail(db_path: Path, sha256: str, *, max_side: int = MAX_SIDE) -> Thumbnail | None:
     """The cached thumbnail of stored file ``sha256``; None when it is not a decodable image."""
     cache = thumbs_dir(db_path)
     target = cache / f"{sha256}-{max_side}.jpg"
-    bad = cache / f"{sha256}.bad"
+    bad = cache / f"{sha256}-{'heif' if heif_support() else 'base'}.bad"
     if target.exists():
         found = _cached(target)
         if found is not None:

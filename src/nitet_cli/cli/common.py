@@ -64,6 +64,23 @@ class NitetGroup(typer.core.TyperGroup):
             raise CliError(explain(error, path)) from error
 
 
+#: ``ctx.meta`` key of :class:`OrderedCommand`: the command's parameter names in command-line order.
+OPTION_ORDER = "nitet.option_order"
+
+
+class OrderedCommand(typer.core.TyperCommand):
+    """A command that remembers the order in which its options were given (``-e a.jpg --caption X
+    -e b.jpg --caption Y``): click keeps the values of each option in order, but not how two
+    options interleave. Click's own parser (``Command.make_parser``) reports that order — "a list
+    of objects as they appear on the command line", one per occurrence — which is kept in
+    ``ctx.meta[OPTION_ORDER]`` as parameter names before click parses the arguments as usual."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        _values, _rest, order = self.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta[OPTION_ORDER] = [param.name for param in order]
+        return super().parse_args(ctx, args)
+
+
 def state(ctx: typer.Context) -> State:
     root = ctx.find_root()
     if root.obj is None:

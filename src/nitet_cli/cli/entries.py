@@ -39,7 +39,11 @@ def _link_option():
 
 
 def _caption_option():
-    return typer.Option("", "--caption", help="คำบรรยายหลักฐาน (ใช้กับหลักฐานทุกชิ้นของคำสั่งนี้)")
+    return typer.Option(
+        None,
+        "--caption",
+        help="คำบรรยายหลักฐาน: ใส่ต่อท้ายไฟล์ (-e) หรือลิงก์ที่บรรยาย; ใส่ครั้งเดียวใช้กับหลักฐานทุกชิ้นของคำสั่งนี้",
+    )
 
 
 def _json_option():
@@ -110,12 +114,47 @@ def _ask_standard(conn, suggested: list[str]) -> list[str]:
 # --- recording -----------------------------------------------------------------------------------
 
 
-def _evidence_items(evidence: list[Path] | None, links: list[str] | None, caption: str):
-    from nitet_cli.activities import EvidenceInput
+CAPTION_EXAMPLE = '-e a.jpg --caption "ห้อง ป.๑" -e b.jpg --caption "ห้อง ป.๒"'
 
-    items = [EvidenceInput(path=Path(p), caption=caption) for p in (evidence or [])]
-    items += [EvidenceInput(url=u, caption=caption) for u in (links or [])]
-    return items
+
+def _evidence_items(ctx: typer.Context, evidence: list[Path] | None, links: list[str] | None, captions: list[str] | None):
+    """The files and links of a recording command with their captions (README, "A day's logging").
+
+    One ``--caption`` describes every file and link of the command, wherever it stands (as
+    before captions could be paired). Several: each describes the files and links given since
+    the caption before it — ``-e a.jpg --caption X -e b.jpg --caption Y`` gives a.jpg X and
+    b.jpg Y; files after the last caption have none. The order comes from
+    :class:`~nitet_cli.cli.common.OrderedCommand`.
+    """
+    from nitet_cli.activities import EvidenceInput
+    from nitet_cli.errors import InputError
+
+    files = [EvidenceInput(path=Path(p)) for p in (evidence or [])]
+    urls = [EvidenceInput(url=u) for u in (links or [])]
+    captions = list(captions or [])
+    if len(captions) <= 1:
+        for item in files + urls:
+            item.caption = captions[0] if captions else ""
+        return files + urls
+    order = [name for name in ctx.meta.get(common.OPTION_ORDER, []) if name in ("evidence", "link", "caption")]
+    if len(order) != len(files) + len(urls) + len(captions):
+        raise RuntimeError("captions need the option order: register the command with cls=OrderedCommand")
+    queues = {"evidence": iter(files), "link": iter(urls), "caption": iter(captions)}
+    waiting: list = []
+    for name in order:
+        value = next(queues[name])
+        if name != "caption":
+            waiting.append(value)
+            continue
+        if not waiting:
+            raise InputError(
+                f"--caption \"{value}\" ไม่มีไฟล์ (-e) หรือลิงก์ (--link) ก่อนหน้าให้บรรยาย"
+                f" — ใส่ --caption ต่อท้ายหลักฐานที่บรรยาย เช่น {CAPTION_EXAMPLE}"
+            )
+        for item in waiting:
+            item.caption = value
+        waiting = []
+    return files + urls
 
 
 def _record(
@@ -134,7 +173,7 @@ def _record(
     teachers: int | None,
     evidence: list[Path] | None,
     links: list[str] | None,
-    caption: str,
+    caption: list[str] | None,
     allow_future: bool,
     json_output: bool,
     follow_ups: list[str] | None = None,
@@ -192,7 +231,7 @@ def _record(
         suggestions=suggestions,
         participants=participants,
         teachers=teachers,
-        evidence=_evidence_items(evidence, links, caption),
+        evidence=_evidence_items(ctx, evidence, links, caption),
         follow_ups=list(follow_ups or []),
         check_by=due,
         closures=closures,
@@ -262,7 +301,7 @@ def follow_up_when(item: dict) -> str:
     return f"ให้เมื่อ {be_date_short(item['given_on'])}, ติดตามภายใน {due}{late}"
 
 
-@app.command("log-visit")
+@app.command("log-visit", cls=common.OrderedCommand)
 def log_visit(
     ctx: typer.Context,
     school: Optional[List[str]] = typer.Option(
@@ -283,7 +322,7 @@ def log_visit(
     teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่ได้รับการนิเทศ"),
     evidence: Optional[List[Path]] = _evidence_option(),
     link: Optional[List[str]] = _link_option(),
-    caption: str = _caption_option(),
+    caption: Optional[List[str]] = _caption_option(),
     allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
     follow_up: Optional[List[str]] = typer.Option(
         None,
@@ -326,7 +365,7 @@ def log_visit(
     )
 
 
-@app.command("log")
+@app.command("log", cls=common.OrderedCommand)
 def log(
     ctx: typer.Context,
     standards: Optional[List[str]] = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1", autocompletion=complete_standard),
@@ -345,7 +384,7 @@ def log(
     teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่เข้าร่วม"),
     evidence: Optional[List[Path]] = _evidence_option(),
     link: Optional[List[str]] = _link_option(),
-    caption: str = _caption_option(),
+    caption: Optional[List[str]] = _caption_option(),
     allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
     json_output: bool = _json_option(),
 ) -> None:
@@ -610,14 +649,23 @@ def evidence_add(
     ctx: typer.Context,
     activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
     targets: List[str] = typer.Argument(..., metavar="PATH|URL...", help="ไฟล์ หรือลิงก์ https://…"),
-    caption: str = _caption_option(),
+    caption: Optional[List[str]] = _caption_option(),
     json_output: bool = _json_option(),
 ) -> None:
-    """เพิ่มหลักฐาน (ไฟล์หรือลิงก์) ให้รายการที่บันทึกแล้ว"""
+    """เพิ่มหลักฐาน (ไฟล์หรือลิงก์) ให้รายการที่บันทึกแล้ว (--caption ครั้งเดียว: ทุกชิ้น; เท่าจำนวนชิ้น: ตามลำดับ)"""
     from nitet_cli.activities import EvidenceInput, add_evidence, list_evidence
+    from nitet_cli.errors import InputError
 
+    captions = list(caption or [])
+    if len(captions) > 1 and len(captions) != len(targets):
+        raise InputError(
+            f"ได้คำบรรยาย {len(captions)} ข้อสำหรับหลักฐาน {len(targets)} ชิ้น — ใส่ --caption ครั้งเดียว (ใช้กับทุกชิ้น)"
+            " หรือเท่าจำนวนไฟล์และลิงก์ (ตามลำดับ)"
+        )
+    texts = captions if len(captions) > 1 else [captions[0] if captions else ""] * len(targets)
     items = [
-        EvidenceInput(url=t, caption=caption) if "://" in t else EvidenceInput(path=Path(t), caption=caption) for t in targets
+        EvidenceInput(url=t, caption=text) if "://" in t else EvidenceInput(path=Path(t), caption=text)
+        for t, text in zip(targets, texts)
     ]  # in the order given
     conn = open_db(ctx)
     ids = add_evidence(conn, state(ctx).db_path, activity_id, items)

@@ -83,7 +83,7 @@ def _print_result(result, quiet: bool) -> None:
 @app.command("export")
 def export_command(
     ctx: typer.Context,
-    fmt: str = typer.Option(None, "--format", "-f", help="json หรือ csv (ค่าเริ่มต้น: ตามนามสกุลของ -o หรือ json)"),
+    fmt: str = typer.Option(None, "--format", "-f", help="json, csv หรือ xlsx (ค่าเริ่มต้น: ตามนามสกุลของ -o หรือ json)"),
     output: Path = typer.Option(None, "-o", "--output", help="ไฟล์ผลลัพธ์ (ไม่ระบุ: พิมพ์ออกทางหน้าจอ)"),
     what: str = typer.Option("activities", "--what", help="สำหรับ CSV: activities (กิจกรรม) หรือ schools (โรงเรียน)"),
     with_evidence: bool = typer.Option(
@@ -91,31 +91,42 @@ def export_command(
     ),
     school: str = typer.Option(None, "--school", help="เฉพาะกิจกรรมของโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school),
     standard: str = typer.Option(None, "--standard", help="เฉพาะกิจกรรมตามมาตรฐานนี้ เช่น 7.3", autocompletion=complete_standard),
+    year: str = typer.Option(None, "--year", help="เฉพาะปีการศึกษานี้ (พ.ศ.) เช่น 2569; กับ --term: เฉพาะภาคเรียนนั้น"),
+    term: int = typer.Option(None, "--term", help="เฉพาะภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
+    since: str = typer.Option(None, "--from", help="เฉพาะกิจกรรมตั้งแต่วันที่นี้ เช่น 1/11/2569"),
+    until: str = typer.Option(None, "--to", help="เฉพาะกิจกรรมถึงวันที่นี้ เช่น 30/11/2569"),
     json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลเป็น JSON"),
 ) -> None:
-    """ส่งออกกิจกรรม (พร้อมโรงเรียน มาตรฐาน และหลักฐาน) และโรงเรียน เป็น JSON หรือ CSV สำหรับ Excel"""
+    """ส่งออกกิจกรรม (พร้อมโรงเรียน มาตรฐาน และหลักฐาน) และโรงเรียน เป็น JSON, CSV หรือสมุดงาน Excel (.xlsx)"""
+    from nitet_cli.clock import today
     from nitet_cli.errors import InputError
-    from nitet_cli.exchange import export
+    from nitet_cli.exchange import export, export_period
 
     suffix = output.suffix.lower() if output else ""
     if suffix == ".zip":
         with_evidence = True
     if fmt is None:
-        fmt = "csv" if suffix == ".csv" else "json"
+        fmt = {".csv": "csv", ".xlsx": "xlsx"}.get(suffix, "json")
     fmt = fmt.lower()
-    if fmt not in ("json", "csv"):
-        raise InputError(f"--format '{fmt}' ไม่มี — เลือก json หรือ csv")
+    if fmt not in ("json", "csv", "xlsx"):
+        raise InputError(f"--format '{fmt}' ไม่มี — เลือก json, csv หรือ xlsx")
     if with_evidence and output is not None and suffix != ".zip":
         raise InputError(f"--with-evidence เขียนไฟล์ .zip — ใช้ชื่อที่ลงท้ายด้วย .zip เช่น -o {output.with_suffix('.zip')}")
     if what == "schools" and fmt != "csv":
-        raise InputError("--what schools ใช้กับ --format csv (ไฟล์ JSON มีทั้งกิจกรรมและโรงเรียนอยู่แล้ว)")
+        raise InputError(
+            "--what schools ใช้กับ --format csv (ไฟล์ JSON และสมุดงาน .xlsx มีทั้งกิจกรรมและโรงเรียนอยู่แล้ว)"
+        )
+    if fmt == "xlsx" and output is None:
+        raise InputError("สมุดงาน Excel ต้องระบุไฟล์ผลลัพธ์ด้วย -o เช่น -o กิจกรรม.xlsx")
     if json_output and output is None:
         raise InputError("--json แสดงสรุปผล จึงต้องระบุไฟล์ผลลัพธ์ด้วย -o เช่น -o ส่งออก.json")
     st = state(ctx)
+    conn = open_db(ctx)
+    start, end, period = export_period(conn, today(), year=year, term=term, since=since, until=until)
     with progress_reporter(ctx) as on_progress:
         summary = export(
-            open_db(ctx), st.db_path, output, fmt, what=what, with_evidence=with_evidence,
-            school=school, standard=standard, on_progress=on_progress,
+            conn, st.db_path, output, fmt, what=what, with_evidence=with_evidence,
+            school=school, standard=standard, since=start, until=end, on_progress=on_progress,
         )
     if output is None:
         sys.stdout.flush()
@@ -123,9 +134,10 @@ def export_command(
         sys.stdout.buffer.flush()
         return
     if json_output:
-        print_json(summary)
+        print_json({**summary, "from": start.isoformat() if start else None, "to": end.isoformat() if end else None})
         return
-    line = f"เขียน {summary['output']}: กิจกรรม {summary['activities']} รายการ, โรงเรียน {summary['schools']} แห่ง"
+    which = f" ({period})" if period else ""
+    line = f"เขียน {summary['output']}{which}: กิจกรรม {summary['activities']} รายการ, โรงเรียน {summary['schools']} แห่ง"
     if "evidence_files" in summary:
         line += f", ไฟล์หลักฐาน {summary['evidence_files']} ไฟล์"
     typer.echo(line)
