@@ -8,6 +8,8 @@ Two sizes (issue 5):
 - ``national``: a group or national database — 1,000,000 activities and 30,000
   schools, as many supervisors' merged work would be.
 
+Both give a fifth of their visits a follow-up (issue 10), half of them closed.
+
 Both load the bundled manual through the library, so the standards and their visit
 targets (6.3 every school, 7.3 บ้านคู่, 8.3 พื้นที่สูง) are the real ones. Rows go
 in with ``executemany`` inside one transaction; the generator is seeded, so two runs
@@ -149,6 +151,48 @@ def _activities(conn, rng, count, schools, standards, visit_standards, superviso
     return [row[0] for row in batch]
 
 
+FOLLOW_UP_RESULTS = [
+    "ครูบันทึกหลังสอนครบทุกชั้นแล้ว", "จัดมุมรักการอ่านแล้ว ๓ ห้องเรียน", "ประชุม PLC เดือนละครั้งตามแผน",
+    "ยังไม่ได้จัดทำ เนื่องจากครูติดภารกิจ", "ดำเนินการแล้วบางส่วน",
+]
+FOLLOW_UP_END = YEAR_START + timedelta(days=YEAR_DAYS)
+
+
+def add_follow_ups(conn: sqlite3.Connection, *, share: float = 0.2, seed: int = 10) -> int:
+    """Follow-ups (issue 10) for a ``share`` of the visits: the first school of the visit, a
+    check-by date 2–8 weeks later for half of them (else at the next visit), about half
+    closed with a result. A pass of its own, with its own random stream, so that the
+    activities of a seeded database stay what they were; a database generated before
+    follow-ups existed gets them from ``bench/run.py``. Returns how many were added."""
+    rng = random.Random(seed)
+    now = "2026-11-01T00:00:00+00:00"
+    rows = []
+    visits = conn.execute(
+        "SELECT a.id, a.date, min(y.school_code) FROM activities a JOIN activity_schools y ON y.activity_id = a.id"
+        " WHERE a.kind = 'visit' GROUP BY a.id ORDER BY a.id"
+    )
+    for activity_id, day, school in visits:
+        if rng.random() >= share:
+            continue
+        given = date.fromisoformat(day)
+        check_by = (given + timedelta(days=rng.randrange(14, 57))).isoformat() if rng.random() < 0.5 else None
+        status, result, closed_on = "open", "", None
+        if rng.random() < 0.5:
+            status = rng.choice(["done", "done", "partly", "not_done"])
+            result = rng.choice(FOLLOW_UP_RESULTS)
+            closed_on = min(given + timedelta(days=rng.randrange(7, 60)), FOLLOW_UP_END).isoformat()
+        rows.append(
+            (str(uuid.UUID(int=rng.getrandbits(128), version=4)), activity_id, school, rng.choice(SUGGESTIONS), day,
+             check_by, status, result, closed_on, now, now)
+        )
+    conn.executemany(
+        "INSERT INTO follow_ups (uuid, activity_id, school_code, text, given_on, check_by, status, result, closed_on,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
 def _base(db_path: Path) -> sqlite3.Connection:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -193,6 +237,7 @@ def busy_year(db_path: Path, *, activities: int = 3000, schools: int = 200, phot
             )
             supervisors = _supervisor_ids(conn, 1, rng)
             ids = _activities(conn, rng, activities, rows, standards, visit, supervisors)
+            add_follow_ups(conn)
         # Photos go through the real evidence store (hash, copy, rename), links straight in.
         photo_dir = db_path.parent / f"{db_path.stem}-photos"
         photo_dir.mkdir(exist_ok=True)
@@ -236,6 +281,7 @@ def national(db_path: Path, *, activities: int = 1_000_000, schools: int = 30_00
             step = 100_000
             for start in range(0, activities, step):
                 _activities(conn, rng, min(step, activities - start), rows, standards, visit, supervisor_ids)
+            add_follow_ups(conn)
         conn.execute("ANALYZE")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
