@@ -44,6 +44,7 @@ from nitet_cli.cli import terms as _terms  # noqa: E402,F401
 from nitet_cli.cli import entries as _entries  # noqa: E402,F401
 from nitet_cli.cli import follow_ups as _follow_ups  # noqa: E402,F401
 from nitet_cli.cli import report as _report  # noqa: E402,F401
+from nitet_cli.cli import due as _due  # noqa: E402,F401
 from nitet_cli.cli import exchange as _exchange  # noqa: E402,F401
 from nitet_cli.cli import profile as _profile  # noqa: E402,F401
 
