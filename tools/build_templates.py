@@ -382,6 +382,45 @@ def indented(document, text: str, *, cm: float = 0.75, bold: bool = False):
     return p
 
 
+def follow_up_section(d) -> None:
+    """ส่วนที่ ๔ การติดตามผลการนิเทศ: the follow-ups given in the report's days, counted by status,
+    then a table a school (ที่ | ข้อเสนอแนะ | วันที่ให้ | ติดตามภายใน | สถานะ | ผลการติดตาม); a report
+    with none says so in one line."""
+    new_page(paragraph(d, "ส่วนที่ ๔ การติดตามผลการนิเทศ", style="Heading 1"))
+    paragraph(d, "{%p if not follow_ups.schools %}")
+    p = paragraph(
+        d,
+        "ไม่มีข้อเสนอแนะที่ต้องติดตามซึ่งให้ไว้ระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}",
+    )
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    paragraph(d, "{%p else %}")
+    p = paragraph(
+        d,
+        "ข้อเสนอแนะที่ให้สถานศึกษาไว้เพื่อติดตามผลระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}"
+        " รวม {{ follow_ups.counts.total|thai }} รายการ ใน {{ follow_ups.schools|length|thai }} แห่ง"
+        " ดำเนินการแล้ว {{ follow_ups.counts.done|thai }} รายการ ดำเนินการบางส่วน {{ follow_ups.counts.partly|thai }} รายการ"
+        " ยังไม่ได้ดำเนินการ {{ follow_ups.counts.not_done|thai }} รายการ และรอติดตาม {{ follow_ups.counts.open|thai }} รายการ"
+        "{% if follow_ups.counts.overdue %} (เลยกำหนดติดตาม {{ follow_ups.counts.overdue|thai }} รายการ){% endif %}",
+    )
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    paragraph(d, "{%p for s in follow_ups.schools %}")
+    paragraph(d, "{{ s.name }} ({{ s.code|thai }}){% if s.group %} กลุ่มโรงเรียน{{ s.group }}{% endif %}", style="Heading 3")
+    widths = [0.9, 4.2, 2.1, 2.2, 2.6, 4.0]
+    t = small_table(d, widths, ["ที่", "ข้อเสนอแนะ", "วันที่ให้", "ติดตามภายใน", "สถานะ", "ผลการติดตาม"])
+    tag_row(t, "{%tr for f in s.rows %}", widths)
+    row = small_row(
+        t,
+        ["{{ f.no|thai }}", "{{ f.text }}", "{{ f.given_on|thai_date_short }}", "{{ f.check_by_text }}",
+         "{{ f.status_text }}", "{{ f.result }}{% if f.closed_on %} ({{ f.closed_on|thai_date_short }}){% endif %}"],
+        widths,
+        center=(0, 2, 3),
+    )
+    cant_split_row(row)
+    tag_row(t, "{%tr endfor %}", widths)
+    paragraph(d, "{%p endfor %}")
+    paragraph(d, "{%p endif %}")
+
+
 def no_borders(t) -> None:
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -629,6 +668,8 @@ def build_report(path: Path) -> None:
     paragraph(d, "{%p endfor %}")
     paragraph(d, "{%p endif %}")
     paragraph(d, "{%p endfor %}")
+
+    follow_up_section(d)
 
     # Signature block.
     paragraph(d)

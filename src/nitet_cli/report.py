@@ -154,6 +154,46 @@ def _coverage(progress: TermProgress) -> list[dict]:
     return result
 
 
+def _follow_ups(conn: sqlite3.Connection, term: Term, today: date) -> dict:
+    """การติดตามผลการนิเทศ: the follow-ups given from the report's first day to its last,
+    grouped by school (school group, name, code), each in the order given with its given-on
+    and check-by dates, status and result (Thai words; the check-by and status also as the
+    document says them, Thai digits), and how many are done, partly done, not done and open
+    (from follow_ups.status_counts, so the figures and the list are counted alike)."""
+    from nitet_cli.follow_ups import NEXT_VISIT_LABEL, OVERDUE_LABEL, list_follow_ups, status_counts
+    from nitet_cli.thai import thai_date_short
+
+    items = list_follow_ups(conn, which="all", start=term.start, end=term.end, today=today)
+    schools: dict[str, dict] = {}
+    for item in items:
+        school = schools.get(item["school_code"])
+        if school is None:
+            school = schools[item["school_code"]] = {
+                "code": item["school_code"],
+                "name": item["school_name"],
+                "group": item["school_group"],
+                "rows": [],
+            }
+        if item["check_by"]:
+            check_by_text = thai_date_short(item["check_by"])
+        else:
+            check_by_text = NEXT_VISIT_LABEL + (f" ({thai_date_short(item['due_on'])})" if item["due_on"] else "")
+        school["rows"].append(
+            {
+                "no": len(school["rows"]) + 1,
+                **{k: item[k] for k in ("id", "uuid", "activity_id", "text", "given_on", "check_by", "due_on", "status",
+                                        "status_label", "result", "closed_on", "overdue", "supervisor")},
+                "check_by_text": check_by_text,
+                "status_text": item["status_label"] + (f" ({OVERDUE_LABEL})" if item["overdue"] else ""),
+            }
+        )
+    counts = status_counts(conn, start=term.start, end=term.end)
+    return {
+        "counts": {**counts, "overdue": sum(item["overdue"] for item in items)},
+        "schools": sorted(schools.values(), key=lambda s: (s["group"], s["name"], s["code"])),
+    }
+
+
 def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
     """The group's figures, a row per supervisor, and per target standard a row per supervisor."""
     data = group.as_dict()
@@ -219,6 +259,7 @@ def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
         "group_targets": group_targets,
         "duties": duties,
         "coverage": _coverage(progress),
+        "follow_ups": _follow_ups(conn, term, today),
         "schools": figures["schools"],
         "entries": list(entries.values()),
     }
