@@ -215,3 +215,55 @@ def test_a_missing_database_is_not_created(tmp_path, monkeypatch):
     db = tmp_path / "none.db"
     result = CliRunner().invoke(app, ["--db", str(db), "due"])
     assert result.exit_code != 0 and "ข้อผิดพลาด:" in result.stderr and not db.exists()
+
+
+def readme_script(name: str) -> str:
+    """The shell script the README tells the user to save as ``~/bin/<name>``."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    at = readme.index(f"`~/bin/{name}`")
+    match = re.compile(r"```sh\n(.*?)```", re.S).search(readme, at)
+    assert match is not None
+    return match.group(1)
+
+
+@pytest.mark.parametrize("overdue", [True, False])
+def test_the_readme_cron_recipe_mails_the_to_do(busy, tmp_path, overdue):
+    """The README's nitet-due.sh, run as cron runs it, with `nitet` this checkout and a `mail`
+    that keeps what it is given: the to-do as the body, the summary line as the subject, marked
+    when a follow-up is overdue."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if shutil.which("sh") is None:
+        pytest.skip("no POSIX shell")
+    if not overdue:
+        for item in busy.json("follow-up", "list", "--overdue"):
+            busy("follow-up", "close", str(item["id"]), "--result", "ตรวจแล้ว")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    src = Path(__file__).resolve().parent.parent / "src"
+    (bin_dir / "nitet").write_text(f'#!/bin/sh\nPYTHONPATH="{src}" exec "{sys.executable}" -m nitet_cli "$@"\n')
+    (bin_dir / "mail").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/mail-args"\ncat > "{tmp_path}/mail-body"\n')
+    script = bin_dir / "nitet-due.sh"
+    script.write_text(readme_script("nitet-due.sh"))
+    for path in bin_dir.iterdir():
+        path.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "NITET_DB": str(busy.db_path),
+           "NITET_TODAY": os.environ["NITET_TODAY"], "LANG": "C.UTF-8"}  # fmt: skip
+    result = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    args = (tmp_path / "mail-args").read_text(encoding="utf-8").splitlines()
+    body = (tmp_path / "mail-body").read_text(encoding="utf-8")
+    assert args[0] == "-s" and args[2] == "supervisor@example.org"
+    summary = body.splitlines()[-1]
+    assert summary.startswith("สรุป: ยังไม่ถึงเป้าหมาย 4 โรง") and body.startswith("สิ่งที่ต้องทำ ภาคเรียนที่ 2/2569")
+    if overdue:
+        assert args[1] == f"nitet: มีข้อเสนอแนะเลยกำหนดติดตาม — {summary}"
+    else:
+        assert args[1] == f"nitet: {summary}" and "ข้อเสนอแนะเลยกำหนด 0 รายการ" in summary
