@@ -72,9 +72,8 @@ def behind_schools(conn: sqlite3.Connection, term: Term, today: date) -> list[di
     """Every school below a visit target of ``term``, most urgent first (see the module)."""
     from nitet_cli.progress import term_progress
 
-    progress = term_progress(conn, term, today)
     schools: dict[str, dict] = {}
-    for row in progress.gaps:  # the rows of status (--json: its "schools" with met false)
+    for row in term_progress(conn, term, today).gaps:  # the rows of status (--json: "schools", met false)
         school = schools.get(row.code)
         if school is None:
             school = schools[row.code] = {"code": row.code, "name": row.name, "group": row.group, "targets": []}
@@ -103,8 +102,12 @@ def due(conn: sqlite3.Connection, term: Term, today: date, *, within_days: int =
     from nitet_cli.follow_ups import list_follow_ups
 
     schools = behind_schools(conn, term, today)
-    overdue = list_follow_ups(conn, which="overdue", today=today)
-    due_soon = list_follow_ups(conn, which="due_within", today=today, within_days=within_days)
+    # The open items once, most urgent first, split as list_follow_ups' "overdue" and
+    # "due_within" would split them (each due day worked out once, not twice).
+    open_items = list_follow_ups(conn, which="open", today=today)
+    first, last = today.isoformat(), (today + timedelta(days=within_days)).isoformat()
+    overdue = [item for item in open_items if item["overdue"]]
+    due_soon = [item for item in open_items if item["due_on"] is not None and first <= item["due_on"] <= last]
     days, weeks = weeks_left(term, today)
     needed = sum(s["needed"] for s in schools)
     return {

@@ -253,8 +253,10 @@ _DUE_ON = """CASE WHEN f.check_by IS NOT NULL THEN f.check_by ELSE (
     SELECT min(a.date) FROM activity_schools x JOIN activities a ON a.id = x.activity_id
     WHERE x.school_code = f.school_code AND a.date > f.given_on) END"""
 
+# MATERIALIZED: each item's due day is worked out once, not again for the filter and the order
+# (SQLite would otherwise put the CTE inline and run the correlated look-up three times).
 _SELECT = f"""
-    WITH items AS (
+    WITH items AS MATERIALIZED (
         SELECT f.*, {_DUE_ON} AS due_on FROM follow_ups f {{where}}
     )
     SELECT i.*, s.name AS school_name, s.school_group, a.title AS visit_title, sv.name AS supervisor
