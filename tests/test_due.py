@@ -267,3 +267,51 @@ def test_the_readme_cron_recipe_mails_the_to_do(busy, tmp_path, overdue):
         assert args[1] == f"nitet: มีข้อเสนอแนะเลยกำหนดติดตาม — {summary}"
     else:
         assert args[1] == f"nitet: {summary}" and "ข้อเสนอแนะเลยกำหนด 0 รายการ" in summary
+
+
+def recount_due_on(nitet) -> dict[int, str | None]:
+    """Each open item's due day by the rule itself, from the entries: its check-by date, else
+    the first entry naming its school after the day it was given."""
+    return dict(
+        nitet.query(
+            "SELECT f.id, coalesce(f.check_by, (SELECT min(a.date) FROM activity_schools x JOIN activities a ON a.id = x.activity_id"
+            " WHERE x.school_code = f.school_code AND a.date > f.given_on)) FROM follow_ups f WHERE f.status = 'open'"
+        )
+    )
+
+
+def test_due_days_at_the_next_visit_follow_every_kind_of_write(world):
+    """The due day of an item without check-by is read from the summary of visits: after every
+    kind of write (a visit, a meeting at the school, an edited date or school, a deletion) it is
+    the day a recount from the entries gives, and due/follow-up list say it alike."""
+    visit(world, "-s", BAN_KHU, "-s", SAN_SAI, "--date", "2026-11-02", "--follow-up", "จัดมุมอ่าน")
+
+    def check():
+        listed = {i["id"]: i["due_on"] for i in world.json("follow-up", "list")}
+        assert listed == recount_due_on(world)
+        data = world.json("due")
+        assert [i["id"] for i in data["overdue"]] == [i["id"] for i in world.json("follow-up", "list", "--overdue")]
+        return listed
+
+    assert set(check().values()) == {None}  # no later entry yet
+    visit(world, "-s", BAN_KHU, "--date", "2026-11-10")  # the next visit: due that day
+    world("log", "1.1", "--kind", "meeting", "--title", "ประชุม", "--school", SAN_SAI, "--date", "2026-11-12")  # any entry
+    assert sorted(check().values()) == ["2026-11-10", "2026-11-12"]
+    world("edit", "2", "--date", "2026-11-15")
+    assert sorted(check().values()) == ["2026-11-12", "2026-11-15"]
+    world("edit", "2", "--school", DOI_NGAM)  # the next entry no longer names บ้านคู่
+    assert sorted(check().values(), key=str) == ["2026-11-12", None]
+    world("delete", "3", "--yes")
+    assert set(check().values()) == {None}
+
+
+def test_a_school_visited_under_another_standard_is_not_called_unvisited(world):
+    """As status says it (ยังไม่ได้นิเทศ only without any visit): an entry at the school under
+    another standard is a visit this term; 7.3 counts only its own."""
+    world("log", "1.1", "--kind", "meeting", "--title", "ประชุม", "--school", BAN_KHU, "--date", "2026-11-12")
+    school = next(s for s in world.json("due")["schools"] if s["code"] == BAN_KHU)
+    status = {r["standard"]: r for r in world.json("status")["schools"] if r["code"] == BAN_KHU}
+    assert school["visited_this_term"] is True and school["visits_this_term"] == status["7.3"]["all_visits"] == 1
+    assert {t["standard"]: t["visits"] for t in school["targets"]} == {"6.3": 1, "7.3": 0}
+    line = next(line for line in world("due").stdout.splitlines() if line.startswith(f"  {BAN_KHU}"))
+    assert "ยังไม่ได้นิเทศ" not in line and "6.3 1/2, 7.3 0/2" in line

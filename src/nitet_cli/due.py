@@ -53,42 +53,32 @@ def pace(needed: int, weeks: float) -> float | None:
     return needed / weeks if weeks > 0 else None
 
 
-def _last_visits(conn: sqlite3.Connection, codes: list[str], until: date) -> dict[str, str]:
-    """The date of each school's last visit on or before ``until`` (any term, any standard)."""
-    import json
-
-    if not codes:
-        return {}
-    rows = conn.execute(
-        "SELECT j.value, (SELECT max(a.date) FROM activity_schools x JOIN activities a ON a.id = x.activity_id"
-        "   WHERE x.school_code = j.value AND a.date <= :until)"
-        " FROM json_each(:codes) j",
-        {"codes": json.dumps(codes), "until": until.isoformat()},
-    )
-    return {code: day for code, day in rows if day is not None}
-
-
 def behind_schools(conn: sqlite3.Connection, term: Term, today: date) -> list[dict]:
     """Every school below a visit target of ``term``, most urgent first (see the module)."""
-    from nitet_cli.progress import term_progress
+    from nitet_cli.progress import last_visits, term_progress
 
     schools: dict[str, dict] = {}
     for row in term_progress(conn, term, today).gaps:  # the rows of status (--json: "schools", met false)
         school = schools.get(row.code)
         if school is None:
-            school = schools[row.code] = {"code": row.code, "name": row.name, "group": row.group, "targets": []}
+            school = schools[row.code] = {
+                "code": row.code,
+                "name": row.name,
+                "group": row.group,
+                "visits_this_term": row.all_visits,  # every visit, whatever its standards (as status says it)
+                "targets": [],
+            }
         school["targets"].append(
             {"standard": row.standard, "visits": row.visits, "target": row.target, "needed": row.target - row.visits}
         )
-    last = _last_visits(conn, list(schools), term.end)
+    last = last_visits(conn, list(schools), term.end)
     _, weeks = weeks_left(term, today)
-    start = term.start.isoformat()
     for code, school in schools.items():
         day = last.get(code)
         school["needed"] = max(t["needed"] for t in school["targets"])
         school["last_visit"] = day
         school["days_since"] = (today - date.fromisoformat(day)).days if day else None
-        school["visited_this_term"] = day is not None and day >= start
+        school["visited_this_term"] = school["visits_this_term"] > 0
         school["per_week"] = pace(school["needed"], weeks)
     return sorted(
         schools.values(),

@@ -248,10 +248,13 @@ def apply_visit_change(conn: sqlite3.Connection, activity_id: int, new_date: dat
 # --- reading ----------------------------------------------------------------------------------------
 
 # The day an item is due: its check-by date, or the first entry naming its school after
-# the day it was given (none yet: no due date).
+# the day it was given (none yet: no due date). The entries naming a school are read from
+# the every-visit rows of progress_visits (standard '', m009: one a school, day and
+# supervisor, kept equal to activity_schools by triggers in every write's transaction), so
+# each item costs one key look-up instead of one per entry at its school.
 _DUE_ON = """CASE WHEN f.check_by IS NOT NULL THEN f.check_by ELSE (
-    SELECT min(a.date) FROM activity_schools x JOIN activities a ON a.id = x.activity_id
-    WHERE x.school_code = f.school_code AND a.date > f.given_on) END"""
+    SELECT min(v.date) FROM progress_visits v
+    WHERE v.standard = '' AND v.school = f.school_code AND v.date > f.given_on AND v.visits > 0) END"""
 
 # MATERIALIZED: each item's due day is worked out once, not again for the filter and the order
 # (SQLite would otherwise put the CTE inline and run the correlated look-up three times).

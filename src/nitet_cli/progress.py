@@ -635,3 +635,18 @@ def schools_reached(conn: sqlite3.Connection, term: Term) -> int:
     return conn.execute(
         f"SELECT count(DISTINCT school) FROM progress_visits WHERE standard = '' AND {_IN_TERM} AND visits > 0", params
     ).fetchone()[0]
+
+
+def last_visits(conn: sqlite3.Connection, codes: list[str], until: date) -> dict[str, str]:
+    """The day of each school's last visit on or before ``until`` (any term, whatever its
+    standards: the every-visit rows of progress_visits, one key look-up a school). Schools
+    never visited by then are left out."""
+    if not codes:
+        return {}
+    rows = conn.execute(
+        "SELECT j.value, (SELECT max(v.date) FROM progress_visits v"
+        "   WHERE v.standard = :key AND v.school = j.value AND v.date <= :until AND v.visits > 0)"
+        " FROM json_each(:codes) j",
+        {"key": EVERY_VISIT_KEY, "codes": json.dumps(codes), "until": until.isoformat()},
+    )
+    return {code: day for code, day in rows if day is not None}
