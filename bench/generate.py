@@ -8,7 +8,8 @@ Two sizes (issue 5):
 - ``national``: a group or national database — 1,000,000 activities and 30,000
   schools, as many supervisors' merged work would be.
 
-Both give a fifth of their visits a follow-up (issue 10), half of them closed.
+Both give a fifth of their visits a follow-up (issue 10), most checked and closed at the
+school's next entry.
 
 Both load the bundled manual through the library, so the standards and their visit
 targets (6.3 every school, 7.3 บ้านคู่, 8.3 พื้นที่สูง) are the real ones. Rows go
@@ -18,6 +19,7 @@ give the same database.
 
 from __future__ import annotations
 
+import bisect
 import random
 import sqlite3
 import sys
@@ -155,17 +157,23 @@ FOLLOW_UP_RESULTS = [
     "ครูบันทึกหลังสอนครบทุกชั้นแล้ว", "จัดมุมรักการอ่านแล้ว ๓ ห้องเรียน", "ประชุม PLC เดือนละครั้งตามแผน",
     "ยังไม่ได้จัดทำ เนื่องจากครูติดภารกิจ", "ดำเนินการแล้วบางส่วน",
 ]
-FOLLOW_UP_END = YEAR_START + timedelta(days=YEAR_DAYS)
 
 
-def add_follow_ups(conn: sqlite3.Connection, *, share: float = 0.2, seed: int = 10) -> int:
-    """Follow-ups (issue 10) for a ``share`` of the visits: the first school of the visit, a
-    check-by date 2–8 weeks later for half of them (else at the next visit), about half
-    closed with a result. A pass of its own, with its own random stream, so that the
-    activities of a seeded database stay what they were; a database generated before
-    follow-ups existed gets them from ``bench/run.py``. Returns how many were added."""
+def add_follow_ups(conn: sqlite3.Connection, *, share: float = 0.2, checked: float = 0.8, seed: int = 10) -> int:
+    """Follow-ups (issue 10) for a ``share`` of the visits, as the cycle goes: an item at the
+    visit's first school, with a check-by date 2–8 weeks later for half of them (else due at
+    the next visit); at the school's next entry it is checked and closed (done, partly or not
+    done, with a result) with probability ``checked``, else it stays open — overdue once its
+    day has passed. A pass of its own, with its own random stream, so that the activities of
+    a seeded database stay what they were; a database generated before follow-ups existed
+    gets them from ``bench/run.py``. Returns how many were added."""
     rng = random.Random(seed)
     now = "2026-11-01T00:00:00+00:00"
+    entries: dict[str, list[str]] = {}  # school -> the days of its entries, in order
+    for school, day in conn.execute(
+        "SELECT y.school_code, a.date FROM activity_schools y JOIN activities a ON a.id = y.activity_id ORDER BY 1, 2"
+    ):
+        entries.setdefault(school, []).append(day)
     rows = []
     visits = conn.execute(
         "SELECT a.id, a.date, min(y.school_code) FROM activities a JOIN activity_schools y ON y.activity_id = a.id"
@@ -176,11 +184,13 @@ def add_follow_ups(conn: sqlite3.Connection, *, share: float = 0.2, seed: int = 
             continue
         given = date.fromisoformat(day)
         check_by = (given + timedelta(days=rng.randrange(14, 57))).isoformat() if rng.random() < 0.5 else None
+        days = entries.get(school, [])
+        later = days[bisect.bisect_right(days, day)] if bisect.bisect_right(days, day) < len(days) else None
         status, result, closed_on = "open", "", None
-        if rng.random() < 0.5:
+        if later is not None and rng.random() < checked:
             status = rng.choice(["done", "done", "partly", "not_done"])
             result = rng.choice(FOLLOW_UP_RESULTS)
-            closed_on = min(given + timedelta(days=rng.randrange(7, 60)), FOLLOW_UP_END).isoformat()
+            closed_on = later
         rows.append(
             (str(uuid.UUID(int=rng.getrandbits(128), version=4)), activity_id, school, rng.choice(SUGGESTIONS), day,
              check_by, status, result, closed_on, now, now)
