@@ -315,3 +315,51 @@ def test_a_school_visited_under_another_standard_is_not_called_unvisited(world):
     assert {t["standard"]: t["visits"] for t in school["targets"]} == {"6.3": 1, "7.3": 0}
     line = next(line for line in world("due").stdout.splitlines() if line.startswith(f"  {BAN_KHU}"))
     assert "ยังไม่ได้นิเทศ" not in line and "6.3 1/2, 7.3 0/2" in line
+
+
+class WriteBefore:
+    """A connection that commits ``write()`` (on a connection of its own) just before its first
+    query whose SQL contains ``marker``: another process logging a visit while due reads."""
+
+    def __init__(self, conn, marker: str, write):
+        self._conn, self._marker, self._write = conn, marker, write
+        self.fired = False
+
+    def execute(self, sql, *args):
+        if not self.fired and self._marker in sql:
+            self.fired = True
+            self._write()
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def test_due_reads_one_moment_while_another_process_writes(busy, monkeypatch):
+    """A visit with a follow-up committed between due's count of the schools and its list of
+    follow-ups: due shows the database before it or after it, never the schools of one moment
+    with the follow-ups of the next."""
+    from nitet_cli import db as db_module
+    from nitet_cli.activities import NewActivity, add_activity
+
+    real = db_module.connect
+
+    def write():
+        other = real(busy.db_path)
+        try:
+            add_activity(
+                other, busy.db_path,
+                NewActivity(date(2026, 11, 21), "นิเทศ", ["6.3"], [HUAI, PA_SANG], follow_ups=["ใหม่"], check_by=date(2026, 11, 30)),
+            )  # fmt: skip
+        finally:
+            other.close()
+
+    before = busy.json("due")
+    made = []
+    monkeypatch.setattr(db_module, "connect", lambda path, **kw: made.append(WriteBefore(real(path, **kw), "WITH items AS", write)) or made[-1])
+    during = busy.json("due")
+    monkeypatch.setattr(db_module, "connect", real)
+    after = busy.json("due")
+    assert made and made[0].fired  # the write came between the schools and the follow-ups
+    assert len(after["due_soon"]) == len(before["due_soon"]) + 2 and after["schools"] != before["schools"]
+    assert during in (before, after)

@@ -90,11 +90,13 @@ def due(conn: sqlite3.Connection, term: Term, today: date, *, within_days: int =
     """``nitet due`` as JSON-ready data: term, today, school_days_left, weeks_left, schools
     (below a target), overdue and due_soon (follow-ups), within_days, summary."""
     from nitet_cli.follow_ups import list_follow_ups
+    from nitet_cli.progress import term_snapshot
 
-    schools = behind_schools(conn, term, today)
-    # The open items once, most urgent first, split as list_follow_ups' "overdue" and
-    # "due_within" would split them (each due day worked out once, not twice).
-    open_items = list_follow_ups(conn, which="open", today=today)
+    with term_snapshot(conn, term):  # schools and follow-ups from one state of the database
+        schools = behind_schools(conn, term, today)
+        # The open items once, most urgent first, split as list_follow_ups' "overdue" and
+        # "due_within" would split them (each due day worked out once, not twice).
+        open_items = list_follow_ups(conn, which="open", today=today)
     first, last = today.isoformat(), (today + timedelta(days=within_days)).isoformat()
     overdue = [item for item in open_items if item["overdue"]]
     due_soon = [item for item in open_items if item["due_on"] is not None and first <= item["due_on"] <= last]

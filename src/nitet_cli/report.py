@@ -227,6 +227,7 @@ def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
         progress, group_figures = term_and_group_progress(conn, term, today)  # shares what both count
         entries = _entries(conn, term)
         profile = report_profile(conn)
+        follow_ups = _follow_ups(conn, term, today)
     group, supervisors, group_targets = _group(group_figures)
     by_standard: dict[str, list[dict]] = {}
     for entry in entries.values():
@@ -259,7 +260,7 @@ def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
         "group_targets": group_targets,
         "duties": duties,
         "coverage": _coverage(progress),
-        "follow_ups": _follow_ups(conn, term, today),
+        "follow_ups": follow_ups,
         "schools": figures["schools"],
         "entries": list(entries.values()),
     }
