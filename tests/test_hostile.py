@@ -429,3 +429,42 @@ def test_markup_in_any_text_is_printed_as_typed_by_every_command(initialised, tm
     assert str(path) in nitet("manual", "load", path).stdout
     shown = nitet("manual", "show", "--duty", "1", env=wide).stdout
     assert f"คู่มือ{MARKUP}" in shown and MARKUP in shown
+
+
+# --- a number too large for SQLite, typed on the command line -------------------------------------
+
+HUGE = str(2**64)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", HUGE],
+        ["edit", HUGE, "--title", "x"],
+        ["delete", HUGE, "--yes"],
+        ["evidence", "list", HUGE],
+        ["evidence", "open", HUGE],
+        ["evidence", "remove", HUGE, "--yes"],
+        ["list", "--limit", HUGE],
+        ["list", "--offset", HUGE],
+        ["log-visit", "--school", "57019999", "--title", "x", "--teachers", HUGE, "-e", "{photo}"],
+        ["log-visit", "--school", "57019999", "--title", "x", "--close-follow-up", HUGE],
+        ["follow-up", "close", HUGE, "--result", "x"],
+    ],
+    ids=lambda args: " ".join(a for a in args if a != HUGE)[:40],
+)
+def test_a_number_too_large_for_sqlite_is_one_sentence_and_nothing_written(initialised, tmp_path, args):
+    nitet = initialised
+    nitet("school", "add", "--code", "57019999", "--name", "โรงเรียนทดสอบ", "--group", "บ้านคู่", "--district", "เมือง")
+    photo = tmp_path / "ภาพ.jpg"
+    photo.write_bytes(b"\xff\xd8 photo")
+    nitet("log-visit", "--school", "57019999", "--title", "ก่อน", "-e", photo, "--follow-up", "ทำแผน")
+    store = nitet.db_path.with_name("nitet-evidence")
+    before, files = nitet.snapshot(), sorted(p for p in store.rglob("*"))
+    result = nitet(*(a.replace("{photo}", str(photo)) for a in args), ok=False)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ข้อผิดพลาด: ") and HUGE in lines[0], result.stderr
+    assert nitet.snapshot() == before
+    assert sorted(p for p in store.rglob("*")) == files
