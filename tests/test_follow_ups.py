@@ -314,3 +314,35 @@ def test_service_due_within_per_term_and_counts(world):
         assert status_counts(conn)["open"] == 2
     finally:
         conn.close()
+
+
+# --- the README's example works as written ---------------------------------------------------------
+
+
+def test_the_readme_follow_up_example_runs_as_written(world):
+    """Each `$ nitet …` line of the README's follow-up example, in order, exits 0 (a newcomer copies them)."""
+    import re
+    import shlex
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### The supervision cycle", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    commands, current = [], ""
+    for line in block.splitlines():
+        line = re.sub(r"\s+#.*$", "", line)  # a comment after the command
+        if line.startswith("$ nitet "):
+            current = line[len("$ nitet "):]
+        elif current:
+            current += " " + line.strip()
+        else:
+            continue
+        if current.endswith("\\"):
+            current = current[:-1]
+            continue
+        commands.append(shlex.split(current))
+        current = ""
+    assert len(commands) >= 4
+    for args in commands:
+        world(*args)  # ok=True: exit 0, else the failure shows the command
+    assert [i["status"] for i in items(world, "--all")].count("done") >= 3

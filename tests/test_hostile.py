@@ -23,7 +23,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import docx_text
+from conftest import ROOT, docx_text
 from stress_data import SMALL_MANUAL, init_db
 
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, get_activity
@@ -394,3 +394,77 @@ def test_template_code_renders_or_is_one_sentence(fresh, code):
     else:
         _refused_in_one_sentence(result)
         assert str(template) in result.stderr and not out.exists()
+
+
+# --- rich markup typed as text is printed as typed, by every command that prints it --------------
+
+MARKUP = "[/b][link=http://x]{{ 7*7 }}[/]"
+
+
+def test_markup_in_any_text_is_printed_as_typed_by_every_command(initialised, tmp_path):
+    """A school, an entry, a manual or a path whose text is rich markup: no MarkupError traceback, shown literally."""
+    nitet = initialised
+    wide = {"COLUMNS": "400"}
+    out = nitet("school", "add", "--code", "57019998", "--name", f"โรงเรียน{MARKUP}", "--group", MARKUP, "--district", MARKUP).stdout
+    assert MARKUP in out
+    csv_file = tmp_path / "schools.csv"
+    csv_file.write_text(f"code,name,group,district\n57019997,โรงเรียน{MARKUP}ใหม่,{MARKUP},{MARKUP}\n", encoding="utf-8")
+    nitet("school", "import", csv_file)
+    named = tmp_path / "x[" / "b]"  # a folder path that reads as [/b] when printed
+    named.mkdir(parents=True)
+    nitet("log-visit", "--school", "57019998", "--title", MARKUP, "--findings", MARKUP, "--date", "2026-11-20")
+    for args in (["list"], ["school", "list"], ["show", "1"], ["school", "show", "57019998"], ["status"]):
+        result = nitet(*args, env=wide)
+        assert MARKUP in result.stdout, args
+    result = nitet("report", "--term", "2", "--format", "json", "-o", named / "r.json")
+    assert str(named / "r.json") in result.stdout
+    result = nitet("export", "-o", named / "e.csv")
+    result = nitet("template", "export", "report", named)
+    assert str(named) in result.stdout
+    manual = yaml.safe_load((ROOT / "data" / "duties.yaml").read_text(encoding="utf-8"))
+    manual["manual"]["title"] = f"คู่มือ{MARKUP}"
+    manual["duties"][0]["standards"][0]["activity"] = MARKUP
+    path = named / "คู่มือ.yaml"
+    path.write_text(yaml.safe_dump(manual, allow_unicode=True), encoding="utf-8")
+    assert str(path) in nitet("manual", "load", path).stdout
+    shown = nitet("manual", "show", "--duty", "1", env=wide).stdout
+    assert f"คู่มือ{MARKUP}" in shown and MARKUP in shown
+
+
+# --- a number too large for SQLite, typed on the command line -------------------------------------
+
+HUGE = str(2**64)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", HUGE],
+        ["edit", HUGE, "--title", "x"],
+        ["delete", HUGE, "--yes"],
+        ["evidence", "list", HUGE],
+        ["evidence", "open", HUGE],
+        ["evidence", "remove", HUGE, "--yes"],
+        ["list", "--limit", HUGE],
+        ["list", "--offset", HUGE],
+        ["log-visit", "--school", "57019999", "--title", "x", "--teachers", HUGE, "-e", "{photo}"],
+        ["log-visit", "--school", "57019999", "--title", "x", "--close-follow-up", HUGE],
+        ["follow-up", "close", HUGE, "--result", "x"],
+    ],
+    ids=lambda args: " ".join(a for a in args if a != HUGE)[:40],
+)
+def test_a_number_too_large_for_sqlite_is_one_sentence_and_nothing_written(initialised, tmp_path, args):
+    nitet = initialised
+    nitet("school", "add", "--code", "57019999", "--name", "โรงเรียนทดสอบ", "--group", "บ้านคู่", "--district", "เมือง")
+    photo = tmp_path / "ภาพ.jpg"
+    photo.write_bytes(b"\xff\xd8 photo")
+    nitet("log-visit", "--school", "57019999", "--title", "ก่อน", "-e", photo, "--follow-up", "ทำแผน")
+    store = nitet.db_path.with_name("nitet-evidence")
+    before, files = nitet.snapshot(), sorted(p for p in store.rglob("*"))
+    result = nitet(*(a.replace("{photo}", str(photo)) for a in args), ok=False)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ข้อผิดพลาด: ") and HUGE in lines[0], result.stderr
+    assert nitet.snapshot() == before
+    assert sorted(p for p in store.rglob("*")) == files

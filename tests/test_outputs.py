@@ -244,6 +244,18 @@ def test_backup_never_overwrites_another_database(filled, tmp_path):
     assert files_under(tmp_path) == before
 
 
+@pytest.mark.parametrize("suffix", ["-journal", "-wal", "-shm"])
+def test_backup_never_makes_a_folder_named_like_a_file_of_the_database(filled, tmp_path, suffix):
+    """`backup nitet.db-journal` would make a FOLDER there: SQLite then cannot open the database at all."""
+    folder = Path(f"{filled.db_path}{suffix}")
+    before = files_under(tmp_path)
+    line = one_sentence(filled("backup", folder, ok=False))
+    assert str(folder) in line and suffix[1:] in line
+    assert not os.path.lexists(folder)
+    assert files_under(tmp_path) == before
+    filled("list")  # the database still opens
+
+
 def test_backup_refreshes_its_own_earlier_backup_also_for_a_group_database(filled, tmp_path):
     filled("backup", tmp_path / "bk.db")
     conn = init_db(filled.db_path)

@@ -350,3 +350,24 @@ def test_term_recorded_through_the_cli(initialised, tmp_path):
     assert text.count("นิเทศชั้นเรียน ป.๑") == 2 and "๓ พฤศจิกายน ๒๕๖๙" in text
     marks = {row.cells[2].text: row.cells[5].text for t in find_tables(document, "ที่", "รหัส") for row in t.rows[1:]}
     assert marks["โรงเรียนบ้านคู่"] == "ถึงเป้าหมาย" and marks["โรงเรียนบ้านห้วยส้าน"] == "ยังไม่ได้นิเทศ"
+
+
+def test_the_readme_report_commands_run_in_order_from_a_fresh_folder(term, tmp_path, monkeypatch):
+    """A newcomer copies the README's block of status/report/template commands, in order."""
+    import shlex
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Term progress and the term report", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "ใหม่"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("HOME", str(folder))
+    lines = [shlex.split(line.split("  #", 1)[0], comments=True) for line in block.splitlines() if line.startswith("nitet ")]
+    assert any("--template" in args for args in lines)
+    for args in lines:
+        args = [os.path.expanduser(a) for a in args[1:]]
+        result = term(*args, ok=False)
+        allowed = (0, 1) if "--fail-on-gap" in args else (0,)
+        assert result.exit_code in allowed, f"nitet {' '.join(args)}: {result.output}"

@@ -363,6 +363,9 @@ def backup_target(db_path: Path, dest: Path | str) -> Path:
         if not dest.parent.is_dir():
             raise OutputError(f"ไม่มีโฟลเดอร์ {dest.parent} — สร้างโฟลเดอร์ก่อน หรือเลือกที่เก็บสำรองอื่น")
         target = dest / db_path.name  # a new folder, made by backup()
+        what = protected_by(dest, db_path)  # a folder named nitet.db-journal: SQLite could no longer open the database
+        if what is not None:
+            raise OutputError(f"ไม่สร้างโฟลเดอร์สำรอง {dest} เพราะเป็นชื่อของ{what} — เลือกโฟลเดอร์หรือชื่อไฟล์อื่นสำหรับไฟล์สำรอง")
     what = protected_by(target, db_path)
     if what is not None:
         raise OutputError(f"ไม่สำรองไปที่ {target} เพราะเป็น{what} — เลือกโฟลเดอร์หรือชื่อไฟล์อื่นสำหรับไฟล์สำรอง")

@@ -43,12 +43,37 @@ class CliError(_ClickException):
         typer.echo(f"ข้อผิดพลาด: {self.format_message()}", err=True)
 
 
+#: The largest integer SQLite stores (a larger id, count or --limit is refused, not a traceback).
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def _too_large(tokens: list[str]) -> str:
+    """The first whole number typed (an id, --teachers, --limit, ID:RESULT …) that SQLite cannot store."""
+    from nitet_cli.thai import to_arabic_digits
+
+    for token in tokens:
+        head = to_arabic_digits(token.split("=", 1)[-1].split(":", 1)[0].strip())
+        if head.lstrip("+-").isdigit() and abs(int(head)) > SQLITE_MAX_INT:
+            return head
+    return ""
+
+
 class NitetGroup(typer.core.TyperGroup):
     def invoke(self, ctx: typer.Context):
+        tokens = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
         except NitetError as error:
             raise CliError(error) from error
+        except OverflowError as exc:
+            # sqlite3 refuses an int beyond 64 bits when the query runs; every write rolls back on it.
+            from nitet_cli.errors import InputError
+
+            number = _too_large(tokens)
+            what = f"ตัวเลข {number} ใหญ่เกินไป" if number else "ตัวเลขที่ระบุใหญ่เกินไป"
+            raise CliError(
+                InputError(f"{what} — หมายเลขรายการ จำนวน และ --limit/--offset ต้องไม่เกิน {SQLITE_MAX_INT:,}")
+            ) from exc
         except Exception as error:
             # A SQLite error no service turned into a sentence (a disk that fills during a read,
             # a file made read-only meanwhile): still one sentence about the database, no traceback.

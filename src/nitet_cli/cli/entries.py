@@ -483,6 +483,8 @@ def list_entries(
     table.add_column("โรงเรียน")
     table.add_column("ชื่อกิจกรรม")
     table.add_column("หลักฐาน", justify="right", no_wrap=True)
+    from rich.text import Text
+
     from nitet_cli.activities import KINDS
 
     for row in page.rows:
@@ -491,8 +493,8 @@ def list_entries(
             be_date_short(row["date"]),
             KINDS.get(row["kind"], row["kind"]),
             ", ".join(row["standards"]),
-            ", ".join(s["name"] for s in row["schools"]),
-            row["title"],
+            Text(", ".join(s["name"] for s in row["schools"])),
+            Text(row["title"]),
             str(row["evidence"]),
         )
     out.print(table)

@@ -58,7 +58,8 @@ def init(
         print_json({"db": str(db_path), "duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed})
         return
     console().print(
-        f"ฐานข้อมูล: {db_path}\nคู่มือ: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}"
+        f"ฐานข้อมูล: {db_path}\nคู่มือ: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}",
+        markup=False,
     )
 
 
@@ -79,7 +80,7 @@ def manual_load(
     if json_output:
         print_json({"duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed, **asdict(result)})
         return
-    console().print(f"โหลด {file}: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}")
+    console().print(f"โหลด {file}: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}", markup=False)
 
 
 @manual_app.command("show")
@@ -102,19 +103,22 @@ def manual_show(
     if json_output:
         print_json(manual_as_dict(manual))
         return
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
     p = manual.profile
     if manual.own_profile:
-        out.print(f"[bold]{manual.title}[/bold] — {p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}")
+        who = f"{p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}"
+        out.print(f"[bold]{escape(manual.title)}[/bold] — {escape(who)}")
     else:
-        out.print(f"[bold]{manual.title}[/bold]")
-        out.print(NO_OWN_PROFILE)
+        out.print(f"[bold]{escape(manual.title)}[/bold]")
+        out.print(NO_OWN_PROFILE, markup=False)
     if p["office"]:
-        out.print(p["office"])
+        out.print(p["office"], markup=False)
     for d in manual.duties:
-        table = Table(title=f"เรื่องที่ {d.number}. {d.title}", show_lines=True, title_justify="left")
+        table = Table(title=Text(f"เรื่องที่ {d.number}. {d.title}"), show_lines=True, title_justify="left")
         table.add_column("ที่", justify="right", no_wrap=True)
         table.add_column("กิจกรรม/วิธีปฏิบัติ")
         table.add_column("มาตรฐานการปฏิบัติงาน")
@@ -126,7 +130,7 @@ def manual_show(
                 target = f"{groups}: ≥{s.target['min_per_term']} ครั้ง/ภาคเรียน"
                 if s.target.get("counts") == "every_visit":
                     target += "\n(นับทุกครั้งที่นิเทศ)"
-            table.add_row(s.id, s.activity, s.standard, target)
+            table.add_row(*(Text(v) for v in (s.id, s.activity, s.standard, target)))
         out.print(table)
 
 
@@ -154,4 +158,4 @@ def manual_export(
     if json_output:
         print_json({"output": str(path), **({"pdf": str(pdf_path)} if pdf_path else {})})
         return
-    console().print(f"เขียน {path}" + (f" และ {pdf_path}" if pdf_path else ""))
+    console().print(f"เขียน {path}" + (f" และ {pdf_path}" if pdf_path else ""), markup=False)

@@ -207,7 +207,8 @@ def report(
         f"เขียน {result['output']}" + (f" และ {result['pdf']}" if result.get("pdf") else "")
         + f" — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
         f" ภาพ {result['photos_embedded']} ภาพ"
-        + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else "")
+        + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else ""),
+        markup=False,
     )
 
 
@@ -222,7 +223,7 @@ def template_list(json_output: bool = typer.Option(False, "--json", help="แส
         return
     out = console()
     for item in items:
-        out.print(f"{item['name']:<8} {item['description']}  ({item['path']})")
+        out.print(f"{item['name']:<8} {item['description']}  ({item['path']})", markup=False)
 
 
 @template_app.command("export")
@@ -240,4 +241,4 @@ def template_export(
     if json_output:
         print_json({"name": name, "output": str(path)})
         return
-    console().print(f"เขียน {path} — แก้ใน Word แล้วใช้: nitet {'manual export' if name == 'manual' else 'report'} --template {path}")
+    console().print(f"เขียน {path} — แก้ใน Word แล้วใช้: nitet {'manual export' if name == 'manual' else 'report'} --template {path}", markup=False)

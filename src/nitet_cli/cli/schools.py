@@ -42,7 +42,7 @@ def school_add(
     if json_output:
         print_json({"result": outcome, **school.as_dict()})
         return
-    console().print(f"{_WORDS[outcome]}โรงเรียน {school.name} ({school.code}) กลุ่ม {school.school_group or '-'}")
+    console().print(f"{_WORDS[outcome]}โรงเรียน {school.name} ({school.code}) กลุ่ม {school.school_group or '-'}", markup=False)
 
 
 @school_app.command("import")
@@ -60,7 +60,8 @@ def school_import(
         print_json(result.as_dict())
         return
     console().print(
-        f"นำเข้า {file}: {result.rows} แถว — เพิ่ม {result.added}, แก้ไข {result.updated}, ไม่เปลี่ยน {result.unchanged}"
+        f"นำเข้า {file}: {result.rows} แถว — เพิ่ม {result.added}, แก้ไข {result.updated}, ไม่เปลี่ยน {result.unchanged}",
+        markup=False,
     )
 
 
@@ -91,6 +92,7 @@ def school_list(
         console().print("ยังไม่มีโรงเรียน — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import schools.csv'")
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"โรงเรียน {len(schools)} แห่ง", title_justify="left")
     table.add_column("รหัส", no_wrap=True)
@@ -98,7 +100,7 @@ def school_list(
     table.add_column("กลุ่ม")
     table.add_column("อำเภอ")
     for s in schools:
-        table.add_row(s.code, s.name, s.school_group, s.district)
+        table.add_row(*(Text(v or "") for v in (s.code, s.name, s.school_group, s.district)))
     console().print(table)
 
 
