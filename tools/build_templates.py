@@ -687,6 +687,29 @@ def build_report(path: Path) -> None:
         if index == 0:
             p.paragraph_format.space_before = Pt(24)
 
+    # Endorsement block (ความเห็นของผู้บังคับบัญชา): the endorser from 'nitet profile set
+    # --endorser-name … --endorser-position …', a dotted line for each part not set.
+    dots = ".................................................."
+    p = paragraph(d, "ความเห็นของผู้บังคับบัญชา", bold=True)
+    p.paragraph_format.space_before = Pt(24)
+    p.paragraph_format.keep_with_next = True
+    for _ in range(2):
+        p = paragraph(d, dots * 2)
+        p.paragraph_format.keep_with_next = True
+    for index, text in enumerate(
+        (
+            f"ลงชื่อ {dots}",
+            "({% if profile.endorser_name %}{{ profile.endorser_name }}{% else %}" + dots + "{% endif %})",
+            "ตำแหน่ง{% if profile.endorser_position %}{{ profile.endorser_position }}{% else %} " + dots + "{% endif %}",
+            "วันที่ ........../........../..........",
+        )
+    ):
+        p = paragraph(d, text, align=center)
+        p.paragraph_format.left_indent = Cm(5)
+        p.paragraph_format.keep_with_next = index < 3
+        if index == 0:
+            p.paragraph_format.space_before = Pt(18)
+
     # ภาคผนวก: photos two to a row, then the files that are not shown as pictures.
     new_page(paragraph(d, "ภาคผนวก", style="Heading 1", align=center))
     paragraph(d, "ภาพกิจกรรม", style="Heading 2")

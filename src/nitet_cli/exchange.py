@@ -741,7 +741,7 @@ class Conflict:
         if self.kept == "owner":
             return (
                 f"{thing} '{self.label}' ({self.key}) ใน {self.source} ไม่ตรงกันที่ {', '.join(self.fields)}"
-                " — คงโปรไฟล์ของเจ้าของฐานข้อมูลไว้ (เจ้าของแก้เองด้วย 'nitet manual load' เท่านั้น)"
+                " — คงโปรไฟล์ของเจ้าของฐานข้อมูลไว้ (เจ้าของแก้เองด้วย 'nitet profile set' หรือ 'nitet manual load' เท่านั้น)"
             )
         kept = "ใช้ข้อมูลจาก " + self.source if self.kept == "source" else "คงข้อมูลเดิมในฐานข้อมูลปลายทาง"
         return f"{thing} '{self.label}' ({self.key}) ไม่ตรงกันที่ {', '.join(self.fields)} — {kept} (แก้ไขล่าสุดกว่า)"

@@ -32,6 +32,9 @@ PROFILE_FIELDS = (
     "agency",
     "ministry",
 )
+#: Who endorses the owner's report (ความเห็นของผู้บังคับบัญชา), stored with the profile (m012).
+#: Optional in the YAML: a file without them leaves the stored endorser as it is.
+ENDORSER_FIELDS = ("endorser_name", "endorser_position")
 TARGET_KINDS = {"school_visits"}
 #: Which visits a target counts (``target.counts``): those linked to its standard (the default),
 #: or every visit to a school of its groups in the term, whatever standard it was logged under.
@@ -204,6 +207,9 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
         name: _text(profile_raw.get(name), f"{source}: profile", name, required=(name == "name"))
         for name in PROFILE_FIELDS
     }
+    for name in ENDORSER_FIELDS:
+        if name in profile_raw:
+            profile[name] = _text(profile_raw[name], f"{source}: profile", name, required=False)
 
     duties_raw = data.get("duties")
     if not isinstance(duties_raw, list) or not duties_raw:
@@ -328,21 +334,24 @@ def store_manual(conn: sqlite3.Connection, manual: Manual) -> LoadResult:
 
 
 def _store_profile(conn: sqlite3.Connection, profile: dict[str, str], now: str) -> bool:
+    """The owner's profile from a manual: every field of PROFILE_FIELDS, and the endorser's
+    fields the manual names (ENDORSER_FIELDS it leaves out stay as they are)."""
+    fields = [f for f in (*PROFILE_FIELDS, *ENDORSER_FIELDS) if f in profile]
     row = conn.execute("SELECT * FROM supervisors WHERE is_self = 1").fetchone()
     if row is None:
-        columns = ", ".join(PROFILE_FIELDS)
-        marks = ", ".join("?" for _ in PROFILE_FIELDS)
+        columns = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
         conn.execute(
             f"INSERT INTO supervisors (uuid, {columns}, is_self, updated_at) VALUES (?, {marks}, 1, ?)",
-            (str(uuid.uuid4()), *(profile[f] for f in PROFILE_FIELDS), now),
+            (str(uuid.uuid4()), *(profile[f] for f in fields), now),
         )
         return True
-    if all(row[f] == profile[f] for f in PROFILE_FIELDS):
+    if all(row[f] == profile[f] for f in fields):
         return False
-    assignments = ", ".join(f"{f} = ?" for f in PROFILE_FIELDS)
+    assignments = ", ".join(f"{f} = ?" for f in fields)
     conn.execute(
         f"UPDATE supervisors SET {assignments}, updated_at = ? WHERE id = ?",
-        (*(profile[f] for f in PROFILE_FIELDS), now, row["id"]),
+        (*(profile[f] for f in fields), now, row["id"]),
     )
     return True
 
@@ -359,7 +368,7 @@ def get_profile(conn: sqlite3.Connection) -> dict[str, str] | None:
     row = conn.execute("SELECT * FROM supervisors WHERE is_self = 1").fetchone()
     if row is None:
         return None
-    return {f: row[f] for f in ("uuid", *PROFILE_FIELDS)}
+    return {f: row[f] for f in ("uuid", *PROFILE_FIELDS, *ENDORSER_FIELDS)}
 
 
 #: Profile fields that name the organisation rather than the person: a group shares them.
@@ -370,7 +379,7 @@ def neutral_profile(conn: sqlite3.Connection) -> dict[str, str]:
     """The profile of a database that has no owner (``nitet merge --into`` a new file): no name,
     position or standing, and the organisation (unit, group, office, agency, ministry) where every
     supervisor in it agrees — the group's office."""
-    profile = {"uuid": "", **{f: "" for f in PROFILE_FIELDS}}
+    profile = {"uuid": "", **{f: "" for f in (*PROFILE_FIELDS, *ENDORSER_FIELDS)}}
     for name in ORGANISATION_FIELDS:
         values = [r[0] for r in conn.execute(f"SELECT DISTINCT {name} FROM supervisors LIMIT 2")]
         if len(values) == 1:

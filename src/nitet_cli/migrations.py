@@ -902,6 +902,19 @@ def m010_follow_ups(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m012_profile_endorser(conn: sqlite3.Connection) -> None:
+    """Who endorses a supervisor's report (ความเห็นของผู้บังคับบัญชา), part of the profile (issue 11):
+    the endorser's name and position, set with ``nitet profile set --endorser-name …
+    --endorser-position …``; empty until set (the report then prints a dotted line)."""
+    conn.executescript(
+        """
+        ALTER TABLE supervisors ADD COLUMN endorser_name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE supervisors ADD COLUMN endorser_position TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 #: The extension evidence_store.extension_of gives ``e.original_name``, in SQL: the text after the
 #: last dot (not a leading one), lower-cased, 1-5 characters a-z or 0-9; NULL otherwise.
 _EXTENSION_SQL = """

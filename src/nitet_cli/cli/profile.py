@@ -41,5 +41,71 @@ def new_identity_command(
         f" (กิจกรรม {result.activities} รายการ, หลักฐาน {result.evidence} ชิ้น, ข้อเสนอแนะที่ต้องติดตาม {result.follow_ups} รายการ ได้ UUID ใหม่)"
     )
     typer.echo(
-        "ต่อไป: ใส่ชื่อของคุณด้วย 'nitet manual load คู่มือของคุณ.yaml' และลบกิจกรรมที่คัดลอกมาจากผู้อื่นด้วย 'nitet delete ID'"
+        "ต่อไป: ใส่ชื่อของคุณด้วย 'nitet profile set --name …' และลบกิจกรรมที่คัดลอกมาจากผู้อื่นด้วย 'nitet delete ID'"
     )
+
+
+def print_profile(profile: dict) -> None:
+    from nitet_cli.profile import FIELDS, option_name
+
+    for field, label in FIELDS.items():  # "label: value" (Thai vowels above and below defeat column padding)
+        value = profile.get(field) or f"(ยังไม่ได้ใส่ — {option_name(field)})"
+        typer.echo(f"{label}: {value}")
+
+
+@profile_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """แสดงโปรไฟล์ของเจ้าของฐานข้อมูล (ชื่อ ตำแหน่ง สังกัด ผู้บังคับบัญชา) ที่ใช้ในคู่มือและรายงาน"""
+    from nitet_cli.profile import SAMPLE_NOTICE, get_owner_profile
+
+    profile = get_owner_profile(open_db(ctx))
+    if json_output:
+        print_json(profile)
+        return
+    print_profile(profile)
+    typer.echo(f"UUID: {profile['uuid']}")
+    if profile["sample"]:
+        typer.echo(SAMPLE_NOTICE.format(name=profile["name"]), err=True)
+
+
+def _text_option(help_text: str):
+    return typer.Option(None, help=help_text, show_default=False)
+
+
+@profile_app.command("set")
+def set_command(
+    ctx: typer.Context,
+    name: str = _text_option("ชื่อ-นามสกุล เช่น \"นางสาวสมใจ ใฝ่ดี\""),
+    position: str = _text_option("ตำแหน่ง เช่น ศึกษานิเทศก์"),
+    academic_standing: str = _text_option("วิทยฐานะ เช่น ชำนาญการพิเศษ"),
+    work_unit: str = _text_option("กลุ่มงาน/งานที่รับผิดชอบ"),
+    work_group: str = _text_option("กลุ่ม เช่น กลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา"),
+    office: str = _text_option("สังกัด เช่น สำนักงานเขตพื้นที่การศึกษาประถมศึกษาเชียงราย เขต ๑"),
+    agency: str = _text_option("หน่วยงาน เช่น สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน"),
+    ministry: str = _text_option("กระทรวง เช่น กระทรวงศึกษาธิการ"),
+    endorser_name: str = _text_option("ผู้บังคับบัญชาที่ให้ความเห็นท้ายรายงาน (ชื่อ-นามสกุล)"),
+    endorser_position: str = _text_option(
+        "ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา"
+    ),
+    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+) -> None:
+    """เปลี่ยนโปรไฟล์ของเจ้าของฐานข้อมูล: เปลี่ยนเฉพาะค่าที่ระบุ (ค่าว่าง "" ล้างค่านั้น ยกเว้นชื่อ) มีผลกับเอกสารทันที"""
+    from nitet_cli.profile import FIELDS, set_profile
+
+    values = dict(
+        name=name, position=position, academic_standing=academic_standing, work_unit=work_unit,
+        work_group=work_group, office=office, agency=agency, ministry=ministry,
+        endorser_name=endorser_name, endorser_position=endorser_position,
+    )
+    result = set_profile(open_db(ctx), values)
+    if json_output:
+        print_json(result.as_dict())
+        return
+    if result.changed:
+        typer.echo("เปลี่ยน " + ", ".join(FIELDS[f] for f in result.changed) + " แล้ว:")
+    else:
+        typer.echo("ไม่มีการเปลี่ยนแปลง (ค่าที่ระบุตรงกับโปรไฟล์อยู่แล้ว):")
+    print_profile(result.profile)
