@@ -134,3 +134,99 @@ def test_manual_yaml_may_name_the_endorser_and_leaving_it_out_keeps_it(initialis
     assert initialised.json("manual", "load", named)["profile_changed"] is True
     row = owner_row(initialised)
     assert row["endorser_name"] == ENDORSER and row["endorser_position"] == ENDORSER_POSITION
+
+
+# --- item 2: the first run ---------------------------------------------------------------------
+
+
+def test_init_from_a_script_with_name_and_office(nitet, tmp_path):
+    shown = nitet.json("init", "--name", NAME, "--office", OFFICE)
+    assert shown["name"] == NAME and shown["sample"] is False
+    row = owner_row(nitet)
+    assert (row["name"], row["office"], row["position"]) == (NAME, OFFICE, "ศึกษานิเทศก์")
+    # The sample author's own standing and unit are not carried over to another person.
+    assert row["academic_standing"] == "" and row["work_unit"] == ""
+    assert row["agency"] == "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน" and row["ministry"] == "กระทรวงศึกษาธิการ"
+    out = tmp_path / "manual.docx"
+    result = nitet("manual", "export", "-o", out)
+    assert NAME in docx_text(out) and SAMPLE not in docx_text(out)
+    assert NOTICE not in result.stderr
+
+
+def test_init_again_keeps_the_owners_profile(nitet):
+    """Re-running `nitet init` (the bundled manual again) never puts the sample's name back."""
+    nitet("init", "--name", NAME, "--office", OFFICE)
+    nitet("profile", "set", "--academic-standing", "ชำนาญการ", "--endorser-name", ENDORSER)
+    before = owner_row(nitet)
+    assert nitet.json("init")["changed"] is False
+    assert owner_row(nitet) == before
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--name", NAME], ["--office"]),
+        (["--name", "", "--office", OFFICE], ["--name", "ว่าง"]),
+        (["--name", NAME, "--office", "ก" * 301], ["--office", "300"]),
+    ],
+    ids=["name-without-office", "empty-name", "long-office"],
+)
+def test_init_bad_profile_creates_nothing(nitet, args, words):
+    result = nitet("init", *args, ok=False)
+    assert result.exit_code == 2 and result.stderr.startswith("ข้อผิดพลาด: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    for word in words:
+        assert word in result.stderr
+    assert not nitet.db_path.exists()
+
+
+def test_init_asks_in_a_terminal(nitet, monkeypatch):
+    """Name, position and office, the sample's shown as examples; an empty answer to the
+    position is asked again rather than kept."""
+    from nitet_cli.cli import common
+
+    monkeypatch.setattr(common, "is_interactive", lambda: True)
+    result = nitet("init", input=f"{NAME}\n\nศึกษานิเทศก์\n{OFFICE}\n")
+    assert f"(เช่น {SAMPLE};" in result.output and "(เช่น ศึกษานิเทศก์)" in result.output
+    assert "ต้องตอบข้อนี้" in result.output
+    row = owner_row(nitet)
+    assert (row["name"], row["position"], row["office"]) == (NAME, "ศึกษานิเทศก์", OFFICE)
+
+
+def test_init_in_a_terminal_may_keep_the_sample_for_now(nitet, monkeypatch):
+    from nitet_cli.cli import common
+
+    monkeypatch.setattr(common, "is_interactive", lambda: True)
+    result = nitet("init", input="\n")
+    assert "ใช้โปรไฟล์ตัวอย่างไปก่อน" in result.output
+    assert owner_row(nitet)["name"] == SAMPLE and NOTICE in result.stderr
+
+
+def test_init_asks_nothing_from_a_script(nitet, monkeypatch):
+    """No terminal (cron, the README's first command): the bundled manual exactly as the seed,
+    its profile included, and no question."""
+    result = nitet("init")
+    assert "ชื่อ-นามสกุลของคุณ" not in result.output
+    bundled = yaml.safe_load(BUNDLED_MANUAL.read_text(encoding="utf-8"))["profile"]
+    shown = nitet.json("manual", "show")["profile"]
+    assert {k: shown[k] for k in bundled} == bundled
+
+
+def test_sample_notice_until_profile_set(initialised, tmp_path):
+    """status, report and manual export say so in one line on stderr; never with --json."""
+    commands = {
+        "status": ["status"],
+        "report": ["report", "--term", "2", "-o", tmp_path / "r.docx"],
+        "manual export": ["manual", "export", "-o", tmp_path / "m.docx"],
+    }
+    for label, args in commands.items():
+        result = initialised(*args)
+        lines = [line for line in result.stderr.splitlines() if NOTICE in line]
+        assert len(lines) == 1 and "nitet profile set" in lines[0], label
+        assert NOTICE not in result.stdout, label
+        quiet = initialised(*args, "--json")
+        assert NOTICE not in quiet.stderr and NOTICE not in quiet.stdout, label
+        json.loads(quiet.stdout)
+    initialised("profile", "set", "--name", NAME)
+    for label, args in commands.items():
+        assert NOTICE not in initialised(*args).stderr, label

@@ -111,6 +111,29 @@ def set_profile(conn: sqlite3.Connection, values: dict[str, str | None]) -> Prof
     return ProfileChange(changed, after)
 
 
+#: The sample's fields that are its author's own: not carried over to a new name given to
+#: ``nitet init`` (position, group, agency and ministry are every supervisor's; the office is asked).
+SAMPLE_PERSONAL = ("academic_standing", "work_unit")
+
+
+def first_profile(base: dict, given: dict[str, str | None]) -> dict:
+    """The profile ``nitet init`` stores: ``base`` (the manual's, or the owner's already there)
+    with the given fields. A new name over the bundled sample needs its own office (the sample's
+    office is another person's), and leaves the sample's standing and unit out."""
+    fields = check_fields(given)
+    profile = dict(base)
+    if "name" in fields and base.get("name") == SAMPLE_NAME and fields["name"] != SAMPLE_NAME:
+        if "office" not in fields:
+            raise InputError(
+                f"ใส่ --office ด้วย — สังกัดในคู่มือตัวอย่าง ({base.get('office')}) เป็นของผู้จัดทำตัวอย่าง"
+                " เช่น --office \"สำนักงานเขตพื้นที่การศึกษาประถมศึกษาน่าน เขต ๒\""
+            )
+        for field in SAMPLE_PERSONAL:
+            profile[field] = ""
+    profile.update(fields)
+    return profile
+
+
 def sample_notice(conn: sqlite3.Connection) -> str | None:
     """One line for stderr while the owner's profile is still the bundled sample, else None
     (also for a database without an owner)."""

@@ -124,6 +124,16 @@ def open_db(ctx: typer.Context, *, create: bool = False):
     return st._conn
 
 
+def print_sample_notice(conn) -> None:
+    """One line on stderr while the owner's profile is still the bundled sample. Commands call it
+    for their human output only, never with --json."""
+    from nitet_cli.profile import sample_notice
+
+    line = sample_notice(conn)
+    if line:
+        typer.echo(line, err=True)
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout, Thai as it is: indented for a person at a terminal, compact (no spaces,
     one line) for a pipe, a file or a program — the C encoder then writes it about four times

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json, state
+from nitet_cli.cli.common import console, open_db, print_json, print_sample_notice, state
 from nitet_cli.completion import complete_template
 
 NO_OWN_PROFILE = (
@@ -40,27 +40,87 @@ def _describe_load(result) -> str:
     return ", ".join(parts)
 
 
+def _ask(question: str, field: str, *, allow_empty: bool = False) -> str:
+    """One answer, asked again until it is a usable value (an empty one only when allowed)."""
+    from nitet_cli.errors import InputError
+    from nitet_cli.profile import check_fields
+
+    while True:
+        answer = typer.prompt(question, default="", show_default=False).strip()
+        if not answer:
+            if allow_empty:
+                return ""
+            typer.echo("ต้องตอบข้อนี้ (ค่าในวงเล็บเป็นเพียงตัวอย่าง)", err=True)
+            continue
+        try:
+            return check_fields({field: answer})[field]
+        except InputError as error:
+            typer.echo(error.message, err=True)
+
+
+def _ask_profile(sample: dict) -> dict[str, str | None]:
+    """In a terminal: the name, position and office, the sample's shown as examples only.
+    An empty name keeps the whole sample for now (and every document says so until 'profile set')."""
+    name = _ask(
+        f"ชื่อ-นามสกุลของคุณ (เช่น {sample['name']}; กด Enter เพื่อใช้โปรไฟล์ตัวอย่างไปก่อน)", "name", allow_empty=True
+    )
+    if not name:
+        typer.echo("ใช้โปรไฟล์ตัวอย่างไปก่อน — เปลี่ยนเมื่อใดก็ได้ด้วย 'nitet profile set --name … --position … --office …'")
+        return {}
+    position = _ask(f"ตำแหน่ง (เช่น {sample['position']})", "position")
+    office = _ask(f"สังกัด (เช่น {sample['office']})", "office")
+    return {"name": name, "position": position, "office": office}
+
+
 @app.command()
 def init(
     ctx: typer.Context,
     manual_file: Path = typer.Option(None, "--manual", help="ไฟล์คู่มือ YAML (ค่าเริ่มต้น: คู่มือที่มากับโปรแกรม)"),
+    name: str = typer.Option(None, "--name", help="ชื่อ-นามสกุลของคุณ (ในเทอร์มินัลจะถามถ้าไม่ระบุ)", show_default=False),
+    position: str = typer.Option(None, "--position", help="ตำแหน่ง เช่น ศึกษานิเทศก์", show_default=False),
+    office: str = typer.Option(None, "--office", help="สังกัด (ต้องระบุพร้อม --name)", show_default=False),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
-    """สร้างฐานข้อมูลและโหลดคู่มือปฏิบัติงาน"""
-    from nitet_cli.manual import read_manual, store_manual
+    """สร้างฐานข้อมูลและโหลดคู่มือปฏิบัติงาน พร้อมชื่อ ตำแหน่ง และสังกัดของคุณ
+
+    ในเทอร์มินัลจะถามชื่อ ตำแหน่ง และสังกัด; จากสคริปต์ใช้ --name … --office …
+    ฐานข้อมูลที่มีเจ้าของแล้วคงโปรไฟล์เดิมไว้ (เว้นแต่ระบุ --manual หรือ --name)"""
+    from nitet_cli.cli import common
+    from nitet_cli.manual import PROFILE_FIELDS, get_profile, read_manual, store_manual
     from nitet_cli.paths import bundled_manual
+    from nitet_cli.profile import SAMPLE_NAME, check_fields, first_profile
 
     manual = read_manual(manual_file or bundled_manual())  # check the file before creating anything
+    given = {"name": name, "position": position, "office": office}
+    check_fields(given)
+    db_path = state(ctx).db_path
+    owner = get_profile(open_db(ctx)) if db_path.exists() else None
+    # Loading the bundled manual again keeps the owner's profile; a manual file brings its own.
+    base = dict(manual.profile)
+    if owner is not None and manual_file is None:
+        base.update({f: owner[f] for f in PROFILE_FIELDS})
+    first_profile(base, given)  # an incomplete --name is refused before anything is asked or written
+    if name is None and base["name"] == SAMPLE_NAME and not json_output and common.is_interactive():
+        given = _ask_profile(base)
+    manual.profile = first_profile(base, given)
     conn = open_db(ctx, create=True)
     result = store_manual(conn, manual)
-    db_path = state(ctx).db_path
+    sample = manual.profile["name"] == SAMPLE_NAME
     if json_output:
-        print_json({"db": str(db_path), "duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed})
+        print_json(
+            {
+                "db": str(db_path), "duties": len(manual.duties), "standards": manual.standard_count,
+                "changed": result.changed, "name": manual.profile["name"], "sample": sample,
+            }
+        )
         return
     console().print(
         f"ฐานข้อมูล: {db_path}\nคู่มือ: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}",
         markup=False,
     )
+    typer.echo(f"เจ้าของ: {manual.profile['name']}" + (" (โปรไฟล์ตัวอย่าง)" if sample else ""))
+    if sample:
+        print_sample_notice(conn)
 
 
 @manual_app.command("load")
@@ -149,7 +209,8 @@ def manual_export(
     from nitet_cli.pdf import pdf_path as pdf_of
 
     db_path = state(ctx).db_path
-    path = export_manual(open_db(ctx), db_path, output, template=template, pdf=pdf_of(output) if pdf else None)
+    conn = open_db(ctx)
+    path = export_manual(conn, db_path, output, template=template, pdf=pdf_of(output) if pdf else None)
     pdf_path = None
     if pdf:
         from nitet_cli.pdf import convert_to_pdf
@@ -159,3 +220,4 @@ def manual_export(
         print_json({"output": str(path), **({"pdf": str(pdf_path)} if pdf_path else {})})
         return
     console().print(f"เขียน {path}" + (f" และ {pdf_path}" if pdf_path else ""), markup=False)
+    print_sample_notice(conn)

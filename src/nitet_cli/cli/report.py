@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json, state
+from nitet_cli.cli.common import console, open_db, print_json, print_sample_notice, state
 from nitet_cli.completion import complete_template, complete_template_name
 
 template_app = typer.Typer(help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
@@ -50,6 +50,7 @@ def status(
         _print_status(progress, quiet=state(ctx).quiet, group=several)
         if several:
             _print_supervisors(group)
+        print_sample_notice(conn)
     if fail_on_gap and progress.has_gap:
         raise typer.Exit(EXIT_GAP)
 
@@ -210,6 +211,7 @@ def report(
         + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else ""),
         markup=False,
     )
+    print_sample_notice(conn)
 
 
 @template_app.command("list")
