@@ -29,6 +29,15 @@ def _check_outputs(db_path: Path, out: Path, template: str, pdf: Path | None) ->
         check_output(pdf, db=db_path, reading=[*source, (Path(out), "เอกสาร DOCX ที่จะแปลงเป็น PDF")])
 
 
+def export_manual_yaml(conn: sqlite3.Connection, db_path: Path, out: Path) -> Path:
+    """The stored manual as the user's own YAML (``manual load`` reads it back unchanged), atomically."""
+    from nitet_cli.manual import manual_yaml
+
+    out = check_output(out, db=db_path)
+    text = manual_yaml(conn, db_name=Path(db_path).name, file_name=out.name)
+    return atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), db=db_path)
+
+
 def export_report(
     conn: sqlite3.Connection,
     db_path: Path,

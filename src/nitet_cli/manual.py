@@ -433,6 +433,69 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
     )
 
 
+# --- the manual as the user's own YAML ---------------------------------------------------------
+
+YAML_HEADER = """\
+# คู่มือปฏิบัติงาน จาก nitet ({db}) — แก้ไฟล์นี้แล้วโหลดกลับด้วย: nitet manual load {name}
+# (ไฟล์นี้เขียนโดย 'nitet manual export --yaml'; โหลดกลับโดยไม่แก้ก็ไม่มีอะไรเปลี่ยน)
+#
+# ส่วนที่ศึกษานิเทศก์แก้เอง:
+#   profile:   ชื่อ (name) ตำแหน่ง (position) วิทยฐานะ (academic_standing) กลุ่มงาน (work_unit)
+#              กลุ่ม (work_group) สังกัด (office) หน่วยงาน (agency) กระทรวง (ministry) และผู้บังคับบัญชา
+#              ที่ให้ความเห็นท้ายรายงาน (endorser_name, endorser_position)
+#              — หรือแก้ด้วย 'nitet profile set --name …' โดยไม่ต้องโหลดไฟล์
+#   manual:    ชื่อคู่มือ (title) และปีการศึกษา พ.ศ. ที่คู่มือใช้ (year, ไม่ใส่ก็ได้)
+#   duties:    ชื่อเรื่อง (title) และแต่ละแถว: กิจกรรม/วิธีปฏิบัติ (activity) มาตรฐานการปฏิบัติงาน (standard)
+#              แถวหรือเรื่องที่ลบออกจากไฟล์จะถูก "ยกเลิก" เมื่อโหลด (ไม่ถูกลบ กิจกรรมเดิมยังอยู่)
+#   target:    เป้าหมายที่นับได้ของแถว: min_per_term ครั้งต่อภาคเรียน ต่อโรงเรียนของกลุ่มใน school_groups
+#              ([] คือทุกโรงเรียน) — ชื่อกลุ่มต้องตรงกับกลุ่มโรงเรียนใน 'nitet school list'
+#
+# ส่วนที่ไม่ควรแก้: number และ step (รหัสมาตรฐาน เช่น 7.3 ที่กิจกรรมที่บันทึกแล้วอ้างถึง)
+"""
+NO_OWNER_NOTE = "# ฐานข้อมูลนี้ไม่มีเจ้าของ: ใส่ชื่อผู้จัดทำที่ profile.name ก่อนโหลด\n"
+
+
+def _yaml_dumper():
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Strings YAML would fold otherwise (NEL, LS, PS) in double quotes, escaped."""
+
+    def text(dumper, value: str):
+        style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return Dumper
+
+
+def manual_yaml(conn: sqlite3.Connection, *, db_name: str = "", file_name: str = "my-duties.yaml") -> str:
+    """The stored manual (profile, title, year, duties, standards and their targets as stored) as a
+    YAML file that ``read_manual`` reads back to the same manual: loading it changes nothing."""
+    import yaml
+
+    manual = get_manual(conn)
+    meta: dict[str, Any] = {"title": manual.title}
+    if manual.year is not None:
+        meta["year"] = manual.year
+    profile = {f: manual.profile.get(f, "") for f in (*PROFILE_FIELDS, *ENDORSER_FIELDS)}
+    duties = []
+    for duty in manual.duties:
+        rows = []
+        for s in duty.standards:
+            row: dict[str, Any] = {"step": s.step, "activity": s.activity, "standard": s.standard}
+            if s.target:
+                row["target"] = dict(s.target)  # every key as stored: what the loader accepted
+            rows.append(row)
+        duties.append({"number": duty.number, "title": duty.title, "standards": rows})
+    body = yaml.dump(
+        {"manual": meta, "profile": profile, "duties": duties},
+        Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, width=120, default_flow_style=False,
+    )
+    header = YAML_HEADER.format(db=db_name or "ฐานข้อมูล", name=file_name)
+    return header + ("" if manual.own_profile else NO_OWNER_NOTE) + "\n" + body
+
+
 def manual_as_dict(manual: Manual) -> dict:
     """The manual as plain data, for --json and for templates."""
     return {

@@ -194,23 +194,52 @@ def manual_show(
         out.print(table)
 
 
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
 @manual_app.command("export")
 def manual_export(
     ctx: typer.Context,
-    output: Path = typer.Option(Path("manual.docx"), "-o", "--output", help="ไฟล์ DOCX ที่จะเขียน"),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: manual.docx หรือ my-duties.yaml กับ --yaml)"
+    ),
+    yaml_output: bool = typer.Option(
+        False, "--yaml", help="เขียนคู่มือเป็น YAML ที่แก้เองแล้วโหลดกลับด้วย 'nitet manual load' ได้ (ชื่อ .yaml ก็เช่นกัน)"
+    ),
     template: str = typer.Option(
-        "manual", "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx", autocompletion=complete_template
+        None, "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx", autocompletion=complete_template
     ),
     pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
-    """ส่งออกคู่มือปฏิบัติงานเป็นเอกสาร Word (.docx) ตามแบบราชการไทย"""
+    """ส่งออกคู่มือปฏิบัติงานเป็นเอกสาร Word (.docx) ตามแบบราชการไทย หรือเป็น YAML ของคุณเอง (--yaml)"""
+    from nitet_cli.errors import InputError
+
+    if output is not None and output.suffix.lower() in YAML_SUFFIXES:
+        yaml_output = True
+    if yaml_output:
+        if output is not None and output.suffix.lower() not in YAML_SUFFIXES:
+            raise InputError(f"--yaml เขียนไฟล์ YAML — ใช้ชื่อที่ลงท้ายด้วย .yaml เช่น -o {output.with_suffix('.yaml')}")
+        if pdf or template is not None:
+            raise InputError(f"{'--pdf' if pdf else '--template'} ใช้กับเอกสาร Word เท่านั้น ไม่ใช่ --yaml")
+        from nitet_cli.documents import export_manual_yaml
+
+        conn = open_db(ctx)
+        path = export_manual_yaml(conn, state(ctx).db_path, output or Path("my-duties.yaml"))
+        if json_output:
+            print_json({"output": str(path), "format": "yaml"})
+            return
+        typer.echo(f"เขียน {path} — แก้แล้วโหลดกลับด้วย: nitet manual load {path}")
+        print_sample_notice(conn)
+        return
+
     from nitet_cli.documents import export_manual
     from nitet_cli.pdf import pdf_path as pdf_of
 
     db_path = state(ctx).db_path
     conn = open_db(ctx)
-    path = export_manual(conn, db_path, output, template=template, pdf=pdf_of(output) if pdf else None)
+    output = output or Path("manual.docx")
+    path = export_manual(conn, db_path, output, template=template or "manual", pdf=pdf_of(output) if pdf else None)
     pdf_path = None
     if pdf:
         from nitet_cli.pdf import convert_to_pdf
