@@ -83,6 +83,7 @@ def test_add_cleans_text(initialised):
 def test_import_utf8_with_or_without_bom(initialised, tmp_path, bom):
     nitet = initialised
     data = nitet.json("school", "import", write(tmp_path, bom + GOOD_CSV))
+    assert data.pop("unknown_groups")[0]["group"] == "ริมกก"  # a group the manual's targets do not name
     assert data == {"rows": 3, "added": 3, "updated": 0, "unchanged": 0}
     rows = nitet.query("SELECT code, name, school_group, district FROM schools ORDER BY code")
     assert rows[0] == ("0157010001", "โรงเรียนบ้านคู่", "บ้านคู่", "เมืองเชียงราย")
@@ -101,6 +102,7 @@ def test_import_upserts_by_code(initialised, tmp_path):
     nitet("school", "import", write(tmp_path, GOOD_CSV))
     changed = GOOD_CSV.replace("โรงเรียนดอยงาม", "โรงเรียนดอยงามวิทยา") + "57010004,โรงเรียนใหม่,บ้านคู่,\n"
     data = nitet.json("school", "import", write(tmp_path, changed, "v2.csv"))
+    assert [w["group"] for w in data.pop("unknown_groups")] == ["ริมกก"]
     assert data == {"rows": 4, "added": 1, "updated": 1, "unchanged": 2}
     assert nitet.query("SELECT name FROM schools WHERE code = '57010002'") == [("โรงเรียนดอยงามวิทยา",)]
     assert nitet.query("SELECT count(*) FROM schools") == [(4,)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
@@ -108,6 +108,64 @@ def school_groups(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT DISTINCT school_group FROM schools WHERE school_group != '' ORDER BY school_group")]
 
 
+# --- school groups and the manual's targets -------------------------------------------------
+
+
+def target_groups(conn: sqlite3.Connection) -> list[str]:
+    """The school groups the manual's targets name (retired rows aside), in the manual's order."""
+    import json
+
+    groups: list[str] = []
+    for (target,) in conn.execute(
+        "SELECT target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL ORDER BY position"
+    ):
+        for group in json.loads(target).get("school_groups") or []:
+            if group not in groups:
+                groups.append(group)
+    return groups
+
+
+@dataclass
+class GroupWarning:
+    group: str
+    schools: int  # how many of the schools just added or imported are in it
+    target_groups: list[str]
+
+    def message(self) -> str:
+        return (
+            f"คำเตือน: กลุ่มโรงเรียน '{self.group}' ({self.schools} โรง) ไม่ตรงกับเป้าหมายรายกลุ่มใดในคู่มือ"
+            f" (เป้าหมายใช้กลุ่ม: {', '.join(self.target_groups)}) — โรงเรียนกลุ่มนี้จะไม่ถูกนับในเป้าหมายรายกลุ่ม;"
+            " แก้ชื่อกลุ่มในไฟล์ CSV หรือ school_groups ในคู่มือ"
+        )
+
+    def as_dict(self) -> dict:
+        return {"group": self.group, "schools": self.schools, "message": self.message()}
+
+
+def unknown_groups(conn: sqlite3.Connection, schools: list[School]) -> list[GroupWarning]:
+    """One warning per school group of ``schools`` that no target of the manual names (none when
+    the manual has no group targets: then no group is expected)."""
+    known = target_groups(conn)
+    if not known:
+        return []
+    counts: dict[str, int] = {}
+    for school in schools:
+        if school.school_group and school.school_group not in known:
+            counts[school.school_group] = counts.get(school.school_group, 0) + 1
+    return [GroupWarning(group, n, known) for group, n in sorted(counts.items())]
+
+
+def schools_outside_group_targets(conn: sqlite3.Connection) -> dict:
+    """How many schools are in no group that a target names (``None`` when the manual has no
+    group target), and the groups the targets use: for ``status``."""
+    known = target_groups(conn)
+    if not known:
+        return {"count": None, "target_groups": []}
+    marks = ", ".join("?" for _ in known)
+    count = conn.execute(f"SELECT count(*) FROM schools WHERE school_group NOT IN ({marks})", known).fetchone()[0]
+    return {"count": count, "target_groups": known}
+
+
 def add_or_update_school(conn: sqlite3.Connection, school: School, *, update: bool = False) -> str:
     """``school add``: 'added', 'updated' or 'unchanged'. An existing code with other
     data is refused unless ``update``, so a mistyped code never overwrites a school."""
@@ -141,9 +199,10 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    warnings: list[GroupWarning] = field(default_factory=list)  # groups no target names
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {**{k: v for k, v in self.__dict__.items() if k != "warnings"}, "unknown_groups": [w.as_dict() for w in self.warnings]}
 
 
 def _header_map(header: list[str], source: str) -> dict[str, int]:
@@ -259,4 +318,5 @@ def import_schools(conn: sqlite3.Connection, path, rows: list[tuple[int, School]
                 result.updated += 1
             else:
                 result.unchanged += 1
+    result.warnings = unknown_groups(conn, [school for _, school in rows])
     return result

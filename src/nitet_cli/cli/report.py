@@ -42,14 +42,22 @@ def status(
 
     conn = open_db(ctx)
     chosen = _term(conn, year, term)
+    from nitet_cli.schools import schools_outside_group_targets
+
     progress, group = term_and_group_progress(conn, chosen, today())
+    outside = schools_outside_group_targets(conn)
     if json_output:
-        print_json({**progress.as_dict(), **group.as_dict()})
+        print_json({**progress.as_dict(), **group.as_dict(), "schools_outside_group_targets": outside["count"]})
     else:
         several = len(group.supervisors) > 1
         _print_status(progress, quiet=state(ctx).quiet, group=several)
         if several:
             _print_supervisors(group)
+        if outside["count"]:
+            typer.echo(
+                f"\nโรงเรียน {outside['count']} โรงไม่อยู่ในกลุ่มของเป้าหมายรายกลุ่มใด"
+                f" (เป้าหมายใช้กลุ่ม: {', '.join(outside['target_groups'])}) — ดูกลุ่มด้วย 'nitet school list'"
+            )
         print_sample_notice(conn)
     if fail_on_gap and progress.has_gap:
         raise typer.Exit(EXIT_GAP)

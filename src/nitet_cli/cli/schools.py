@@ -34,15 +34,24 @@ def school_add(
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """เพิ่มโรงเรียน (หรือแก้ไขด้วย --update)"""
-    from nitet_cli.schools import add_or_update_school, check_school
+    from nitet_cli.schools import add_or_update_school, check_school, unknown_groups
     from nitet_cli.thai import to_arabic_digits
 
     school = check_school(to_arabic_digits(code), name, group, district)
-    outcome = add_or_update_school(open_db(ctx), school, update=update)
+    conn = open_db(ctx)
+    outcome = add_or_update_school(conn, school, update=update)
+    warnings = unknown_groups(conn, [school])
+    _warn(warnings)
     if json_output:
-        print_json({"result": outcome, **school.as_dict()})
+        print_json({"result": outcome, **school.as_dict(), "unknown_groups": [w.as_dict() for w in warnings]})
         return
     console().print(f"{_WORDS[outcome]}โรงเรียน {school.name} ({school.code}) กลุ่ม {school.school_group or '-'}", markup=False)
+
+
+def _warn(warnings) -> None:
+    """One line on stderr per school group that no target of the manual names (exit stays 0)."""
+    for warning in warnings:
+        typer.echo(warning.message(), err=True)
 
 
 @school_app.command("import")
@@ -56,6 +65,7 @@ def school_import(
 
     rows = read_schools_csv(file)  # a bad file is refused before the database is even opened
     result = import_schools(open_db(ctx), file, rows)
+    _warn(result.warnings)
     if json_output:
         print_json(result.as_dict())
         return
