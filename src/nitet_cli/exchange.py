@@ -5,8 +5,10 @@ The exchange shape (JSON, ``{"format": "nitet-export", "version": 2, …}``)::
     {
       "format": "nitet-export", "version": 2,
       "exported_at": "2026-11-24T09:00:00+00:00", "generator": "nitet 0.1.0",
+      "owner": the database owner's supervisor uuid, or null (a group database without one),
       "supervisors": [{"uuid", "name", "position", "academic_standing", "work_unit", "work_group",
-                       "office", "agency", "ministry", "updated_at"}],
+                       "office", "agency", "ministry", "endorser_name", "endorser_position",
+                       "updated_at"}],
       "schools":     [{"code", "name", "group", "district", "updated_at"}],
       "activities":  [{"uuid", "supervisor" (a supervisor's uuid or null), "date" (ISO, Gregorian),
                        "kind", "mode", "title", "findings", "suggestions", "participants",
@@ -22,14 +24,22 @@ The exchange shape (JSON, ``{"format": "nitet-export", "version": 2, …}``)::
                        "school" (a code among that entry's schools), "text",
                        "given_on" (ISO), "check_by" (ISO or null: at the next visit),
                        "status": "open"|"done"|"partly"|"not_done", "result",
-                       "closed_on" (ISO, null exactly when open), "created_at", "updated_at"}]
+                       "closed_on" (ISO, null exactly when open), "created_at", "updated_at"}],
+      "terms":       [{"year" (BE), "term" (1|2), "start", "end" (ISO dates)}]
     }
 
 Version 2 added ``deletions`` (the record of migration m008): a reader of version 1 would
 have ignored them and kept deleted work, so the version went up; it also carries
 ``follow_ups`` (migration m010, ข้อเสนอแนะที่ต้องติดตาม). Version-1 files (no deletions, no
 follow-ups) still import. Fields added later within a version are optional and ignored by
-older readers; a change that older readers would misread bumps the version.
+older readers; a change that older readers would misread bumps the version. Added within
+version 2: ``owner`` and the supervisors' ``endorser_*`` (for ``import --as-owner``: moving to
+a new computer) and ``terms`` (the term dates announced with ``nitet term set``); a file
+without them still imports.
+
+Terms are matched by year and term: a term the target has not set is added, one it set with
+other dates (or one that would overlap another of its terms) is kept as the target has it and
+the disagreement reported (terms carry no edit time to say which is newer).
 
 ``apply_sources`` brings one or more sources (an export file, another database) into
 a target database: supervisors by UUID, schools by code, activities and evidence by
@@ -38,7 +48,8 @@ disagree about the same UUID (or school code) the disagreement is reported and t
 entry with the later ``updated_at`` is kept. A deletion at least as new as a copy
 removes it (and is recorded in the target, so that it travels on); a copy edited after
 the deletion is kept and the disagreement reported. Never: the database owner's own
-profile changed (``is_self``), two people under one supervisor UUID, a piece of evidence
+profile changed (``is_self``; the one exception is ``import --as-owner`` into a fresh
+database, ``take_owner``), two people under one supervisor UUID, a piece of evidence
 moved to another entry — those are refused (``check_conflicts``). Everything is checked
 first (shape, standards, schools, identities, evidence files and their SHA-256), files are
 copied into the store, then the database is written in one transaction by the caller.
@@ -89,6 +100,7 @@ def sqlite_head(path: Path) -> bytes:
     with open(path, "rb") as handle:
         return handle.read(len(SQLITE_HEADER))
 PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
+ENDORSER_FIELDS = ("endorser_name", "endorser_position")  # m012; optional in a file
 ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "participants", "teachers")
 EVIDENCE_FIELDS = ("kind", "sha256", "original_name", "media_type", "size", "url", "caption")
 DELETION_FIELDS = ("uuid", "kind", "deleted_at", "deleted_by", "activity")
@@ -174,9 +186,18 @@ def collect(
         )
     used_supervisors = {a["supervisor"] for a in activities}
     supervisors = [
-        {"uuid": r["uuid"], **{k: r[k] for k in PROFILE_FIELDS}, "updated_at": r["updated_at"]}
+        {
+            "uuid": r["uuid"],
+            **{k: r[k] for k in PROFILE_FIELDS},
+            **{k: r[k] for k in ENDORSER_FIELDS if k in r.keys()},  # a source older than m012 has none
+            "updated_at": r["updated_at"],
+        }
         for r in conn.execute("SELECT * FROM supervisors ORDER BY is_self DESC, id")
         if not clause or r["uuid"] in used_supervisors
+    ]
+    terms = [
+        {"year": r[0], "term": r[1], "start": r[2], "end": r[3]}
+        for r in conn.execute("SELECT year, term, start_date, end_date FROM terms ORDER BY year, term")
     ]
     has_deletions = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deletions'").fetchone()
     deletions = (
@@ -196,11 +217,13 @@ def collect(
         "version": VERSION,
         "exported_at": _now(),
         "generator": f"nitet {__version__}",
+        "owner": self_uuid,
         "supervisors": supervisors,
         "schools": schools,
         "activities": activities,
         "deletions": deletions,
         "follow_ups": follow_ups,
+        "terms": terms,
     }
 
 
@@ -380,6 +403,7 @@ def _date(parent: dict, key: str, where: str) -> str:
 def check_export(data: Any) -> dict:
     """Check an export's shape; returns a cleaned copy. The error names the first wrong field, e.g. ``activities[3].date``."""
     from nitet_cli.activities import KINDS, MODES
+    from nitet_cli.terms import check_term_dates
 
     top = _obj(data, "ระดับบนสุด")
     if top.get("format") != FORMAT:
@@ -403,10 +427,13 @@ def check_export(data: Any) -> dict:
         seen.add(s["uuid"])
         # Profile texts are kept as the manual loader keeps them (newlines allowed).
         s["name"] = _str(item, "name", where, required=True)
-        for key in PROFILE_FIELDS[1:]:
+        for key in (*PROFILE_FIELDS[1:], *ENDORSER_FIELDS):
             s[key] = _str(item, key, where)
         s["updated_at"] = _timestamp(item, "updated_at", where, stamp)
         supervisors.append(s)
+    owner = None if top.get("owner") is None else _uuid(top, "owner", "")
+    if owner is not None and owner not in seen:
+        raise _fail("owner", f"{owner} ไม่อยู่ในรายการ supervisors ของไฟล์")
 
     schools, codes = [], set()
     for i, raw in enumerate(_list(top, "schools", "")):
@@ -530,9 +557,29 @@ def check_export(data: Any) -> dict:
             raise _fail(f"follow_ups[{i}].uuid", f"{f['uuid']} ซ้ำกับข้อเสนอแนะก่อนหน้า")
         follow_up_uuids.add(f["uuid"])
         follow_ups.append(f)
+
+    terms, seen_terms = [], set()
+    for i, raw in enumerate(_list(top, "terms", "")):
+        where = f"terms[{i}]"
+        item = _obj(raw, where)
+        year, number = _int(item, "year", where), _int(item, "term", where)
+        if number not in (1, 2):
+            raise _fail(f"{where}.term", f"ต้องเป็น 1 หรือ 2 ไม่ใช่ {item.get('term')!r}")
+        if year is None or not 2400 < year < 2700:
+            raise _fail(f"{where}.year", f"ต้องเป็นปีการศึกษา พ.ศ. เช่น 2569 ไม่ใช่ {item.get('year')!r}")
+        if (year, number) in seen_terms:
+            raise _fail(where, f"ภาคเรียน {number}/{year} ซ้ำกับรายการก่อนหน้า")
+        seen_terms.add((year, number))
+        t = {"year": year, "term": number, "start": _date(item, "start", where), "end": _date(item, "end", where)}
+        try:
+            check_term_dates(year, number, date.fromisoformat(t["start"]), date.fromisoformat(t["end"]))
+        except InputError as exc:
+            raise _fail(where, exc.message) from None
+        terms.append(t)
     return {
-        "format": FORMAT, "version": VERSION, "supervisors": supervisors, "schools": schools,
-        "activities": activities, "deletions": deletions, "follow_ups": follow_ups,
+        "format": FORMAT, "version": VERSION, "owner": owner, "owner_stated": "owner" in top,
+        "supervisors": supervisors, "schools": schools,
+        "activities": activities, "deletions": deletions, "follow_ups": follow_ups, "terms": terms,
     }
 
 
@@ -714,8 +761,8 @@ def _read_archive(path: Path, workdir: Callable[[], Path]) -> Source:
 class Conflict:
     """A source and the target (or two sources) disagree about the same entry."""
 
-    kind: str  # supervisor, school, activity, evidence, follow_up
-    key: str  # uuid, or a school code
+    kind: str  # supervisor, school, activity, evidence, follow_up, term
+    key: str  # uuid, a school code, or a term ("2/2569")
     label: str  # a name or title a person recognises
     source: str
     fields: list[str]
@@ -725,8 +772,13 @@ class Conflict:
     def message(self) -> str:
         thing = {
             "supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม", "evidence": "หลักฐาน",
-            "follow_up": "ข้อเสนอแนะที่ต้องติดตาม",
+            "follow_up": "ข้อเสนอแนะที่ต้องติดตาม", "term": "ภาคเรียน",
         }[self.kind]
+        if self.kind == "term":
+            return (
+                f"{thing} {self.key} ใน {self.source} {self.label} — คงวันที่ในฐานข้อมูลนี้ไว้;"
+                f" ถ้าวันที่ในไฟล์ถูก แก้ด้วย 'nitet term set {' '.join(reversed(self.key.split('/')))} --start … --end …'"
+            )
         if self.deleted_in is not None and self.kept == "owner":
             return (
                 f"{thing} '{self.label}' ({self.key}) ถูกลบใน {self.deleted_in} โดยผู้อื่น"
@@ -766,6 +818,8 @@ class ApplyResult:
     supervisors_updated: int = 0
     schools_added: int = 0
     schools_updated: int = 0
+    terms_added: int = 0  # announced term dates the target had not set
+    owner_taken: str | None = None  # import --as-owner: the name of the export's owner, now this database's
     activities_added: int = 0
     activities_updated: int = 0
     activities_deleted: int = 0
@@ -787,8 +841,9 @@ class ApplyResult:
     def changed(self) -> bool:
         return any(
             (self.supervisors_added, self.supervisors_updated, self.schools_added, self.schools_updated,
-             self.activities_added, self.activities_updated, self.activities_deleted, self.evidence_added,
-             self.evidence_deleted, self.follow_ups_added, self.follow_ups_updated, self.manual_copied)
+             self.terms_added, self.owner_taken, self.activities_added, self.activities_updated,
+             self.activities_deleted, self.evidence_added, self.evidence_deleted, self.follow_ups_added,
+             self.follow_ups_updated, self.manual_copied)
         )
 
     def as_dict(self) -> dict:
@@ -1081,6 +1136,34 @@ class _Applier:
             )
             self.result.schools_updated += 1
 
+    # terms ---------------------------------------------------------------------------------
+    def term(self, t: dict, source: str) -> None:
+        """An announced term: added when the target has not set it, else the target's dates are
+        kept and a difference reported (as is a term that would overlap another of the target's)."""
+        from nitet_cli.terms import clashing_term
+
+        key = f"{t['term']}/{t['year']}"
+        shown = f"{t['start']} – {t['end']}"
+        row = self.conn.execute(
+            "SELECT start_date, end_date FROM terms WHERE year = ? AND term = ?", (t["year"], t["term"])
+        ).fetchone()
+        if row is not None:
+            differ = [k for k, v in (("start", row[0]), ("end", row[1])) if t[k] != v]
+            if differ:
+                label = f"({shown}) ไม่ตรงกับวันที่ที่กำหนดไว้ในฐานข้อมูลนี้ ({row[0]} – {row[1]})"
+                self.result.conflicts.append(Conflict("term", key, label, source, differ, "target"))
+            return
+        clash = clashing_term(self.conn, t["year"], t["term"], date.fromisoformat(t["start"]), date.fromisoformat(t["end"]))
+        if clash is not None:
+            label = f"({shown}) ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้ในฐานข้อมูลนี้ จึงไม่ได้เพิ่ม"
+            self.result.conflicts.append(Conflict("term", key, label, source, ["start", "end"], "target"))
+            return
+        self.conn.execute(
+            "INSERT INTO terms (year, term, start_date, end_date) VALUES (?, ?, ?, ?)",
+            (t["year"], t["term"], t["start"], t["end"]),
+        )
+        self.result.terms_added += 1
+
     # activities ----------------------------------------------------------------------------
     def _count(self, supervisor_uuid: str | None, names: dict[str, str]) -> SupervisorCount:
         key = supervisor_uuid or ""
@@ -1343,6 +1426,8 @@ def apply_sources(
             applier.supervisor(s, source.label)
         for s in source.data["schools"]:
             applier.school(s, source.label)
+        for t in source.data.get("terms", []):
+            applier.term(t, source.label)
         for a in source.data["activities"]:
             applier.activity(a, source.label, names)
             done += 1
@@ -1372,16 +1457,105 @@ def remove_unused_files(conn: sqlite3.Connection, db_path: Path, result: ApplyRe
         pass  # a file left behind is harmless: 'nitet doctor' names it, 'doctor --fix' removes it
 
 
+# --- moving to a new computer: import --as-owner ----------------------------------------------
+
+
+def export_owner(source: Source) -> dict:
+    """The supervisor whose database the export came from (the file's ``owner``; a file from before
+    ``owner`` was written: its only supervisor), or one sentence saying why there is none."""
+    data = source.data
+    people = {s["uuid"]: s for s in data["supervisors"]}
+    if data.get("owner") is not None:
+        return people[data["owner"]]
+    if data.get("owner_stated"):  # the file says it had no owner: a group database
+        raise InputError(
+            f"{source.label} มาจากฐานข้อมูลที่ไม่มีเจ้าของ (ฐานข้อมูลรวมของกลุ่ม) — --as-owner ใช้กับไฟล์ที่ส่งออกจากฐานข้อมูลของคุณเอง"
+        )
+    if len(people) == 1:
+        return next(iter(people.values()))
+    raise InputError(
+        f"{source.label} ไม่ได้ระบุว่าเป็นงานของใคร (ส่งออกด้วย nitet รุ่นเก่า มีศึกษานิเทศก์ {len(people)} คน)"
+        " — ส่งออกใหม่จากเครื่องเดิมด้วย 'nitet export --with-evidence -o ย้ายเครื่อง.zip' แล้วนำเข้าไฟล์นั้น"
+    )
+
+
+def not_fresh(conn: sqlite3.Connection, owner_name: str) -> str | None:
+    """Why this database cannot take the export's owner as its own (None: it can): it must be fresh —
+    no activities, no other supervisor, and its owner still the bundled sample (or already the same name)."""
+    from nitet_cli.profile import SAMPLE_NAME
+
+    activities = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+    if activities:
+        return f"ฐานข้อมูลนี้มีกิจกรรมแล้ว {activities} รายการ"
+    others = [r[0] for r in conn.execute("SELECT name FROM supervisors WHERE is_self = 0 ORDER BY id LIMIT 3")]
+    if others:
+        return f"ฐานข้อมูลนี้มีศึกษานิเทศก์คนอื่นแล้ว ({', '.join(others)})"
+    row = conn.execute("SELECT name FROM supervisors WHERE is_self = 1").fetchone()
+    if row is not None and row[0] not in (SAMPLE_NAME, owner_name):
+        return f"ฐานข้อมูลนี้เป็นของ {row[0]} แล้ว"
+    return None
+
+
+def check_fresh(conn: sqlite3.Connection, owner_name: str) -> None:
+    reason = not_fresh(conn, owner_name)
+    if reason is not None:
+        raise InputError(
+            f"--as-owner ใช้ได้กับฐานข้อมูลใหม่เท่านั้น แต่{reason} — นำเข้าโดยไม่ใส่ --as-owner,"
+            " หรือสร้างฐานข้อมูลใหม่ด้วย 'nitet --db ใหม่.db init' แล้วนำเข้าที่นั่น"
+        )
+
+
+def take_owner(conn: sqlite3.Connection, owner: dict) -> None:
+    """Make the export's owner this database's owner, profile included (inside the caller's
+    transaction, before ``apply_sources``): the owner's row takes the file's UUID, so that the
+    owner's entries and deletions come in as the owner's own."""
+    fields = (*PROFILE_FIELDS, *ENDORSER_FIELDS)
+    row = conn.execute("SELECT id FROM supervisors WHERE is_self = 1").fetchone()
+    values = (owner["uuid"], *(owner[k] for k in fields), owner["updated_at"])
+    if row is None:
+        conn.execute(
+            f"INSERT INTO supervisors (uuid, {', '.join(fields)}, updated_at, is_self)"
+            f" VALUES (?, {', '.join('?' for _ in fields)}, ?, 1)",
+            values,
+        )
+    else:
+        conn.execute(
+            f"UPDATE supervisors SET uuid = ?, {', '.join(f'{k} = ?' for k in fields)}, updated_at = ? WHERE id = ?",
+            (*values, row[0]),
+        )
+
+
 def import_export(
-    conn: sqlite3.Connection, db_path: Path, file: Path, on_progress: Progress | None = None
+    conn: sqlite3.Connection,
+    db_path: Path,
+    file: Path,
+    on_progress: Progress | None = None,
+    *,
+    as_owner: bool = False,
+    ask_owner: Callable[[str], bool] | None = None,
 ) -> ApplyResult:
-    """``nitet import FILE``: an export (.json or .zip) into the database; all or nothing."""
+    """``nitet import FILE``: an export (.json or .zip) into the database; all or nothing.
+
+    ``as_owner`` (``--as-owner``): the export's owner becomes this database's owner, profile
+    included — only into a fresh database (``check_fresh``). Without it, ``ask_owner(name)``
+    (a question in a terminal) is asked when the database is fresh and the file names its owner."""
     from nitet_cli.db import transaction
     from nitet_cli.evidence_store import Staging
 
     with Scratch(db_path) as work:
         source = read_export(file, work)
+        owner = None
         with damaged_database_says_so(db_path):
+            if as_owner:
+                owner = export_owner(source)
+                check_fresh(conn, owner["name"])
+            elif ask_owner is not None:
+                try:
+                    candidate = export_owner(source)
+                except InputError:
+                    candidate = None
+                if candidate is not None and not_fresh(conn, candidate["name"]) is None and ask_owner(candidate["name"]):
+                    owner = candidate
             check_references(conn, [source])
             check_conflicts(conn, [source])
             files = plan_files(conn, db_path, [source], on_progress)
@@ -1390,6 +1564,10 @@ def import_export(
             result.files_copied = store_files(staging, files, on_progress, file_names([source]))
             with written_or_undone(conn, db_path):
                 with transaction(conn):
+                    if owner is not None:
+                        check_fresh(conn, owner["name"])  # again, under the write lock
+                        take_owner(conn, owner)
+                        result.owner_taken = owner["name"]
                     place_files(staging, [source], files)
                     apply_sources(conn, [source], result, on_progress)
     remove_unused_files(conn, db_path, result)

@@ -92,7 +92,8 @@ def term_of(conn: sqlite3.Connection, day: date) -> Term | None:
     return None
 
 
-def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> Term:
+def check_term_dates(year: int, term: int, start: date, end: date) -> None:
+    """The dates of term ``term``/``year`` as ``term set`` accepts them (and import, from a file)."""
     check_year_term(year, term)
     if start > end:
         raise InputError(f"วันเริ่มภาคเรียน ({start.isoformat()}) ต้องไม่อยู่หลังวันสิ้นสุด ({end.isoformat()})")
@@ -104,11 +105,21 @@ def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: d
         )
     if end - start > timedelta(days=366):
         raise InputError("ภาคเรียนหนึ่งยาวเกิน ๑ ปีไม่ได้ — ตรวจวันเริ่มและวันสิ้นสุด")
+
+
+def clashing_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> tuple[int, int] | None:
+    """Another stored term (year, term) whose dates overlap these, or None."""
+    row = conn.execute(
+        "SELECT year, term FROM terms WHERE NOT (year = ? AND term = ?) AND start_date <= ? AND end_date >= ?",
+        (year, term, end.isoformat(), start.isoformat()),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> Term:
+    check_term_dates(year, term, start, end)
     with transaction(conn):
-        clash = conn.execute(
-            "SELECT year, term FROM terms WHERE NOT (year = ? AND term = ?) AND start_date <= ? AND end_date >= ?",
-            (year, term, end.isoformat(), start.isoformat()),
-        ).fetchone()
+        clash = clashing_term(conn, year, term, start, end)
         if clash is not None:
             raise InputError(
                 f"ช่วงวันที่ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน"

@@ -51,6 +51,8 @@ def progress_reporter(ctx: typer.Context):
 
 
 def _print_result(result, quiet: bool) -> None:
+    if result.owner_taken:
+        typer.echo(f"เจ้าของฐานข้อมูลนี้คือ {result.owner_taken} (โปรไฟล์และงานของเจ้าของจากไฟล์)")
     if result.manual_copied:
         typer.echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
     for count in result.per_supervisor.values():
@@ -70,7 +72,8 @@ def _print_result(result, quiet: bool) -> None:
             else ""
         )
         + f" โรงเรียน: เพิ่ม {result.schools_added}, ปรับปรุง {result.schools_updated};"
-        f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
+        + (f" ภาคเรียนที่กำหนดวันที่: เพิ่ม {result.terms_added};" if result.terms_added else "")
+        + f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
     )
     if result.activities_stay_deleted:
         typer.echo(f"ไม่นำกลับ {result.activities_stay_deleted} กิจกรรมที่ถูกลบไปแล้ว (ลบหลังการแก้ไขครั้งล่าสุดในไฟล์ต้นทาง)")
@@ -147,16 +150,32 @@ def export_command(
 def import_command(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="ไฟล์ .json หรือ .zip จาก 'nitet export'"),
+    as_owner: bool = typer.Option(
+        False,
+        "--as-owner",
+        help="ย้ายเครื่อง: ให้เจ้าของไฟล์ส่งออกเป็นเจ้าของฐานข้อมูลนี้ พร้อมโปรไฟล์ (เฉพาะฐานข้อมูลใหม่ที่ยังไม่มีกิจกรรม)",
+    ),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
-    """นำเข้าไฟล์ส่งออกของ nitet (นำเข้าซ้ำได้: รายการที่มีอยู่แล้วจะไม่ถูกเพิ่มซ้ำ)"""
+    """นำเข้าไฟล์ส่งออกของ nitet (นำเข้าซ้ำได้: รายการที่มีอยู่แล้วจะไม่ถูกเพิ่มซ้ำ)
+
+    ย้ายเครื่อง: นำเข้าไฟล์ส่งออกของคุณเองเข้าฐานข้อมูลใหม่ด้วย --as-owner (ในเทอร์มินัลจะถาม)"""
+    from nitet_cli.cli import common
     from nitet_cli.exchange import import_export
     from nitet_cli.merge import check_target
 
+    def ask_owner(name: str) -> bool:
+        return typer.confirm(
+            f"ไฟล์นี้เป็นงานของ {name} และฐานข้อมูลนี้ยังใหม่ — ย้ายเครื่อง: ให้ {name} เป็นเจ้าของฐานข้อมูลนี้"
+            " (โปรไฟล์และงานเป็นของคุณ)? ตอบ n ถ้าเป็นงานของเพื่อนร่วมงาน",
+            default=None,
+        )
+
     st = state(ctx)
     check_target(st.db_path)
+    ask = ask_owner if not as_owner and not json_output and common.is_interactive() else None
     with progress_reporter(ctx) as on_progress:
-        result = import_export(open_db(ctx), st.db_path, file, on_progress)
+        result = import_export(open_db(ctx), st.db_path, file, on_progress, as_owner=as_owner, ask_owner=ask)
     if json_output:
         print_json(result.as_dict())
         return
