@@ -230,3 +230,17 @@ def test_sample_notice_until_profile_set(initialised, tmp_path):
     initialised("profile", "set", "--name", NAME)
     for label, args in commands.items():
         assert NOTICE not in initialised(*args).stderr, label
+
+
+def test_a_database_without_an_owner_has_no_profile_to_set(initialised, tmp_path):
+    """A group database made with `merge --into` has no owner: profile show and set say so (exit 3)."""
+    group = tmp_path / "group.db"
+    initialised("merge", initialised.db_path, "--into", group)
+    from conftest import Nitet
+
+    merged = Nitet(group)
+    before = merged.snapshot()
+    for args in (["profile", "show"], ["profile", "set", "--name", NAME]):
+        result = merged(*args, ok=False)
+        assert result.exit_code == 3 and "ไม่มีเจ้าของ" in result.stderr
+    assert merged.snapshot() == before
