@@ -189,11 +189,12 @@ def table_rows(db: Path) -> dict:
         conn.close()
 
 
-def test_backup_into_a_folder_is_complete_private_and_passes_doctor(filled, tmp_path):
+def test_backup_into_a_folder_is_complete_private_and_passes_doctor(filled, tmp_path, monkeypatch):
     dest = tmp_path / "usb"
     dest.mkdir()
+    monkeypatch.setenv("NITET_NOW", "2026-11-24T09:30")
     out = filled.json("backup", dest)
-    copy = dest / "nitet.db"
+    copy = dest / "nitet-2026-11-24T0930.db"  # a dated copy; every copy in the folder shares nitet-evidence/
     assert out["db"] == str(copy) and out["ok"] is True
     assert out["activities"] == 3 and out["evidence_files"] == 2 and out["copied"] == 2
     assert table_rows(copy) == table_rows(filled.db_path)
@@ -210,20 +211,23 @@ def test_backup_into_a_folder_is_complete_private_and_passes_doctor(filled, tmp_
     assert not Path(f"{copy}-wal").exists()
 
 
-def test_backup_to_a_db_path_and_to_a_new_folder(filled, tmp_path):
+def test_backup_to_a_db_path_and_to_a_new_folder(filled, tmp_path, monkeypatch):
     out = filled.json("backup", tmp_path / "สำรอง-2569.db")
     assert out["db"] == str(tmp_path / "สำรอง-2569.db")
     assert (tmp_path / "สำรอง-2569-evidence").is_dir()
     doctor_json(filled, tmp_path / "สำรอง-2569.db")
 
+    monkeypatch.setenv("NITET_NOW", "2026-11-24T09:30")
     out = filled.json("backup", tmp_path / "new-folder")
-    assert out["db"] == str(tmp_path / "new-folder" / "nitet.db")
+    assert out["db"] == str(tmp_path / "new-folder" / "nitet-2026-11-24T0930.db")
     assert stat.S_IMODE((tmp_path / "new-folder").stat().st_mode) == 0o700
-    doctor_json(filled, tmp_path / "new-folder" / "nitet.db")
+    doctor_json(filled, tmp_path / "new-folder" / "nitet-2026-11-24T0930.db")
 
 
 def test_second_backup_replaces_the_first_and_reuses_evidence(filled, tmp_path, monkeypatch):
+    """Within the same minute, a second backup into a folder replaces the dated copy it wrote."""
     dest = tmp_path / "bk"
+    monkeypatch.setenv("NITET_NOW", "2026-11-24T09:30")
     filled("backup", dest)
     conn = init_db(filled.db_path)
     add_entry(conn, filled.db_path, 4)
@@ -231,7 +235,8 @@ def test_second_backup_replaces_the_first_and_reuses_evidence(filled, tmp_path, 
     out = filled.json("backup", dest)
     assert out["activities"] == 4
     assert out["copied"] == 0 and out["already_there"] == 2
-    assert table_rows(dest / "nitet.db") == table_rows(filled.db_path)
+    assert table_rows(dest / "nitet-2026-11-24T0930.db") == table_rows(filled.db_path)
+    assert [p.name for p in dest.glob("*.db")] == ["nitet-2026-11-24T0930.db"]
     result = filled("backup", dest)
     assert "มีอยู่แล้ว 2" in result.output and "nitet --db" in result.output
 
@@ -260,12 +265,12 @@ def test_backup_refuses_bad_destinations_and_writes_nothing(filled, tmp_path):
 
 def test_backup_of_a_store_with_a_missing_file_says_so(filled, tmp_path):
     stored_path(filled.db_path, filled.shas[0]).unlink()
-    result = filled("backup", tmp_path / "bk", ok=False)
+    result = filled("backup", tmp_path / "bk.db", ok=False)
     assert result.exit_code == 1
     assert "ไม่ได้สำรอง" in result.output
     # Everything else is there, and doctor on the copy names the same missing file.
-    assert table_rows(tmp_path / "bk" / "nitet.db") == table_rows(filled.db_path)
-    report = doctor_json(filled, tmp_path / "bk" / "nitet.db", expect=1)
+    assert table_rows(tmp_path / "bk.db") == table_rows(filled.db_path)
+    report = doctor_json(filled, tmp_path / "bk.db", expect=1)
     assert codes(report) == ["evidence_missing"]
 
 

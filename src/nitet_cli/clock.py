@@ -1,4 +1,5 @@
-"""Time, in one place: 'today' can be pinned with NITET_TODAY (tests, reproducible reports)."""
+"""Time, in one place: 'today' can be pinned with NITET_TODAY (tests, reproducible reports),
+the local time of day with NITET_NOW (an ISO date and time, e.g. 2026-11-24T09:30)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,11 @@ def today() -> date:
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def now_local() -> datetime:
+    """The local date and time (naming dated backups)."""
+    pinned = os.environ.get("NITET_NOW")
+    if pinned:
+        return datetime.fromisoformat(pinned)
+    return datetime.now()

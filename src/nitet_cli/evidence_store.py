@@ -455,10 +455,11 @@ def remove_unused(conn: sqlite3.Connection, db_path: Path, hashes) -> set[str]:
     """Delete the stored files of ``hashes`` that no evidence row points to, in a write
     transaction of its own (call after the transaction that removed the rows has committed)."""
     from nitet_cli.db import transaction
+    from nitet_cli.paths import shares_store
 
     removed: set[str] = set()
     hashes = sorted(set(hashes))
-    if not hashes:
+    if not hashes or shares_store(db_path):  # a dated backup copy: other copies use its store too
         return removed
     with transaction(conn):
         for sha in hashes:
@@ -496,10 +497,16 @@ def referenced_names(conn: sqlite3.Connection) -> dict[str, set[str]]:
 
 
 def stray_files(db_path: Path, referenced: dict[str, set[str]]) -> list[tuple[Path, str]]:
-    """Every file in the store that no row needs, with its kind (``referenced``: :func:`referenced_names`)."""
+    """Every file in the store that no row needs, with its kind (``referenced``: :func:`referenced_names`).
+
+    In the store that the dated copies of ``nitet backup DIR`` share, a stored file this copy
+    does not point to is another copy's: not stray (``backup --keep`` prunes that store)."""
+    from nitet_cli.paths import shares_store
+
     root = evidence_dir(db_path)
     if not root.is_dir():
         return []
+    shared = shares_store(db_path)
     found = []
     stored: set[str] = set()
     for path in sorted(root.rglob("*")):
@@ -513,7 +520,7 @@ def stray_files(db_path: Path, referenced: dict[str, set[str]]) -> list[tuple[Pa
             found.append((path, TEMPORARY))
         else:
             found.append((path, FOREIGN))
-    for sha in stored:
+    for sha in stored if not shared else ():
         found.extend((path, UNUSED) for path in unused_files(db_path, sha, referenced.get(sha, set())))
     return sorted(found)
 

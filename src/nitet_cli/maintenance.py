@@ -15,7 +15,9 @@ into a temporary file, copies every evidence file that copy points to (each chec
 against its hash, written atomically), and only then renames the database copy into
 place: a backup killed at any moment leaves the previous one whole. ``doctor`` accepts
 the result as it accepts the original. It never writes over the database in use, its
-store, or a database that is not an earlier backup of this one.
+store, or a database that is not an earlier backup of this one. Into a folder it writes a
+dated copy (``nitet-YYYY-MM-DDTHHMM.db``) beside the others, all sharing one evidence store
+(``paths.evidence_dir``); ``--keep N`` removes the oldest of this database's copies beyond N.
 
 Nothing here writes to the database being checked or copied (``--fix`` takes its write
 lock only to remove files from the store).
@@ -30,7 +32,7 @@ import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nitet_cli.errors import DatabaseError, OutputError
+from nitet_cli.errors import DatabaseError, InputError, OutputError
 
 ERROR = "error"
 WARNING = "warning"
@@ -328,6 +330,9 @@ class BackupResult:
     already_there: int = 0  # present in the destination with the right hash (an earlier backup)
     bytes_copied: int = 0
     problems: list[Problem] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # older dated copies that --keep removed
+    files_removed: int = 0  # evidence files of the shared store that no kept copy uses any more
+    kept: list[str] = field(default_factory=list)  # the dated copies now in the folder, oldest first
 
     @property
     def ok(self) -> bool:
@@ -340,8 +345,30 @@ class BackupResult:
         return data
 
 
-def backup_target(db_path: Path, dest: Path | str) -> Path:
-    """Where ``backup`` writes: into DEST if it is (or will be) a folder, or DEST itself if it names a .db file.
+def dated_name(db_path: Path, when) -> str:
+    """``nitet-2026-11-24T0930.db``: the name of a dated copy of ``db_path`` made at ``when`` (local time)."""
+    return f"{Path(db_path).stem}-{when.strftime('%Y-%m-%dT%H%M')}.db"
+
+
+def dated_copies(folder: Path, stem: str | None = None) -> list[Path]:
+    """The dated copies in ``folder`` (of databases named ``stem``, or of any), oldest first."""
+    from nitet_cli.paths import DATED_COPY
+
+    found = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return []
+    for path in entries:
+        match = DATED_COPY.match(path.stem) if path.suffix == ".db" else None
+        if match and (stem is None or match["stem"] == stem) and path.is_file():
+            found.append((match["stamp"], path.name, path))
+    return [path for _, _, path in sorted(found)]
+
+
+def backup_target(db_path: Path, dest: Path | str, when=None) -> Path:
+    """Where ``backup`` writes: a dated copy in DEST if it is (or will be) a folder
+    (``DEST/nitet-YYYY-MM-DDTHHMM.db``, ``when`` the local time), or DEST itself if it names a .db file.
 
     Refused (OutputError, nothing written): a place that is the database in use, its
     ``-wal``/``-shm``/``-journal`` or anything in its evidence store; a copy whose own
@@ -350,9 +377,12 @@ def backup_target(db_path: Path, dest: Path | str) -> Path:
     from nitet_cli.files import protected_by
     from nitet_cli.paths import evidence_dir
 
+    from nitet_cli.clock import now_local
+
     dest = Path(dest).expanduser()
+    name = dated_name(db_path, when or now_local())
     if dest.is_dir():
-        target = dest / db_path.name
+        target = dest / name
     elif dest.suffix.lower() in DB_SUFFIXES:
         target = dest
         if not target.parent.is_dir():
@@ -362,7 +392,7 @@ def backup_target(db_path: Path, dest: Path | str) -> Path:
     else:
         if not dest.parent.is_dir():
             raise OutputError(f"ไม่มีโฟลเดอร์ {dest.parent} — สร้างโฟลเดอร์ก่อน หรือเลือกที่เก็บสำรองอื่น")
-        target = dest / db_path.name  # a new folder, made by backup()
+        target = dest / name  # a new folder, made by backup()
         what = protected_by(dest, db_path)  # a folder named nitet.db-journal: SQLite could no longer open the database
         if what is not None:
             raise OutputError(f"ไม่สร้างโฟลเดอร์สำรอง {dest} เพราะเป็นชื่อของ{what} — เลือกโฟลเดอร์หรือชื่อไฟล์อื่นสำหรับไฟล์สำรอง")
@@ -486,9 +516,19 @@ def _remove_leftovers(target: Path) -> None:
     from nitet_cli.files import remove_quietly
     from nitet_cli.paths import evidence_dir
 
-    prefix = f".{target.name}."
+    from nitet_cli.paths import DATED_COPY
+
+    dated = DATED_COPY.match(target.stem)
+    names = {target.name}
     for path in target.parent.iterdir():
-        if path.name.startswith(prefix) and ".tmp" in path.name[len(prefix):] and path.is_file():
+        # ".<copy name>.<random>.tmp": this copy's, or (dated) any earlier dated copy's of the same database
+        if not (path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()):
+            continue
+        copy = path.name[1:].split(".db.", 1)[0] + ".db" if ".db." in path.name else None
+        same = copy in names or (
+            dated is not None and copy is not None and (m := DATED_COPY.match(Path(copy).stem)) and m["stem"] == dated["stem"]
+        )
+        if same:
             remove_quietly(path)
     root = evidence_dir(target)
     if root.is_dir():
@@ -496,19 +536,28 @@ def _remove_leftovers(target: Path) -> None:
             remove_quietly(path)
 
 
-def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str) -> BackupResult:
-    """Copy the database (consistently, while others may write) and its evidence to ``dest``.
+def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str, *, keep: int | None = None) -> BackupResult:
+    """Copy the database (consistently, while others may write) and its evidence to ``dest``:
+    into a folder as a dated copy (``nitet-YYYY-MM-DDTHHMM.db``, every copy there sharing one
+    evidence store, files by hash), or to the .db file named.
 
     Order, so that a backup killed at any moment leaves the previous one valid: a snapshot
     of the database into a temporary file; every evidence file it points to, each written
     to a temporary name, fsynced and renamed; only then the database renamed over the old
-    copy. The evidence store of a backup only grows, so the old copy's files stay there.
+    copy. The evidence store of a backup only grows, so the old copy's files stay there —
+    until ``keep``: then the oldest dated copies of this database beyond ``keep`` are removed
+    (never the one just written, never another database's), and the shared store's files that
+    no copy left in the folder uses (under the folder's lock only).
     """
     from nitet_cli.files import atomic_output, write_error
-    from nitet_cli.paths import evidence_dir
+    from nitet_cli.paths import DATED_COPY, evidence_dir
 
     db_path = Path(db_path)
+    if keep is not None and keep < 1:
+        raise InputError(f"--keep ต้องเป็นจำนวนสำเนาอย่างน้อย 1 เช่น --keep 14 ไม่ใช่ {keep}")
     target = backup_target(db_path, dest)
+    if keep is not None and not DATED_COPY.match(target.stem):
+        raise InputError(f"--keep ใช้กับการสำรองลงโฟลเดอร์ (สำเนาลงวันที่) เท่านั้น — ระบุโฟลเดอร์แทน {target.name}")
     check_replaceable(conn, db_path, target)
     if not target.parent.exists():
         try:
@@ -523,7 +572,120 @@ def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str) -> BackupR
             shas = _snapshot(conn, tmp, target, result)
             result.evidence_files = len(shas)
             _copy_evidence(db_path, target, shas, result)
+        if keep is not None and result.ok:  # an incomplete copy never makes an older one go
+            _keep_newest(conn, target, keep, result, prune_store=alone)
+    dated = DATED_COPY.match(target.stem)
+    if dated:
+        result.kept = [p.name for p in dated_copies(target.parent, dated["stem"])]
     return result
+
+
+def _keep_newest(conn: sqlite3.Connection, target: Path, keep: int, result: BackupResult, *, prune_store: bool) -> None:
+    """Remove the dated copies of this database beyond the newest ``keep`` (``target`` always
+    stays; a copy of another database, or one that cannot be read, is never touched), then
+    the files of the shared store that no database left in the folder points to."""
+    from nitet_cli.files import SIDE_SUFFIXES, remove_quietly
+    from nitet_cli.paths import DATED_COPY
+
+    stem = DATED_COPY.match(target.stem)["stem"]
+    ours = []
+    for path in dated_copies(target.parent, stem):
+        if path == target:
+            continue
+        try:
+            check_replaceable(conn, target, path)  # the same owner (or group) as this database
+        except (OutputError, DatabaseError):
+            continue
+        ours.append(path)
+    for path in ours[: max(0, len(ours) - (keep - 1))]:
+        try:
+            path.unlink()
+        except OSError as exc:
+            result.problems.append(
+                Problem(WARNING, "backup_keep", f"ลบสำเนาเก่า {path} ไม่ได้ ({exc.strerror}) — ลบเองได้", str(path))
+            )
+            continue
+        for suffix in SIDE_SUFFIXES:
+            remove_quietly(Path(f"{path}{suffix}"))
+        result.removed.append(path.name)
+    if result.removed and prune_store:
+        result.files_removed = _prune_shared_store(target)
+
+
+def _prune_shared_store(target: Path) -> int:
+    """Remove the stored files of ``target``'s shared store that no database in its folder using
+    that store points to. Nothing is removed when any of them cannot be read."""
+    from nitet_cli.files import remove_quietly
+    from nitet_cli.evidence_store import _HASH_NAME
+    from nitet_cli.paths import evidence_dir
+
+    store = evidence_dir(target)
+    if not store.is_dir():
+        return 0
+    referenced: set[str] = set()
+    for path in target.parent.iterdir():
+        if path.suffix.lower() not in DB_SUFFIXES or not path.is_file() or evidence_dir(path) != store:
+            continue
+        try:
+            other = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            try:
+                referenced.update(r[0] for r in other.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL"))
+            finally:
+                other.close()
+        except sqlite3.Error:
+            return 0  # cannot tell what it needs: keep everything
+    removed = 0
+    for folder in store.iterdir():
+        if not folder.is_dir() or len(folder.name) != 2:
+            continue
+        for path in folder.iterdir():
+            if _HASH_NAME.fullmatch(path.name) and path.name[:2] == folder.name and path.name not in referenced:
+                remove_quietly(path)
+                removed += not path.exists()
+    return removed
+
+
+@dataclass
+class BackupCopy:
+    name: str
+    path: str
+    taken: str  # local time, ISO without seconds (from the name)
+    size: int
+    activities: int | None  # None: the copy cannot be read
+    owner: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def list_backups(folder: Path | str) -> list[BackupCopy]:
+    """The dated copies ``nitet backup DIR`` left in ``folder``, oldest first, each read (read-only)
+    for its number of activities and its owner."""
+    from datetime import datetime
+
+    from nitet_cli.errors import NotFoundError
+    from nitet_cli.paths import DATED_COPY
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise NotFoundError(f"ไม่มีโฟลเดอร์ {folder} — ระบุโฟลเดอร์ที่ใช้กับ 'nitet backup โฟลเดอร์'")
+    copies = []
+    for path in dated_copies(folder):
+        stamp = DATED_COPY.match(path.stem)["stamp"]
+        taken = datetime.strptime(stamp, "%Y-%m-%dT%H%M").isoformat(timespec="minutes")
+        activities = owner = None
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            try:
+                activities = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+                row = conn.execute("SELECT name FROM supervisors WHERE is_self = 1").fetchone()
+                owner = row[0] if row else None
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass
+        copies.append(BackupCopy(path.name, str(path), taken, path.stat().st_size, activities, owner))
+    return copies
 
 
 #: SQLite errors that mean the copy could not be written (not that the database is damaged).

@@ -8,6 +8,7 @@ on Linux). Evidence files live in a content-addressed store beside the database.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ENV_DB = "NITET_DB"
@@ -36,9 +37,28 @@ def resolve_db_path(option: str | os.PathLike | None = None) -> Path:
     return default_db_path()
 
 
+#: A dated copy that ``nitet backup DIR`` writes: ``<stem>-YYYY-MM-DDTHHMM.db``.
+DATED_COPY = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{4}-\d{2}-\d{2}T\d{4})$")
+
+
 def evidence_dir(db_path: Path) -> Path:
-    """The evidence store beside ``db_path``: ``nitet.db`` → ``nitet-evidence/``."""
-    return db_path.with_name(f"{db_path.stem}-evidence")
+    """The evidence store beside ``db_path``: ``nitet.db`` → ``nitet-evidence/``.
+
+    A dated backup copy (``nitet-2026-11-24T0930.db``) without a store of its own uses the one
+    store that every copy in its folder shares: ``nitet-evidence/`` (files by hash)."""
+    db_path = Path(db_path)
+    own = db_path.with_name(f"{db_path.stem}-evidence")
+    dated = DATED_COPY.match(db_path.stem)
+    if dated and not own.exists():
+        return db_path.with_name(f"{dated['stem']}-evidence")
+    return own
+
+
+def shares_store(db_path: Path) -> bool:
+    """True for a dated backup copy, whose evidence store other copies use too: nothing may
+    remove a file from it for being unused by this one database (``backup --keep`` prunes it)."""
+    db_path = Path(db_path)
+    return evidence_dir(db_path) != db_path.with_name(f"{db_path.stem}-evidence")
 
 
 def _bundled(name: str) -> Path:

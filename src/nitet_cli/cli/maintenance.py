@@ -63,15 +63,28 @@ def doctor(
 @app.command()
 def backup(
     ctx: typer.Context,
-    dest: Path = typer.Argument(..., help="โฟลเดอร์ปลายทาง หรือชื่อไฟล์ .db"),
+    dest: Path = typer.Argument(
+        ..., help="โฟลเดอร์ปลายทาง (สำเนาลงวันที่ nitet-ปปปป-ดด-ววTชชนน.db) หรือชื่อไฟล์ .db"
+    ),
+    keep: int = typer.Option(
+        None, "--keep", help="เก็บสำเนาลงวันที่ไว้ N ชุดล่าสุด ลบชุดที่เก่ากว่า (ไม่ลบชุดที่เพิ่งเขียน)", show_default=False
+    ),
+    list_only: bool = typer.Option(False, "--list", help="แสดงสำเนาลงวันที่ในโฟลเดอร์ DEST (ไม่สำรอง)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
-    """สำรองฐานข้อมูลและไฟล์หลักฐาน (ทำได้ขณะมีคำสั่งอื่นกำลังบันทึก)"""
+    """สำรองฐานข้อมูลและไฟล์หลักฐาน (ทำได้ขณะมีคำสั่งอื่นกำลังบันทึก)
+
+    ลงโฟลเดอร์: เขียนสำเนาลงวันที่ DEST/nitet-ปปปป-ดด-ววTชชนน.db ทุกสำเนาใช้ที่เก็บหลักฐานร่วมกัน;
+    --keep 14 เก็บไว้ 14 ชุดล่าสุด; --list แสดงสำเนาที่มี"""
     from nitet_cli.errors import EXIT_GAP
+
+    if list_only:
+        _list_backups(dest, json_output, keep)
+        return
     from nitet_cli.maintenance import backup as run_backup
 
     st = state(ctx)
-    result = run_backup(_open(ctx), st.db_path, dest)
+    result = run_backup(_open(ctx), st.db_path, dest, keep=keep)
     if json_output:
         print_json(result.as_dict())
     else:
@@ -81,9 +94,41 @@ def backup(
                 f"ไฟล์หลักฐาน {result.evidence_files} ไฟล์ใน {result.evidence_dir}:"
                 f" คัดลอกใหม่ {result.copied}, มีอยู่แล้ว {result.already_there}"
             )
+        if result.removed:
+            typer.echo(
+                f"ลบสำเนาเก่า {len(result.removed)} ชุด ({', '.join(result.removed)}) เหลือ {len(result.kept)} ชุด"
+                + (f", ลบไฟล์หลักฐานที่ไม่มีสำเนาใดใช้ {result.files_removed} ไฟล์" if result.files_removed else "")
+            )
         for problem in result.problems:
             typer.echo(f"{_mark(problem.severity)} {problem.message}")
+        if keep is not None and not result.ok:
+            typer.echo("ไม่ได้ลบสำเนาเก่า เพราะสำเนานี้มีปัญหาข้างต้น")
         if not st.quiet:
             typer.echo(f"ตรวจสำเนาได้ด้วย: nitet --db {result.db} doctor")
     if not result.ok:
         raise typer.Exit(EXIT_GAP)
+
+
+def _list_backups(folder: Path, json_output: bool, keep: int | None) -> None:
+    from nitet_cli.errors import InputError
+    from nitet_cli.maintenance import list_backups
+    from nitet_cli.thai import be_date_short
+
+    if keep is not None:
+        raise InputError("--list แสดงสำเนาเท่านั้น ใช้ร่วมกับ --keep ไม่ได้ — สำรองด้วย 'nitet backup --keep N โฟลเดอร์'")
+    copies = list_backups(folder)
+    if json_output:
+        print_json([c.as_dict() for c in copies])
+        return
+    if not copies:
+        typer.echo(f"ไม่มีสำเนาลงวันที่ใน {folder} — สร้างด้วย 'nitet backup {folder}'")
+        return
+    from datetime import datetime
+
+    for c in copies:
+        taken = datetime.fromisoformat(c.taken)
+        size = f"{c.size / (1024 * 1024):.1f} MB"
+        what = f"กิจกรรม {c.activities} รายการ" if c.activities is not None else "อ่านไม่ได้ — ตรวจด้วย 'nitet --db … doctor'"
+        owner = f", {c.owner}" if c.owner else ""
+        typer.echo(f"{c.name}  {be_date_short(taken.date())} {taken:%H:%M} น.  {size}  {what}{owner}")
+    typer.echo(f"รวม {len(copies)} ชุด; ตรวจชุดใดก็ได้ด้วย: nitet --db {copies[-1].path} doctor")
