@@ -109,6 +109,17 @@ def test_bad_yaml_export_writes_nothing(initialised, tmp_path, monkeypatch, args
     assert not [p for p in tmp_path.rglob("*") if p.suffix in (".yaml", ".docx")]
 
 
+def test_yaml_export_never_overwrites_a_database(initialised, tmp_path):
+    import shutil
+
+    disguised = tmp_path / "old.yaml"
+    shutil.copyfile(initialised.db_path, disguised)
+    before = disguised.read_bytes()
+    result = initialised("manual", "export", "--yaml", "-o", disguised, ok=False)
+    assert result.exit_code == 5 and "SQLite" in result.stderr
+    assert disguised.read_bytes() == before
+
+
 SMALL = {
     "manual": {"title": "คู่มือ"},
     "profile": {"name": "ก"},
