@@ -70,6 +70,23 @@ def test_edited_targets_round_trip_into_a_new_database(nitet, tmp_path):
     assert shown == before
 
 
+def test_every_target_key_round_trips(nitet, tmp_path):
+    """Whatever keys the loader keeps on a target (``counts`` where the loader knows it) come back."""
+    from nitet_cli import manual
+
+    if not hasattr(manual, "TARGET_COUNTS"):
+        pytest.skip("target.counts is not in this loader yet")
+    data = bundled()
+    rows = {f"{d['number']}.{r['step']}": r for d in data["duties"] for r in d["standards"]}
+    rows["7.3"]["target"] = {"kind": "school_visits", "min_per_term": 2, "school_groups": ["บ้านคู่"], "counts": "every_visit"}
+    nitet("init", "--manual", write(tmp_path / "counts.yaml", data))
+    before, after = roundtrip(nitet, tmp_path)
+    assert after == before
+    written = yaml.safe_load((tmp_path / "my-duties.yaml").read_text(encoding="utf-8"))
+    (row,) = [r for d in written["duties"] if d["number"] == 7 for r in d["standards"] if r["step"] == 3]
+    assert row["target"]["counts"] == "every_visit"
+
+
 def test_retired_rows_stay_retired(initialised, tmp_path):
     data = bundled()
     data["duties"][0]["standards"].pop()  # 1.5 retired
