@@ -100,5 +100,6 @@ def test_report_command_hands_its_progress_to_the_bar(term, tmp_path, monkeypatc
 
 
 def test_report_is_silent_on_stderr_when_not_a_terminal(term, tmp_path):
+    term("profile", "set", "--name", "นางสาวทดสอบ ระบบดี")  # no reminder that the profile is the bundled sample
     result = term("report", "--term", "2", "-o", tmp_path / "r.docx")
     assert result.stderr == ""
