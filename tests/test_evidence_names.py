@@ -28,7 +28,9 @@ def entry(initialised):
 
 
 def store_names(db: Path) -> list[str]:
-    root = db.with_name(f"{db.stem}-evidence")
+    from nitet_cli.paths import evidence_dir
+
+    root = evidence_dir(db)  # a dated backup copy's is the store its folder shares
     return sorted(p.name for p in root.rglob("*") if p.is_file() and ".thumbs" not in p.parts) if root.exists() else []
 
 
