@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from nitet_cli.dates import be_date
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError
 from nitet_cli.thai import BE_OFFSET
@@ -96,12 +97,12 @@ def check_term_dates(year: int, term: int, start: date, end: date) -> None:
     """The dates of term ``term``/``year`` as ``term set`` accepts them (and import, from a file)."""
     check_year_term(year, term)
     if start > end:
-        raise InputError(f"วันเริ่มภาคเรียน ({start.isoformat()}) ต้องไม่อยู่หลังวันสิ้นสุด ({end.isoformat()})")
+        raise InputError(f"วันเริ่มภาคเรียน ({be_date(start)}) ต้องไม่อยู่หลังวันสิ้นสุด ({be_date(end)})")
     ce = year - BE_OFFSET
     earliest, latest = date(ce, 1, 1), date(ce + 2, 12, 31)
     if not (earliest <= start and end <= latest):
         raise InputError(
-            f"วันที่ของภาคเรียน {term}/{year} ต้องอยู่ในช่วงปีการศึกษานั้น ({earliest.isoformat()} – {latest.isoformat()})"
+            f"วันที่ของภาคเรียน {term}/{year} ต้องอยู่ในช่วงปีการศึกษานั้น ({be_date(earliest)} – {be_date(latest)})"
         )
     if end - start > timedelta(days=366):
         raise InputError("ภาคเรียนหนึ่งยาวเกิน ๑ ปีไม่ได้ — ตรวจวันเริ่มและวันสิ้นสุด")

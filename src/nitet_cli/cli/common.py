@@ -1,8 +1,23 @@
-"""Shared pieces of the CLI: state, database opening, error display, output helpers."""
+"""Shared pieces of the CLI: state, database opening, error display, output helpers.
+
+Everything a person reads goes through the helpers here, so that no text a user typed
+(or a file, another database, a hand edit in Datasette brought in) is ever taken for
+anything but text:
+
+- :func:`echo` writes plain lines; :func:`console` is the one rich console of a run, with
+  markup, highlighting and emoji codes off, so ``[/b]``, ``[link=…]`` or ``:smile:`` in a
+  school's name print as typed; styles are given as :func:`text` (rich ``Text`` with a
+  style), never as markup in a string;
+- :func:`terminal_safe` shows control characters (ANSI escape sequences, C1 controls such
+  as the 8-bit CSI, DEL, carriage returns, NUL …) as ``\\x1b``-style escapes instead of
+  sending them to the terminal, where they could recolour, move the cursor or rewrite
+  what is shown.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,20 +42,56 @@ class State:
         return resolve_db_path(self.db_option)
 
 
-# typer (0.26 and later) runs on its own vendored copy of click and catches only that
-# copy's exceptions; the real click is not even installed with it.
-from typer._click.exceptions import ClickException as _ClickException  # noqa: E402
+# --- text for a terminal --------------------------------------------------------------------------
+
+# Every C0 control but tab and newline, DEL, and every C1 control (U+0080–U+009F: a
+# terminal may take U+009B for CSI, the start of an escape sequence).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-class CliError(_ClickException):
-    """A NitetError as click shows it: 'ข้อผิดพลาด: …' on stderr, the error's exit code."""
+def terminal_safe(value: object) -> str:
+    """``value`` as text a terminal shows as it is: control characters become escapes
+    (``\\x1b``); everything else, Thai, emoji, brackets, is kept."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
 
-    def __init__(self, error: NitetError):
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
 
-    def show(self, file=None) -> None:
-        typer.echo(f"ข้อผิดพลาด: {self.format_message()}", err=True)
+def echo(message: object = "", *, err: bool = False) -> None:
+    """One plain line (no rich: recording commands print through this without loading it)."""
+    typer.echo(terminal_safe(message), err=err)
+
+
+def text(value: object = "", style: str | None = None):
+    """A rich ``Text`` of ``value`` shown literally (control characters escaped), with an
+    optional style such as ``"bold"`` or ``"red"``: a table cell, a title, a line."""
+    from rich.text import Text
+
+    return Text(terminal_safe(value), style=style or "")
+
+
+_consoles: dict[bool, Any] = {}
+
+
+def console(*, stderr: bool = False):
+    """The rich console of this run (one for stdout, one for stderr), made on first use:
+    markup, highlighting and emoji codes off, so a str printed through it is shown as it is."""
+    found = _consoles.get(stderr)
+    if found is None:
+        from rich.console import Console
+
+        found = _consoles[stderr] = Console(stderr=stderr, markup=False, highlight=False, emoji=False)
+    return found
+
+
+def err_console():
+    return console(stderr=True)
+
+
+def show_error(message: object) -> None:
+    """``ข้อผิดพลาด: …`` on stderr, as every refused command says it."""
+    echo(f"ข้อผิดพลาด: {message}", err=True)
+
+
+# --- the root group: errors as users see them ----------------------------------------------------
 
 
 #: The largest integer SQLite stores (a larger id, count or --limit is refused, not a traceback).
@@ -59,21 +110,58 @@ def _too_large(tokens: list[str]) -> str:
 
 
 class NitetGroup(typer.core.TyperGroup):
+    """The command groups of nitet. The root one (``main``) shows every error, nitet's own
+    and click's usage errors alike, as one Thai line ``ข้อผิดพลาด: …`` on stderr with a
+    stable exit code (usage errors: 2), and makes a fresh console for each run."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode: bool = True, **extra):
+        _consoles.clear()  # one console per run, made for this run's streams and terminal width
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            # Not standalone: click hands every error back here instead of printing it in English.
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NitetError as error:
+            show_error(error)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            echo("ยกเลิก", err=True)
+            sys.exit(1)
+        except typer.TyperException as error:  # click's exceptions, as typer exposes them
+            from nitet_cli.cli.usage import describe_click_error
+
+            if getattr(error, "ctx", False) is None and not hasattr(error, "nitet_command"):
+                error.nitet_command = (prog_name or "nitet", self)  # an option of nitet itself
+            message, code = describe_click_error(error)
+            if message is None:  # `nitet school` alone: the help, as click shows it
+                error.show()
+            else:
+                show_error(message)
+            sys.exit(code)
+        # Not standalone, click returns the command's result, or the exit code of a typer.Exit.
+        sys.exit(result if isinstance(result, int) else 0)
+
     def invoke(self, ctx: typer.Context):
         tokens = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
-        except NitetError as error:
-            raise CliError(error) from error
+        except typer.TyperException as error:
+            # The parser reports an option without a value ('-t' at the end) without saying
+            # for which command: the subcommand being started is the one.
+            if getattr(error, "ctx", False) is None and not hasattr(error, "nitet_command"):
+                name = ctx.invoked_subcommand
+                command = self.get_command(ctx, name) if name else None
+                error.nitet_command = (f"{ctx.command_path} {name}" if name else ctx.command_path, command)
+            raise
         except OverflowError as exc:
             # sqlite3 refuses an int beyond 64 bits when the query runs; every write rolls back on it.
             from nitet_cli.errors import InputError
 
             number = _too_large(tokens)
             what = f"ตัวเลข {number} ใหญ่เกินไป" if number else "ตัวเลขที่ระบุใหญ่เกินไป"
-            raise CliError(
-                InputError(f"{what} — หมายเลขรายการ จำนวน และ --limit/--offset ต้องไม่เกิน {SQLITE_MAX_INT:,}")
-            ) from exc
+            raise InputError(f"{what} — หมายเลขรายการ จำนวน และ --limit/--offset ต้องไม่เกิน {SQLITE_MAX_INT:,}") from exc
+        except NitetError:
+            raise  # shown by the root group's main as one line
         except Exception as error:
             # A SQLite error no service turned into a sentence (a disk that fills during a read,
             # a file made read-only meanwhile): still one sentence about the database, no traceback.
@@ -86,7 +174,7 @@ class NitetGroup(typer.core.TyperGroup):
                 path = state(ctx).db_path
             except NitetError:
                 path = None
-            raise CliError(explain(error, path)) from error
+            raise explain(error, path) from error
 
 
 #: ``ctx.meta`` key of :class:`OrderedCommand`: the command's parameter names in command-line order.
@@ -147,17 +235,6 @@ def print_json(data: Any) -> None:
     out.write(text + "\n")
 
 
-def console():
-    from rich.console import Console
-
-    return Console()
-
-
-def err_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
 def is_interactive() -> bool:
     return sys.stdin.isatty()
+

@@ -14,10 +14,10 @@ import typer
 
 from nitet_cli.cli import app
 from nitet_cli.cli import common
-from nitet_cli.cli.common import open_db, print_json, state
+from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json, state, text
 from nitet_cli.completion import complete_school, complete_standard
 
-evidence_app = typer.Typer(help="ร่องรอย/หลักฐาน (ไฟล์และลิงก์) ของรายการที่บันทึกแล้ว", no_args_is_help=True)
+evidence_app = typer.Typer(cls=NitetGroup, help="ร่องรอย/หลักฐาน (ไฟล์และลิงก์) ของรายการที่บันทึกแล้ว", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 
 MAX_SCHOOLS_SHOWN = 30
@@ -71,11 +71,11 @@ def _ask_school(conn) -> str:
         from nitet_cli.errors import NotFoundError
 
         raise NotFoundError("ยังไม่มีโรงเรียนในฐานข้อมูล — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import schools.csv'")
-    typer.echo("โรงเรียนที่มี:", err=True)
+    echo("โรงเรียนที่มี:", err=True)
     for s in schools[:MAX_SCHOOLS_SHOWN]:
-        typer.echo(f"  {s.code}  {s.name}  ({s.school_group or '-'})", err=True)
+        echo(f"  {s.code}  {s.name}  ({s.school_group or '-'})", err=True)
     if len(schools) > MAX_SCHOOLS_SHOWN:
-        typer.echo(f"  … และอีก {len(schools) - MAX_SCHOOLS_SHOWN} แห่ง (พิมพ์ส่วนหนึ่งของชื่อได้)", err=True)
+        echo(f"  … และอีก {len(schools) - MAX_SCHOOLS_SHOWN} แห่ง (พิมพ์ส่วนหนึ่งของชื่อได้)", err=True)
     for attempt in range(3):
         answer = typer.prompt("โรงเรียน (รหัสหรือชื่อ)")
         try:
@@ -83,7 +83,7 @@ def _ask_school(conn) -> str:
         except NitetError as error:
             if attempt == 2:
                 raise
-            typer.echo(f"ข้อผิดพลาด: {error}", err=True)
+            common.show_error(error)
     raise AssertionError("unreachable")
 
 
@@ -96,10 +96,10 @@ def _ask_standard(conn, suggested: list[str]) -> list[str]:
     from nitet_cli.errors import NitetError
 
     choices = active_standards(conn)
-    typer.echo("มาตรฐานในคู่มือ:", err=True)
+    echo("มาตรฐานในคู่มือ:", err=True)
     for sid, text in choices:
         short = text if len(text) <= 70 else text[:69] + "…"
-        typer.echo(f"  {sid:>5}  {short}", err=True)
+        echo(f"  {sid:>5}  {short}", err=True)
     for attempt in range(3):
         answer = typer.prompt("มาตรฐาน (รหัส เช่น 1.2; คั่นหลายข้อด้วยช่องว่าง)", default=" ".join(suggested) or None)
         try:
@@ -107,7 +107,7 @@ def _ask_standard(conn, suggested: list[str]) -> list[str]:
         except NitetError as error:
             if attempt == 2:
                 raise
-            typer.echo(f"ข้อผิดพลาด: {error}", err=True)
+            common.show_error(error)
     raise AssertionError("unreachable")
 
 
@@ -246,12 +246,12 @@ def _record(
             entry["open_follow_ups"] = open_at_schools(conn, codes, before_activity=activity_id)
         print_json(entry)
         return
-    typer.echo(str(activity_id))
+    echo(str(activity_id))
     if not state(ctx).quiet:
         where = f" ที่ {', '.join(codes)}" if codes else ""
         extra = f" ข้อเสนอแนะที่ต้องติดตาม {len(new.follow_ups) * len(codes)} รายการ" if new.follow_ups else ""
         extra += f" ปิดการติดตาม {len(new.closures)} รายการ" if new.closures else ""
-        typer.echo(
+        echo(
             f"บันทึกรายการที่ {activity_id}: {be_date(day)}{where} มาตรฐาน {', '.join(new.standards)}"
             f" หลักฐาน {len(new.evidence)} ชิ้น{extra}",
             err=True,
@@ -285,10 +285,10 @@ def _print_open_follow_ups(conn, codes: list[str], activity_id: int) -> None:
     items = open_at_schools(conn, codes, before_activity=activity_id)
     if not items:
         return
-    typer.echo(f"ข้อเสนอแนะที่ยังต้องติดตามของโรงเรียนนี้ {len(items)} รายการ:", err=True)
+    echo(f"ข้อเสนอแนะที่ยังต้องติดตามของโรงเรียนนี้ {len(items)} รายการ:", err=True)
     for item in items:
-        typer.echo(f"  #{item['id']} {item['school_name']} — {follow_up_when(item)}: {item['text']}", err=True)
-        typer.echo(f"      ปิด: nitet follow-up close {item['id']} --result \"…\" [--status done|partly|not-done]", err=True)
+        echo(f"  #{item['id']} {item['school_name']} — {follow_up_when(item)}: {item['text']}", err=True)
+        echo(f"      ปิด: nitet follow-up close {item['id']} --result \"…\" [--status done|partly|not-done]", err=True)
 
 
 def follow_up_when(item: dict) -> str:
@@ -469,37 +469,64 @@ def list_entries(
     if json_output:
         print_json({"total": page.total, "shown": len(page.rows), "offset": offset, "entries": page.rows})
         return
-    out = common.console()
     if not page.rows:
-        out.print("ไม่พบรายการ" if page.total == 0 else f"ไม่มีรายการในช่วงนี้ (ทั้งหมด {page.total:,} รายการ)")
+        echo("ไม่พบรายการ" if page.total == 0 else f"ไม่มีรายการในช่วงนี้ (ทั้งหมด {page.total:,} รายการ)")
         return
+    out = common.console()
+    out.print(_entries_table(page.rows, out.width))
+    first = offset + 1
+    echo(f"แสดงรายการที่ {first:,}–{offset + len(page.rows):,} จากที่ตรงเงื่อนไข {page.total:,} รายการ (ใหม่สุดก่อน)")
+
+
+#: Below this many columns ``list`` drops the kind and evidence columns, draws no side
+#: borders and writes โรงเรียน as ร.ร., so that the date, the school and the title keep
+#: room to be read (80 columns: about 14 for the school and 28 for the title).
+LIST_WIDE = 120
+
+
+def _school_names(schools: list[dict], narrow: bool) -> str:
+    names = [s["name"] for s in schools]
+    if narrow:
+        names = ["ร.ร." + n[len("โรงเรียน"):].lstrip() if n.startswith("โรงเรียน") else n for n in names]
+        if len(names) > 2:
+            return f"{names[0]} และอีก {len(names) - 1} แห่ง"
+    return ", ".join(names)
+
+
+def _entries_table(rows: list[dict], width: int):
+    """The entries as a table that fits ``width``: the date and standards whole, the school
+    and the title wrapped (at spaces, and inside a run of Thai longer than the column),
+    never cut to nothing."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title_justify="left")
+    from nitet_cli.activities import KINDS
+    from nitet_cli.dates import be_date_short
+
+    narrow = width < LIST_WIDE
+    table = Table(box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD, show_edge=not narrow, title_justify="left")
     table.add_column("ID", justify="right", no_wrap=True)
     table.add_column("วันที่", no_wrap=True)
-    table.add_column("ประเภท", no_wrap=True)
+    if not narrow:
+        table.add_column("ประเภท", no_wrap=True)
     table.add_column("มาตรฐาน", no_wrap=True)
-    table.add_column("โรงเรียน")
-    table.add_column("ชื่อกิจกรรม")
-    table.add_column("หลักฐาน", justify="right", no_wrap=True)
-    from rich.text import Text
-
-    from nitet_cli.activities import KINDS
-
-    for row in page.rows:
-        table.add_row(
-            str(row["id"]),
-            be_date_short(row["date"]),
-            KINDS.get(row["kind"], row["kind"]),
-            ", ".join(row["standards"]),
-            Text(", ".join(s["name"] for s in row["schools"])),
-            Text(row["title"]),
-            str(row["evidence"]),
-        )
-    out.print(table)
-    first = offset + 1
-    out.print(f"แสดงรายการที่ {first:,}–{offset + len(page.rows):,} จากที่ตรงเงื่อนไข {page.total:,} รายการ (ใหม่สุดก่อน)")
+    table.add_column("โรงเรียน", ratio=1, min_width=8, overflow="fold")
+    table.add_column("ชื่อกิจกรรม", ratio=2, min_width=12, overflow="fold")
+    if not narrow:
+        table.add_column("หลักฐาน", justify="right", no_wrap=True)
+    for row in rows:
+        cells = [text(row["id"]), text(be_date_short(row["date"]))]
+        if not narrow:
+            cells.append(text(KINDS.get(row["kind"], row["kind"])))
+        cells += [
+            text(", ".join(row["standards"])),
+            text(_school_names(row["schools"], narrow)),
+            text(row["title"]),
+        ]
+        if not narrow:
+            cells.append(text(row["evidence"]))
+        table.add_row(*cells)
+    return table
 
 
 @app.command("show")
@@ -540,7 +567,7 @@ def show(
         state_text = item["status_label"] + (f" {be_date(item['closed_on'])}: {item['result']}" if item["closed_on"] else "")
         lines.append(f"ติดตาม #{item['id']} {item['school_name']} ({follow_up_when(item)}): {item['text']} — {state_text}")
     for line in lines:
-        typer.echo(line)
+        echo(line)
 
 
 def _evidence_line(item: dict) -> str:
@@ -609,7 +636,7 @@ def edit(
 
         print_json(describe_activity(conn, state(ctx).db_path, activity_id))
         return
-    typer.echo(f"แก้ไขรายการที่ {entry['id']} แล้ว")
+    echo(f"แก้ไขรายการที่ {entry['id']} แล้ว")
 
 
 @app.command("delete")
@@ -630,14 +657,14 @@ def delete(
         if not common.is_interactive():
             raise InputError(f"ไม่ได้ลบรายการที่ {activity_id} — ใส่ --yes เพื่อยืนยันการลบเมื่อรันจากสคริปต์")
         question = f"ลบรายการที่ {activity_id} '{entry['title']}' ({be_date(entry['date'])}) และหลักฐาน {len(entry['evidence'])} ชิ้น?"
-        if not typer.confirm(question, default=False):
-            typer.echo("ยกเลิก ไม่ได้ลบ", err=True)
+        if not typer.confirm(common.terminal_safe(question), default=False):
+            echo("ยกเลิก ไม่ได้ลบ", err=True)
             raise typer.Exit(1)
     result = delete_activity(conn, state(ctx).db_path, activity_id)
     if json_output:
         print_json(result.as_dict())
         return
-    typer.echo(
+    echo(
         f"ลบรายการที่ {result.id} แล้ว (หลักฐาน {result.evidence_rows} ชิ้น; ลบไฟล์ {result.files_removed},"
         f" เก็บไฟล์ที่รายการอื่นใช้ {result.files_kept})"
     )
@@ -675,7 +702,7 @@ def evidence_add(
         print_json([e for e in list_evidence(conn, state(ctx).db_path, activity_id) if e["id"] in ids])
         return
     for evidence_id in ids:
-        typer.echo(str(evidence_id))
+        echo(str(evidence_id))
 
 
 @evidence_app.command("list")
@@ -692,10 +719,10 @@ def evidence_list(
         print_json(items)
         return
     if not items:
-        typer.echo(f"รายการที่ {activity_id} ยังไม่มีหลักฐาน — เพิ่มด้วย 'nitet evidence add {activity_id} FILE'")
+        echo(f"รายการที่ {activity_id} ยังไม่มีหลักฐาน — เพิ่มด้วย 'nitet evidence add {activity_id} FILE'")
         return
     for item in items:
-        typer.echo(_evidence_line(item))
+        echo(_evidence_line(item))
 
 
 @evidence_app.command("open")
@@ -716,7 +743,7 @@ def evidence_open(
     if json_output:
         print_json(item)
         return
-    typer.echo(item["path"] if item["kind"] == "file" else item["url"])
+    echo(item["path"] if item["kind"] == "file" else item["url"])
 
 
 @evidence_app.command("remove")
@@ -735,11 +762,11 @@ def evidence_remove(
     if not yes:
         if not common.is_interactive():
             raise InputError(f"ไม่ได้ลบหลักฐานที่ {evidence_id} — ใส่ --yes เพื่อยืนยันการลบเมื่อรันจากสคริปต์")
-        if not typer.confirm(f"ลบ{_evidence_line(item)} ของรายการที่ {item['activity_id']}?", default=False):
-            typer.echo("ยกเลิก ไม่ได้ลบ", err=True)
+        if not typer.confirm(common.terminal_safe(f"ลบ{_evidence_line(item)} ของรายการที่ {item['activity_id']}?"), default=False):
+            echo("ยกเลิก ไม่ได้ลบ", err=True)
             raise typer.Exit(1)
     removed = remove_evidence(conn, state(ctx).db_path, evidence_id)
     if json_output:
         print_json(removed)
         return
-    typer.echo(f"ลบหลักฐานที่ {evidence_id} ออกจากรายการที่ {removed['activity_id']} แล้ว")
+    echo(f"ลบหลักฐานที่ {evidence_id} ออกจากรายการที่ {removed['activity_id']} แล้ว")

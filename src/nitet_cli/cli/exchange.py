@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import err_console, open_db, print_json, state
+from nitet_cli.cli.common import echo, err_console, open_db, print_json, state
 from nitet_cli.completion import complete_school, complete_standard
 
 #: A progress bar appears only for work that has already taken this long.
@@ -34,7 +34,7 @@ def progress_reporter(ctx: typer.Context):
             if time.monotonic() - started < PROGRESS_AFTER_SECONDS:
                 return
             bar["progress"] = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 console=err_console(), transient=True,
             )
             bar["progress"].start()
@@ -54,15 +54,15 @@ def _print_result(result, quiet: bool) -> None:
     if result.owner_taken:
         typer.echo(f"เจ้าของฐานข้อมูลนี้คือ {result.owner_taken} (โปรไฟล์และงานของเจ้าของจากไฟล์)")
     if result.manual_copied:
-        typer.echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
+        echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
     for count in result.per_supervisor.values():
-        typer.echo(
+        echo(
             f"{count.name}: เพิ่ม {count.added}, ปรับปรุง {count.updated}, เหมือนเดิม {count.unchanged}"
             + (f", ลบ {count.deleted}" if count.deleted else "")
             + (f", คงของเดิม {count.kept_target}" if count.kept_target else "")
             + f" — รวม {count.total} กิจกรรม"
         )
-    typer.echo(
+    echo(
         f"กิจกรรม: เพิ่ม {result.activities_added}, ปรับปรุง {result.activities_updated}, ลบ {result.activities_deleted},"
         f" เหมือนเดิม {result.activities_unchanged};"
         f" หลักฐาน: เพิ่ม {result.evidence_added}, ลบ {result.evidence_deleted} (คัดลอกไฟล์ {result.files_copied});"
@@ -76,11 +76,11 @@ def _print_result(result, quiet: bool) -> None:
         + f" ศึกษานิเทศก์: เพิ่ม {result.supervisors_added}, ปรับปรุง {result.supervisors_updated}"
     )
     if result.activities_stay_deleted:
-        typer.echo(f"ไม่นำกลับ {result.activities_stay_deleted} กิจกรรมที่ถูกลบไปแล้ว (ลบหลังการแก้ไขครั้งล่าสุดในไฟล์ต้นทาง)")
+        echo(f"ไม่นำกลับ {result.activities_stay_deleted} กิจกรรมที่ถูกลบไปแล้ว (ลบหลังการแก้ไขครั้งล่าสุดในไฟล์ต้นทาง)")
     for conflict in result.conflicts:
-        typer.echo(f"! {conflict.message()}")
+        echo(f"! {conflict.message()}")
     if not result.changed and not quiet:
-        typer.echo("ไม่มีอะไรเปลี่ยน (ข้อมูลทั้งหมดมีอยู่แล้ว)")
+        echo("ไม่มีอะไรเปลี่ยน (ข้อมูลทั้งหมดมีอยู่แล้ว)")
 
 
 @app.command("export")
@@ -143,7 +143,7 @@ def export_command(
     line = f"เขียน {summary['output']}{which}: กิจกรรม {summary['activities']} รายการ, โรงเรียน {summary['schools']} แห่ง"
     if "evidence_files" in summary:
         line += f", ไฟล์หลักฐาน {summary['evidence_files']} ไฟล์"
-    typer.echo(line)
+    echo(line)
 
 
 @app.command("import")
@@ -179,7 +179,7 @@ def import_command(
     if json_output:
         print_json(result.as_dict())
         return
-    typer.echo(f"นำเข้า {file} เข้า {st.db_path}")
+    echo(f"นำเข้า {file} เข้า {st.db_path}")
     _print_result(result, st.quiet)
 
 
@@ -200,5 +200,5 @@ def merge_command(
     if json_output:
         print_json({"into": str(target), **result.as_dict()})
         return
-    typer.echo(f"รวม {len(result.sources)} ฐานข้อมูลเข้า {target}")
+    echo(f"รวม {len(result.sources)} ฐานข้อมูลเข้า {target}")
     _print_result(result, st.quiet)

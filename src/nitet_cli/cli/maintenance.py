@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import print_json, state
+from nitet_cli.cli.common import echo, print_json, state
 
 
 def _open(ctx: typer.Context):
@@ -41,21 +41,21 @@ def doctor(
     if json_output:
         print_json(report.as_dict())
     else:
-        typer.echo(f"ตรวจ {report.db}")
-        typer.echo(
+        echo(f"ตรวจ {report.db}")
+        echo(
             f"โครงสร้างฐานข้อมูลรุ่น {report.schema_version}/{report.current_version}, กิจกรรม {report.activities} รายการ,"
             f" ไฟล์หลักฐาน {report.evidence_checked}/{report.evidence_files} ไฟล์ตรงกับ SHA-256"
         )
         for problem in report.problems:
-            typer.echo(f"{_mark(problem.severity)} {problem.message}")
+            echo(f"{_mark(problem.severity)} {problem.message}")
         if report.removed:
-            typer.echo(f"ลบไฟล์ที่ค้างในที่เก็บหลักฐาน {len(report.removed)} ไฟล์ (ไม่มีรายการใดอ้างถึง)")
+            echo(f"ลบไฟล์ที่ค้างในที่เก็บหลักฐาน {len(report.removed)} ไฟล์ (ไม่มีรายการใดอ้างถึง)")
         if report.ok and not report.warnings:
-            typer.echo("ไม่พบปัญหา ✓")
+            echo("ไม่พบปัญหา ✓")
         elif report.ok:
-            typer.echo(f"ไม่พบข้อผิดพลาด มีคำเตือน {len(report.warnings)} รายการ")
+            echo(f"ไม่พบข้อผิดพลาด มีคำเตือน {len(report.warnings)} รายการ")
         else:
-            typer.echo(f"พบปัญหา {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ")
+            echo(f"พบปัญหา {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ")
     if not report.ok:
         raise typer.Exit(EXIT_GAP)
 
@@ -88,23 +88,23 @@ def backup(
     if json_output:
         print_json(result.as_dict())
     else:
-        typer.echo(f"สำรองฐานข้อมูลไปที่ {result.db} (กิจกรรม {result.activities} รายการ)")
+        echo(f"สำรองฐานข้อมูลไปที่ {result.db} (กิจกรรม {result.activities} รายการ)")
         if result.evidence_files:
-            typer.echo(
+            echo(
                 f"ไฟล์หลักฐาน {result.evidence_files} ไฟล์ใน {result.evidence_dir}:"
                 f" คัดลอกใหม่ {result.copied}, มีอยู่แล้ว {result.already_there}"
             )
         if result.removed:
-            typer.echo(
+            echo(
                 f"ลบสำเนาเก่า {len(result.removed)} ชุด ({', '.join(result.removed)}) เหลือ {len(result.kept)} ชุด"
                 + (f", ลบไฟล์หลักฐานที่ไม่มีสำเนาใดใช้ {result.files_removed} ไฟล์" if result.files_removed else "")
             )
         for problem in result.problems:
-            typer.echo(f"{_mark(problem.severity)} {problem.message}")
+            echo(f"{_mark(problem.severity)} {problem.message}")
         if keep is not None and not result.ok:
-            typer.echo("ไม่ได้ลบสำเนาเก่า เพราะสำเนานี้มีปัญหาข้างต้น")
+            echo("ไม่ได้ลบสำเนาเก่า เพราะสำเนานี้มีปัญหาข้างต้น")
         if not st.quiet:
-            typer.echo(f"ตรวจสำเนาได้ด้วย: nitet --db {result.db} doctor")
+            echo(f"ตรวจสำเนาได้ด้วย: nitet --db {result.db} doctor")
     if not result.ok:
         raise typer.Exit(EXIT_GAP)
 
@@ -121,7 +121,7 @@ def _list_backups(folder: Path, json_output: bool, keep: int | None) -> None:
         print_json([c.as_dict() for c in copies])
         return
     if not copies:
-        typer.echo(f"ไม่มีสำเนาลงวันที่ใน {folder} — สร้างด้วย 'nitet backup {folder}'")
+        echo(f"ไม่มีสำเนาลงวันที่ใน {folder} — สร้างด้วย 'nitet backup {folder}'")
         return
     from datetime import datetime
 
@@ -130,5 +130,5 @@ def _list_backups(folder: Path, json_output: bool, keep: int | None) -> None:
         size = f"{c.size / (1024 * 1024):.1f} MB"
         what = f"กิจกรรม {c.activities} รายการ" if c.activities is not None else "อ่านไม่ได้ — ตรวจด้วย 'nitet --db … doctor'"
         owner = f", {c.owner}" if c.owner else ""
-        typer.echo(f"{c.name}  {be_date_short(taken.date())} {taken:%H:%M} น.  {size}  {what}{owner}")
-    typer.echo(f"รวม {len(copies)} ชุด; ตรวจชุดใดก็ได้ด้วย: nitet --db {copies[-1].path} doctor")
+        echo(f"{c.name}  {be_date_short(taken.date())} {taken:%H:%M} น.  {size}  {what}{owner}")
+    echo(f"รวม {len(copies)} ชุด; ตรวจชุดใดก็ได้ด้วย: nitet --db {copies[-1].path} doctor")

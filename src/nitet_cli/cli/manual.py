@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json, print_sample_notice, state
+from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, print_sample_notice, state, text
 from nitet_cli.completion import complete_template
 
 NO_OWN_PROFILE = (
@@ -15,7 +15,7 @@ NO_OWN_PROFILE = (
     " — แสดงคู่มือโดยไม่มีชื่อผู้จัดทำ; เพิ่มข้อมูลผู้จัดทำด้วย 'nitet manual load duties.yaml')"
 )
 
-manual_app = typer.Typer(help="คู่มือปฏิบัติงาน: โหลด แสดง และส่งออกเป็น DOCX", no_args_is_help=True)
+manual_app = typer.Typer(cls=NitetGroup, help="คู่มือปฏิบัติงาน: โหลด แสดง และส่งออกเป็น DOCX", no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
 
 
@@ -50,12 +50,12 @@ def _ask(question: str, field: str, *, allow_empty: bool = False) -> str:
         if not answer:
             if allow_empty:
                 return ""
-            typer.echo("ต้องตอบข้อนี้ (ค่าในวงเล็บเป็นเพียงตัวอย่าง)", err=True)
+            echo("ต้องตอบข้อนี้ (ค่าในวงเล็บเป็นเพียงตัวอย่าง)", err=True)
             continue
         try:
             return check_fields({field: answer})[field]
         except InputError as error:
-            typer.echo(error.message, err=True)
+            echo(error.message, err=True)
 
 
 def _ask_profile(sample: dict) -> dict[str, str | None]:
@@ -65,7 +65,7 @@ def _ask_profile(sample: dict) -> dict[str, str | None]:
         f"ชื่อ-นามสกุลของคุณ (เช่น {sample['name']}; กด Enter เพื่อใช้โปรไฟล์ตัวอย่างไปก่อน)", "name", allow_empty=True
     )
     if not name:
-        typer.echo("ใช้โปรไฟล์ตัวอย่างไปก่อน — เปลี่ยนเมื่อใดก็ได้ด้วย 'nitet profile set --name … --position … --office …'")
+        echo("ใช้โปรไฟล์ตัวอย่างไปก่อน — เปลี่ยนเมื่อใดก็ได้ด้วย 'nitet profile set --name … --position … --office …'")
         return {}
     position = _ask(f"ตำแหน่ง (เช่น {sample['position']})", "position")
     office = _ask(f"สังกัด (เช่น {sample['office']})", "office")
@@ -114,11 +114,9 @@ def init(
             }
         )
         return
-    console().print(
-        f"ฐานข้อมูล: {db_path}\nคู่มือ: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}",
-        markup=False,
-    )
-    typer.echo(f"เจ้าของ: {manual.profile['name']}" + (" (โปรไฟล์ตัวอย่าง)" if sample else ""))
+    echo(f"ฐานข้อมูล: {db_path}")
+    echo(f"คู่มือ: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}")
+    echo(f"เจ้าของ: {manual.profile['name']}" + (" (โปรไฟล์ตัวอย่าง)" if sample else ""))
     if sample:
         print_sample_notice(conn)
 
@@ -140,7 +138,7 @@ def manual_load(
     if json_output:
         print_json({"duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed, **asdict(result)})
         return
-    console().print(f"โหลด {file}: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}", markup=False)
+    echo(f"โหลด {file}: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}")
 
 
 @manual_app.command("show")
@@ -148,6 +146,12 @@ def manual_show(
     ctx: typer.Context,
     duty: int = typer.Option(None, "--duty", help="แสดงเฉพาะเรื่องที่ระบุ"),
     retired: bool = typer.Option(False, "--retired", help="รวมแถวที่ยกเลิกแล้ว"),
+    full: bool = typer.Option(
+        None,
+        "--full/--short",
+        help="--full: ข้อความเต็มทุกแถว ตัดบรรทัดตามความกว้างจอ ไม่ตัดทิ้ง; --short: ตารางย่อ"
+        " (ค่าเริ่มต้น: ตารางย่อบนจอ ข้อความเต็มเมื่อส่งต่อไปยังไฟล์หรือคำสั่งอื่น)",
+    ),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """แสดงคู่มือปฏิบัติงานที่อยู่ในฐานข้อมูล"""
@@ -163,35 +167,72 @@ def manual_show(
     if json_output:
         print_json(manual_as_dict(manual))
         return
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
     out = console()
+    if full is None:
+        full = not out.is_terminal
     p = manual.profile
+    heading = text(manual.title, "bold")
     if manual.own_profile:
-        who = f"{p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}"
-        out.print(f"[bold]{escape(manual.title)}[/bold] — {escape(who)}")
-    else:
-        out.print(f"[bold]{escape(manual.title)}[/bold]")
-        out.print(NO_OWN_PROFILE, markup=False)
+        heading.append(text(f" — {p['name']} ตำแหน่ง{p['position']} วิทยฐานะ{p['academic_standing']}"))
+    out.print(heading, overflow="fold")
+    if not manual.own_profile:
+        out.print(text(NO_OWN_PROFILE), overflow="fold")
     if p["office"]:
-        out.print(p["office"], markup=False)
+        out.print(text(p["office"]), overflow="fold")
+    if full:
+        _print_manual_full(out, manual)
+    else:
+        _print_manual_short(out, manual)
+
+
+def _target_text(standard, sep: str = " ") -> str:
+    """``บ้านคู่: ≥2 ครั้ง/ภาคเรียน``, and ``(นับทุกครั้งที่นิเทศ)`` after ``sep`` for a target
+    counting every visit."""
+    if not standard.target:
+        return ""
+    groups = ", ".join(standard.target.get("school_groups") or []) or "ทุกโรงเรียน"
+    target = f"{groups}: ≥{standard.target['min_per_term']} ครั้ง/ภาคเรียน"
+    if standard.target.get("counts") == "every_visit":
+        target += f"{sep}(นับทุกครั้งที่นิเทศ)"
+    return target
+
+
+def _print_manual_full(out, manual) -> None:
+    """Every text whole, one block per row, wrapped to the width (at spaces, and inside a
+    run of Thai longer than a line), never cut."""
+    from rich.padding import Padding
+
     for d in manual.duties:
-        table = Table(title=Text(f"เรื่องที่ {d.number}. {d.title}"), show_lines=True, title_justify="left")
-        table.add_column("ที่", justify="right", no_wrap=True)
-        table.add_column("กิจกรรม/วิธีปฏิบัติ")
-        table.add_column("มาตรฐานการปฏิบัติงาน")
-        table.add_column("เป้าหมาย", no_wrap=True)
+        out.print()
+        out.print(text(f"เรื่องที่ {d.number}. {d.title}", "bold"), overflow="fold")
         for s in d.standards:
-            target = ""
-            if s.target:
-                groups = ", ".join(s.target.get("school_groups") or []) or "ทุกโรงเรียน"
-                target = f"{groups}: ≥{s.target['min_per_term']} ครั้ง/ภาคเรียน"
-                if s.target.get("counts") == "every_visit":
-                    target += "\n(นับทุกครั้งที่นิเทศ)"
-            table.add_row(*(Text(v) for v in (s.id, s.activity, s.standard, target)))
+            out.print(text(s.id, "bold"))
+            for label, value in (
+                ("กิจกรรม/วิธีปฏิบัติ", s.activity),
+                ("มาตรฐานการปฏิบัติงาน", s.standard),
+                ("เป้าหมาย", _target_text(s)),
+            ):
+                if value:
+                    line = text(f"{label}: ", "dim")
+                    line.append(text(value))
+                    out.print(Padding(line, (0, 0, 0, 4)), overflow="fold")
+
+
+def _print_manual_short(out, manual) -> None:
+    """A table per duty, a line per row: a look over the manual on a screen; a text longer
+    than its column ends with … (``--full`` shows it whole)."""
+    from rich.table import Table
+
+    for d in manual.duties:
+        table = Table(title=text(f"เรื่องที่ {d.number}. {d.title}"), show_lines=True, title_justify="left")
+        table.add_column("ที่", justify="right", no_wrap=True)
+        table.add_column("กิจกรรม/วิธีปฏิบัติ", ratio=2, no_wrap=True, overflow="ellipsis")
+        table.add_column("มาตรฐานการปฏิบัติงาน", ratio=3, no_wrap=True, overflow="ellipsis")
+        table.add_column("เป้าหมาย", ratio=1, no_wrap=True, overflow="ellipsis")
+        for s in d.standards:
+            table.add_row(text(s.id), text(s.activity), text(s.standard), text(_target_text(s, "\n")))
         out.print(table)
+    echo("(ข้อความยาวถูกย่อด้วย … — ดูข้อความเต็มด้วย 'nitet manual show --full')")
 
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -229,7 +270,7 @@ def manual_export(
         if json_output:
             print_json({"output": str(path), "format": "yaml"})
             return
-        typer.echo(f"เขียน {path} — แก้แล้วโหลดกลับด้วย: nitet manual load {path}")
+        echo(f"เขียน {path} — แก้แล้วโหลดกลับด้วย: nitet manual load {path}")
         print_sample_notice(conn)
         return
 
@@ -248,5 +289,5 @@ def manual_export(
     if json_output:
         print_json({"output": str(path), **({"pdf": str(pdf_path)} if pdf_path else {})})
         return
-    console().print(f"เขียน {path}" + (f" และ {pdf_path}" if pdf_path else ""), markup=False)
+    echo(f"เขียน {path}" + (f" และ {pdf_path}" if pdf_path else ""))
     print_sample_notice(conn)

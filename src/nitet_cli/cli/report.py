@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json, print_sample_notice, state
+from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, print_sample_notice, state, terminal_safe, text
 from nitet_cli.completion import complete_template, complete_template_name
 
-template_app = typer.Typer(help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
+template_app = typer.Typer(cls=NitetGroup, help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
 app.add_typer(template_app, name="template")
 
 YEAR_HELP = "ปีการศึกษา (พ.ศ.) เช่น 2569 (ค่าเริ่มต้น: ปีของภาคเรียนปัจจุบัน)"
@@ -63,20 +63,50 @@ def status(
         raise typer.Exit(EXIT_GAP)
 
 
+def term_heading(term, today) -> str:
+    """``ภาคเรียนที่ 2/2569 (1 พฤศจิกายน 2569 – 15 พฤษภาคม 2570) — เหลืออีก 172 วัน``, or that
+    it ended (with its last day) or has not begun (with its first): dates in BE."""
+    from nitet_cli.dates import be_date
+
+    if today > term.end:
+        when = f"สิ้นสุดแล้วเมื่อ {be_date(term.end)}"
+    elif today < term.start:
+        when = f"ยังไม่เริ่ม (เปิดภาคเรียน {be_date(term.start)})"
+    else:
+        when = f"เหลืออีก {term.days_left(today)} วัน"
+    source = "" if term.announced else ", วันที่ตามค่าเริ่มต้น"
+    return f"ภาคเรียนที่ {term.term}/{term.year} ({be_date(term.start)} – {be_date(term.end)}{source}) — {when}"
+
+
+#: Why a standard without a visit target is not done: activities but no evidence yet.
+NO_EVIDENCE = "ไม่มีหลักฐาน"
+
+
+def state_text(item, colours: dict[str, str]):
+    """The state of a duty or standard, coloured; an unfinished standard without a visit
+    target that has activities but no evidence says that this is what it lacks."""
+    from nitet_cli.progress import IN_PROGRESS
+
+    label = item.state_label
+    if (
+        item.state == IN_PROGRESS
+        and getattr(item, "target", True) is None
+        and item.activities > 0
+        and item.evidence == 0
+    ):
+        label += f" ({NO_EVIDENCE})"
+    return text(label, colours[item.state])
+
+
 def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from nitet_cli.manual import counts_every_visit
     from nitet_cli.progress import coverage_mark
 
     out = console()
-    t = progress.term
-    out.print(
-        f"[bold]ภาคเรียนที่ {t.term}/{t.year}[/bold] ({t.start.isoformat()} – {t.end.isoformat()}"
-        f"{'' if t.announced else ', วันที่ตามค่าเริ่มต้น'}) — เหลืออีก {progress.days_left} วัน"
-    )
-    out.print(
+    out.print(text(term_heading(progress.term, progress.today), "bold"), soft_wrap=True)
+    echo(
         f"กิจกรรม {progress.activities} รายการ, โรงเรียน {progress.schools_reached} โรง, หลักฐาน {progress.evidence} รายการ"
         f" (ภาพ {progress.photos})"
     )
@@ -86,22 +116,22 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
     colours = {"not_started": "red", "in_progress": "yellow", "done": "green"}
     for duty in progress.duties:
         table.add_row(
-            f"[bold]เรื่องที่ {duty.number}[/bold]",
-            str(duty.activities),
-            str(duty.schools),
-            str(duty.evidence),
-            f"[{colours[duty.state]}]{duty.state_label}[/]",
+            text(f"เรื่องที่ {duty.number}", "bold"),
+            text(duty.activities),
+            text(duty.schools),
+            text(duty.evidence),
+            state_text(duty, colours),
         )
         for s in duty.standards:
-            target = ""
+            state = state_text(s, colours)
             if s.target:
-                target = f"  (ถึงเป้า {s.schools_met}/{s.target_schools} โรง)"
+                state.append(text(f"  (ถึงเป้า {s.schools_met}/{s.target_schools} โรง)"))
             table.add_row(
-                f"  {s.id}{' (ยกเลิกแล้ว)' if s.retired else ''}",
-                str(s.activities),
-                str(s.schools),
-                str(s.evidence),
-                f"[{colours[s.state]}]{s.state_label}[/]{target}",
+                text(f"  {s.id}{' (ยกเลิกแล้ว)' if s.retired else ''}"),
+                text(s.activities),
+                text(s.schools),
+                text(s.evidence),
+                state,
             )
     out.print(table)
     by_standard: dict[str, list] = {}
@@ -113,28 +143,31 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
             continue
         groups = ", ".join(standard.target.get("school_groups") or []) or "ทุกโรงเรียน"
         minimum = standard.target["min_per_term"]
-        out.print(
-            f"\n[bold]มาตรฐาน {standard.id}[/bold]: {escape(groups)} อย่างน้อย {minimum} ครั้ง/ภาคเรียน"
-            f" — ถึงเป้า {standard.schools_met} จาก {standard.target_schools} โรง"
-            + (" (นับการนิเทศของทุกคนในกลุ่มรวมกัน)" if group else "")
+        line = text(f"\nมาตรฐาน {standard.id}", "bold")
+        line.append(
+            text(
+                f": {groups} อย่างน้อย {minimum} ครั้ง/ภาคเรียน"
+                f" — ถึงเป้า {standard.schools_met} จาก {standard.target_schools} โรง"
+                + (" (นับการนิเทศของทุกคนในกลุ่มรวมกัน)" if group else "")
+            )
         )
+        out.print(line, soft_wrap=True)
         if counts_every_visit(standard.target):
-            out.print("  นับทุกครั้งที่นิเทศโรงเรียน ไม่ว่าบันทึกในมาตรฐานใด")
+            echo("  นับทุกครั้งที่นิเทศโรงเรียน ไม่ว่าบันทึกในมาตรฐานใด")
         if not rows:
-            out.print("  (ไม่มีโรงเรียนในกลุ่มนี้ — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import')")
+            echo("  (ไม่มีโรงเรียนในกลุ่มนี้ — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import')")
             continue
         # Plain lines, not a rich table: a national database lists tens of thousands of schools.
         lines = []
         for r in rows:
             mark = "✓" if r.met else f"✗ {coverage_mark(r)}"
             lines.append(f"  {r.code:<10} {r.name} [{r.group or '-'}]  {r.visits}/{r.target}  {mark}")
-        out.file.write("\n".join(lines) + "\n")
+        out.file.write(terminal_safe("\n".join(lines)) + "\n")
         out.file.flush()
 
 
 def _print_supervisors(group) -> None:
     """A row per supervisor of a group (merged) database, then the group's row."""
-    from rich.markup import escape
     from rich.table import Table
 
     out = console()
@@ -146,19 +179,18 @@ def _print_supervisors(group) -> None:
         table.add_column(f"นิเทศ {target.standard}\nครั้ง/โรง", justify="right", no_wrap=True)
     for person in [*group.supervisors, group.group]:
         is_group = person is group.group
-        name = escape(person.name) + (" (เจ้าของฐานข้อมูล)" if person.is_self else "")
+        style = "bold" if is_group else None
+        name = person.name + (" (เจ้าของฐานข้อมูล)" if person.is_self else "")
         cells = [str(person.activities), str(person.schools), str(person.evidence)]
         cells += [f"{t.visits}/{t.schools_visited}" for t in person.targets]
         if is_group:
             table.add_section()
-            table.add_row(f"[bold]{name}[/bold]", *(f"[bold]{c}[/bold]" for c in cells))
-        else:
-            table.add_row(name, *cells)
+        table.add_row(text(name, style), *(text(c, style) for c in cells))
     out.print()
     out.print(table)
     for target, together in zip(group.targets, group.group.targets):
-        out.print(
-            f"มาตรฐาน {target.standard} ({escape(target.scope)} อย่างน้อย {target.min_per_term} ครั้ง/ภาคเรียน):"
+        echo(
+            f"มาตรฐาน {target.standard} ({target.scope} อย่างน้อย {target.min_per_term} ครั้ง/ภาคเรียน):"
             f" ทั้งกลุ่มนิเทศ {together.schools_visited} โรง ถึงเป้า {together.schools_met} จาก {target.target_schools} โรง"
         )
 
@@ -212,7 +244,7 @@ def report(
     if json_output:
         print_json(result)
         return
-    console().print(
+    echo(
         f"เขียน {result['output']}" + (f" และ {result['pdf']}" if result.get("pdf") else "")
         + f" — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
         f" ภาพ {result['photos_embedded']} ภาพ"
@@ -231,9 +263,8 @@ def template_list(json_output: bool = typer.Option(False, "--json", help="แส
     if json_output:
         print_json(items)
         return
-    out = console()
     for item in items:
-        out.print(f"{item['name']:<8} {item['description']}  ({item['path']})", markup=False)
+        echo(f"{item['name']:<8} {item['description']}  ({item['path']})")
 
 
 @template_app.command("export")
@@ -251,4 +282,4 @@ def template_export(
     if json_output:
         print_json({"name": name, "output": str(path)})
         return
-    console().print(f"เขียน {path} — แก้ใน Word แล้วใช้: nitet {'manual export' if name == 'manual' else 'report'} --template {path}", markup=False)
+    echo(f"เขียน {path} — แก้ใน Word แล้วใช้: nitet {'manual export' if name == 'manual' else 'report'} --template {path}")

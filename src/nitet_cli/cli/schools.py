@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json
+from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, text
 from nitet_cli.completion import complete_school, complete_school_code, complete_school_group
 
-school_app = typer.Typer(help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV แสดงรายชื่อ และประวัติการนิเทศ", no_args_is_help=True)
+school_app = typer.Typer(
+    cls=NitetGroup, help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV แสดงรายชื่อ และประวัติการนิเทศ", no_args_is_help=True
+)
 app.add_typer(school_app, name="school")
 
 _WORDS = {"added": "เพิ่ม", "updated": "แก้ไข", "unchanged": "ไม่มีการเปลี่ยนแปลง"}
@@ -45,7 +47,7 @@ def school_add(
     if json_output:
         print_json({"result": outcome, **school.as_dict(), "unknown_groups": [w.as_dict() for w in warnings]})
         return
-    console().print(f"{_WORDS[outcome]}โรงเรียน {school.name} ({school.code}) กลุ่ม {school.school_group or '-'}", markup=False)
+    echo(f"{_WORDS[outcome]}โรงเรียน {school.name} ({school.code}) กลุ่ม {school.school_group or '-'}")
 
 
 def _warn(warnings) -> None:
@@ -69,10 +71,7 @@ def school_import(
     if json_output:
         print_json(result.as_dict())
         return
-    console().print(
-        f"นำเข้า {file}: {result.rows} แถว — เพิ่ม {result.added}, แก้ไข {result.updated}, ไม่เปลี่ยน {result.unchanged}",
-        markup=False,
-    )
+    echo(f"นำเข้า {file}: {result.rows} แถว — เพิ่ม {result.added}, แก้ไข {result.updated}, ไม่เปลี่ยน {result.unchanged}")
 
 
 @school_app.command("list")
@@ -99,10 +98,9 @@ def school_list(
         print_json([s.as_dict() for s in schools])
         return
     if not schools:
-        console().print("ยังไม่มีโรงเรียน — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import schools.csv'")
+        echo("ยังไม่มีโรงเรียน — เพิ่มด้วย 'nitet school add' หรือ 'nitet school import schools.csv'")
         return
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title=f"โรงเรียน {len(schools)} แห่ง", title_justify="left")
     table.add_column("รหัส", no_wrap=True)
@@ -110,7 +108,7 @@ def school_list(
     table.add_column("กลุ่ม")
     table.add_column("อำเภอ")
     for s in schools:
-        table.add_row(*(Text(v or "") for v in (s.code, s.name, s.school_group, s.district)))
+        table.add_row(*(text(v or "") for v in (s.code, s.name, s.school_group, s.district)))
     console().print(table)
 
 

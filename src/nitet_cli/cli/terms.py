@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json
+from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json
 
-term_app = typer.Typer(help="ภาคเรียนและปีการศึกษา (พ.ศ.): กำหนดวันตามที่เขตประกาศ และดูว่าวันใดอยู่ภาคเรียนใด", no_args_is_help=True)
+term_app = typer.Typer(cls=NitetGroup, help="ภาคเรียนและปีการศึกษา (พ.ศ.): กำหนดวันตามที่เขตประกาศ และดูว่าวันใดอยู่ภาคเรียนใด", no_args_is_help=True)
 app.add_typer(term_app, name="term")
 
 
@@ -42,7 +42,7 @@ def term_set(
     if json_output:
         print_json(stored.as_dict())
         return
-    console().print(f"กำหนด{_describe(stored)}")
+    echo(f"กำหนด{_describe(stored)}")
 
 
 @term_app.command("show")
@@ -70,6 +70,6 @@ def term_show(
         return
     if term is None:
         last = current_term(conn, when)
-        console().print(f"{be_date(when)} อยู่ในช่วงปิดภาคเรียน (ภาคเรียนล่าสุด: {_describe(last)})")
+        echo(f"{be_date(when)} อยู่ในช่วงปิดภาคเรียน (ภาคเรียนล่าสุด: {_describe(last)})")
         return
-    console().print(f"{be_date(when)} อยู่ใน{_describe(term)}")
+    echo(f"{be_date(when)} อยู่ใน{_describe(term)}")
