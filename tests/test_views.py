@@ -138,3 +138,46 @@ def test_evidence_and_standards_readable(db):
     assert standards["7.3"]["activities"] == 3 and standards["7.4"]["activities"] == 2
     assert standards["7.4"]["last_date"] == "2026-11-20" and standards["1.1"]["activities"] == 0
     assert standards["7.3"]["duty"].startswith("งานนิเทศ")
+
+
+# --- issue 13 (7): Datasette filters with text ----------------------------------------------------
+
+# What Datasette runs for ?academic_year=2569&term=2 (its "exact" filter): the values as text.
+DATASETTE_FILTER = 'SELECT * FROM "visits_per_school_term" WHERE "academic_year" = :p0 AND "term" = :p1'
+
+
+def test_a_text_filter_as_datasette_sends_it_finds_the_rows(db):
+    as_text = rows(db, DATASETTE_FILTER, {"p0": "2569", "p1": "2"})
+    as_numbers = rows(db, DATASETTE_FILTER, {"p0": 2569, "p1": 2})
+    assert len(as_text) == len(SCHOOLS) and as_text == as_numbers
+    assert rows(db, 'SELECT id FROM activities_readable WHERE "academic_year" = :p0 AND "term" = :p1', {"p0": "2569", "p1": "2"})
+    assert rows(db, 'SELECT id FROM activities_readable WHERE "evidence" = :p0', {"p0": "2"})
+    assert rows(db, 'SELECT id FROM standards_readable WHERE "retired" = :p0 AND "activities" = :p1', {"p0": "0", "p1": "3"})
+
+
+def test_every_number_in_every_view_is_found_by_its_text(db):
+    """Whatever view and column a person filters on in Datasette, a number shown finds its row."""
+    conn = sqlite3.connect(db)
+    try:
+        for view in sorted(VIEWS):
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info([{view}])")]
+            for row in conn.execute(f"SELECT * FROM [{view}]").fetchall():
+                for column, value in zip(columns, row):
+                    if isinstance(value, int):
+                        found = conn.execute(f'SELECT count(*) FROM [{view}] WHERE "{column}" = :p0', {"p0": str(value)})
+                        assert found.fetchone()[0] >= 1, (view, column, value)
+    finally:
+        conn.close()
+
+
+def test_datasette_itself_filters_the_view(db):
+    datasette = pytest.importorskip("datasette.app")
+    import asyncio
+
+    async def fetch():
+        ds = datasette.Datasette([str(db)])
+        response = await ds.client.get("/nitet/visits_per_school_term.json?academic_year=2569&term=2&_shape=array")
+        return response.json()
+
+    found = asyncio.run(fetch())
+    assert len(found) == len(SCHOOLS)

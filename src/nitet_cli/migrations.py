@@ -7,8 +7,10 @@ a fixture database of every past schema version and upgrade each to the current 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -902,6 +904,161 @@ def m010_follow_ups(conn: sqlite3.Connection) -> None:
     )
 
 
+# --- m011: ids never reused; views with typed columns ------------------------------------------
+
+#: The views of m003, with every computed column CAST to its type. A column computed by an
+#: expression (a CASE, count(*), a concatenation) has no type in SQLite, so comparing it with
+#: text never matches: Datasette filters with text (``?academic_year=2569`` runs
+#: ``"academic_year" = '2569'``), which found nothing. A CAST gives the column the type's
+#: affinity, and SQLite then converts the text before comparing.
+TYPED_VIEWS = {
+    "activity_terms": """
+        -- The academic year (BE) and term of every activity.
+        CREATE VIEW activity_terms AS
+        SELECT d.activity_id, d.date,
+            CAST(CASE WHEN t.year IS NOT NULL THEN t.year
+                 WHEN EXISTS (SELECT 1 FROM terms o WHERE o.year = d.default_year AND o.term = d.default_term) THEN NULL
+                 ELSE d.default_year END AS INTEGER) AS academic_year,
+            CAST(CASE WHEN t.year IS NOT NULL THEN t.term
+                 WHEN EXISTS (SELECT 1 FROM terms o WHERE o.year = d.default_year AND o.term = d.default_term) THEN NULL
+                 ELSE d.default_term END AS INTEGER) AS term
+        FROM (
+            SELECT id AS activity_id, date,
+                CAST(substr(date, 1, 4) AS INTEGER) + CASE WHEN substr(date, 6, 5) < '05-16' THEN 542 ELSE 543 END AS default_year,
+                CASE WHEN substr(date, 6, 5) < '05-16' THEN 2 WHEN substr(date, 6, 5) <= '10-31' THEN 1 ELSE 2 END AS default_term
+            FROM activities
+        ) d
+        LEFT JOIN terms t ON d.date BETWEEN t.start_date AND t.end_date;
+    """,
+    "activities_readable": """
+        -- One line per activity: dates in CE and BE, whose it is, its standards and schools.
+        CREATE VIEW activities_readable AS
+        SELECT a.id, a.date,
+            CAST(CAST(strftime('%d', a.date) AS INTEGER) || ' ' ||
+            CASE CAST(strftime('%m', a.date) AS INTEGER)
+                WHEN 1 THEN 'ม.ค.' WHEN 2 THEN 'ก.พ.' WHEN 3 THEN 'มี.ค.' WHEN 4 THEN 'เม.ย.'
+                WHEN 5 THEN 'พ.ค.' WHEN 6 THEN 'มิ.ย.' WHEN 7 THEN 'ก.ค.' WHEN 8 THEN 'ส.ค.'
+                WHEN 9 THEN 'ก.ย.' WHEN 10 THEN 'ต.ค.' WHEN 11 THEN 'พ.ย.' WHEN 12 THEN 'ธ.ค.' END
+            || ' ' || (CAST(strftime('%Y', a.date) AS INTEGER) + 543) AS TEXT) AS date_be,
+            CAST(t.academic_year AS INTEGER) AS academic_year, CAST(t.term AS INTEGER) AS term,
+            s.name AS supervisor, a.kind, a.mode, a.title,
+            CAST((SELECT group_concat(standard_id, ', ') FROM
+                (SELECT standard_id FROM activity_standards WHERE activity_id = a.id ORDER BY standard_id)) AS TEXT) AS standards,
+            CAST((SELECT group_concat(name, ', ') FROM
+                (SELECT sc.name FROM activity_schools x JOIN schools sc ON sc.code = x.school_code
+                 WHERE x.activity_id = a.id ORDER BY sc.name)) AS TEXT) AS schools,
+            CAST((SELECT count(*) FROM evidence e WHERE e.activity_id = a.id) AS INTEGER) AS evidence,
+            a.findings, a.suggestions, a.participants, a.teachers, a.uuid, a.updated_at
+        FROM activities a
+        LEFT JOIN supervisors s ON s.id = a.supervisor_id
+        LEFT JOIN activity_terms t ON t.activity_id = a.id;
+    """,
+    "visits_per_school_term": """
+        -- Every school in every term that has any activity: how often it was reached, and by whom.
+        CREATE VIEW visits_per_school_term AS
+        SELECT CAST(p.academic_year AS INTEGER) AS academic_year, CAST(p.term AS INTEGER) AS term,
+            sc.code AS school_code, sc.name AS school, sc.school_group, sc.district,
+            CAST(coalesce(sum(v.kind = 'visit'), 0) AS INTEGER) AS visits,
+            CAST(count(v.activity_id) AS INTEGER) AS activities,
+            CAST(max(v.date) AS TEXT) AS last_date,
+            CAST(group_concat(DISTINCT sp.name) AS TEXT) AS supervisors
+        FROM (SELECT DISTINCT academic_year, term FROM activity_terms WHERE academic_year IS NOT NULL) p
+        CROSS JOIN schools sc
+        LEFT JOIN (
+            SELECT t.academic_year, t.term, x.school_code, a.id AS activity_id, a.kind, a.date, a.supervisor_id
+            FROM activity_schools x
+            JOIN activities a ON a.id = x.activity_id
+            JOIN activity_terms t ON t.activity_id = a.id
+        ) v ON v.academic_year = p.academic_year AND v.term = p.term AND v.school_code = sc.code
+        LEFT JOIN supervisors sp ON sp.id = v.supervisor_id
+        GROUP BY p.academic_year, p.term, sc.code;
+    """,
+    "evidence_readable": """
+        -- Evidence with the activity it belongs to; stored_as is the path inside <db>-evidence/.
+        CREATE VIEW evidence_readable AS
+        SELECT e.id, a.date, s.name AS supervisor, a.title AS activity, e.kind, e.caption,
+            e.original_name, e.media_type, e.size, e.url,
+            CAST(CASE WHEN e.kind = 'file' THEN substr(e.sha256, 1, 2) || '/' || e.sha256 END AS TEXT) AS stored_as,
+            e.uuid, e.created_at
+        FROM evidence e
+        JOIN activities a ON a.id = e.activity_id
+        LEFT JOIN supervisors s ON s.id = a.supervisor_id;
+    """,
+    "standards_readable": """
+        -- The manual with how much work each standard has.
+        CREATE VIEW standards_readable AS
+        SELECT st.id, st.duty_number, d.title AS duty, st.activity, st.standard, st.target,
+            CAST(st.retired_at IS NOT NULL AS INTEGER) AS retired,
+            CAST((SELECT count(*) FROM activity_standards x WHERE x.standard_id = st.id) AS INTEGER) AS activities,
+            CAST((SELECT max(a.date) FROM activity_standards x JOIN activities a ON a.id = x.activity_id
+             WHERE x.standard_id = st.id) AS TEXT) AS last_date
+        FROM standards st
+        JOIN duties d ON d.number = st.duty_number;
+    """,
+}
+
+#: The tables whose ids people see and write down: ``nitet show 24``, ``evidence open 7``.
+NUMBERED_TABLES = ("activities", "evidence")
+
+_ROWID_KEY = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)", re.IGNORECASE)
+
+
+def rebuilds_tables(fn: Migration) -> Migration:
+    """Mark a migration that rebuilds tables others point to: the runner turns foreign keys
+    off around it (SQLite's way to rebuild a table; otherwise dropping the old table would
+    delete, through ON DELETE CASCADE, every row pointing to it) and checks them all after."""
+    fn.rebuilds_tables = True  # type: ignore[attr-defined]
+    return fn
+
+
+@migration
+@rebuilds_tables
+def m011_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Entry and evidence numbers are never given twice (issue 13), and the views' computed
+    columns carry their type (Datasette's filters).
+
+    ``INTEGER PRIMARY KEY`` alone gives a new row the largest id + 1, so after ``nitet delete
+    24`` the next entry was 24 again and a number a supervisor wrote down named another entry.
+    With ``AUTOINCREMENT`` SQLite remembers the largest id ever given (in sqlite_sequence).
+    SQLite cannot add it to an existing table, so activities and evidence are rebuilt as its
+    documentation says: each table's own CREATE statement (with whatever columns earlier
+    migrations added) gains AUTOINCREMENT, the rows are copied with their ids, and the
+    indexes, triggers (the summary tables' and the search index's, from m004–m006) and views
+    are made again exactly as they were — the views of m003 with typed columns
+    (``TYPED_VIEWS``). No row of any table changes. (A number deleted before this upgrade
+    above every remaining one may still be given once more: SQLite kept no record of it.)
+    """
+    master = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+    schema = [tuple(r) for r in conn.execute(master).fetchall()]
+    triggers = [(name, sql) for kind, name, _table, sql in schema if kind == "trigger"]
+    views = [(name, sql) for kind, name, _table, sql in schema if kind == "view"]
+    indexes = [sql for kind, _name, table, sql in schema if kind == "index" and table in NUMBERED_TABLES]
+    tables = {name: sql for kind, name, _table, sql in schema if kind == "table"}
+    # Triggers and views name the tables being replaced: SQLite refuses to rename a table
+    # while any of them would be left pointing at nothing, so they go first and come back last.
+    for name, _sql in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    for name, _sql in views:
+        conn.execute(f'DROP VIEW "{name}"')
+    for table in NUMBERED_TABLES:
+        create, found = _ROWID_KEY.subn("id INTEGER PRIMARY KEY AUTOINCREMENT", tables[table], count=1)
+        if not found:
+            raise DatabaseError(f"ตาราง {table} ไม่มีคอลัมน์ id แบบที่คาดไว้ — ตรวจไฟล์ฐานข้อมูลด้วย 'nitet doctor'")
+        create = re.sub(rf'^\s*CREATE\s+TABLE\s+"?{table}"?', f"CREATE TABLE {table}_rebuilt", create, count=1, flags=re.I)
+        conn.execute(create)
+        conn.execute(f"INSERT INTO {table}_rebuilt SELECT * FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
+    for sql in indexes:
+        conn.execute(sql)
+    for _name, sql in triggers:
+        conn.execute(sql)
+    for name, sql in views:
+        conn.executescript(TYPED_VIEWS.get(name, sql))
+    for name in TYPED_VIEWS.keys() - {name for name, _sql in views}:
+        conn.executescript(TYPED_VIEWS[name])
+
+
 @migration
 def m012_profile_endorser(conn: sqlite3.Connection) -> None:
     """Who endorses a supervisor's report (ความเห็นของผู้บังคับบัญชา), part of the profile (issue 11):
@@ -1000,7 +1157,8 @@ def check_is_nitet(conn: sqlite3.Connection, path: Path | str) -> None:
 
 
 #: From this many activities, upgrading an existing database may take a while (migrations
-#: m004–m006 and m009 rebuild summary tables: about 40 s on a million entries), so the runner says so first.
+#: m004–m006 and m009 rebuild summary tables: about 40 s on a million entries; m011 copies the
+#: entries and their evidence), so the runner says so first.
 LONG_UPGRADE_FROM = 50_000
 LONG_UPGRADE_MESSAGE = "กำลังปรับโครงสร้างฐานข้อมูลเป็นรุ่นใหม่ (ครั้งเดียว อาจใช้เวลาสักครู่) …"
 
@@ -1040,18 +1198,45 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
             continue
         # executescript() commits first, so each migration's SQL goes through
         # plain execute() calls inside one explicit transaction.
-        conn.execute("BEGIN IMMEDIATE")
+        rebuild = getattr(fn, "rebuilds_tables", False)
+        keys_on = rebuild and conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        if rebuild:
+            conn.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction
         try:
-            already = conn.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE name = ?", (name,)).fetchone()
-            if already is None:  # another process may have applied it while we waited
-                fn(_ScriptInTransaction(conn))
-                conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, _now()))
-                ran += 1
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                already = conn.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE name = ?", (name,)).fetchone()
+                if already is None:  # another process may have applied it while we waited
+                    broken_before = _broken_references(conn) if rebuild else None
+                    fn(_ScriptInTransaction(conn))
+                    if rebuild:
+                        check_foreign_keys(conn, name, broken_before)
+                    conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, _now()))
+                    ran += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            if keys_on:
+                conn.execute("PRAGMA foreign_keys = ON")
     return ran
+
+
+def _broken_references(conn: sqlite3.Connection) -> Counter:
+    return Counter(tuple(row) for row in conn.execute("PRAGMA foreign_key_check"))
+
+
+def check_foreign_keys(conn: sqlite3.Connection, name: str, before: Counter) -> None:
+    """After a rebuild with foreign keys off: no reference is broken that was not before
+    (a database edited by hand may already hold some; 'nitet doctor' reports those)."""
+    broken = _broken_references(conn) - before
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise DatabaseError(
+            f"ปรับโครงสร้างฐานข้อมูล ({name}) ไม่ได้: การอ้างอิงในตาราง {', '.join(tables)} จะเสีย"
+            " — ไม่ได้เปลี่ยนอะไร; ตรวจด้วย 'nitet doctor'"
+        )
 
 
 class _ScriptInTransaction:
