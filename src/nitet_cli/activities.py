@@ -112,9 +112,9 @@ def check_activity_fields(new: NewActivity) -> NewActivity:
     if not new.title:
         raise InputError("ชื่อกิจกรรมว่าง — ใส่ --title เช่น \"นิเทศการจัดการเรียนรู้ภาษาอังกฤษ\"")
     if new.kind not in KINDS:
-        raise InputError(f"ประเภทกิจกรรม '{new.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
+        raise InputError(f"ประเภทกิจกรรม (--kind) '{new.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
     if new.mode not in MODES:
-        raise InputError(f"รูปแบบ '{new.mode}' ไม่มี — เลือก: {', '.join(MODES)}")
+        raise InputError(f"รูปแบบ (--mode) '{new.mode}' ไม่มี — เลือก: {', '.join(MODES)}")
     if new.teachers is not None and new.teachers < 0:
         raise InputError(f"จำนวนครูต้องไม่ติดลบ ไม่ใช่ {new.teachers}")
     new.findings = clean_text(new.findings) or ""
@@ -645,7 +645,7 @@ def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> Activity
         params.append(where.school)
     if where.kind:
         if where.kind not in KINDS:
-            raise InputError(f"ประเภทกิจกรรม '{where.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
+            raise InputError(f"ประเภทกิจกรรม (--kind) '{where.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
         clauses.append("a.kind = ?")
         params.append(where.kind)
     search_total = None  # the number of matches, when the search index alone gives it exactly

@@ -13,6 +13,8 @@ from nitet_cli.cli.common import NitetGroup, State
 
 app = typer.Typer(
     cls=NitetGroup,
+    name="nitet",  # also when run in-process (tests): errors and help say 'nitet …'
+
     help="nitet — คู่มือปฏิบัติงาน บันทึกการนิเทศ และรายงานผลการปฏิบัติงานของศึกษานิเทศก์",
     no_args_is_help=True,
     add_completion=True,

@@ -218,7 +218,7 @@ def report(
 
     fmt = fmt.lower()
     if fmt not in ("docx", "json"):
-        raise InputError(f"รูปแบบ '{fmt}' ไม่มี — เลือก docx หรือ json")
+        raise InputError(f"--format '{fmt}' ไม่มี — เลือก docx หรือ json")
     if pdf and fmt != "docx":
         raise InputError("--pdf แปลงเอกสาร Word จึงใช้กับ --format docx เท่านั้น (ไม่ใช่ json)")
     conn = open_db(ctx)

@@ -104,9 +104,10 @@ def school_list(
 
     table = Table(title=f"โรงเรียน {len(schools)} แห่ง", title_justify="left")
     table.add_column("รหัส", no_wrap=True)
-    table.add_column("ชื่อโรงเรียน")
-    table.add_column("กลุ่ม")
-    table.add_column("อำเภอ")
+    # Wrapped, and a run of Thai longer than the column folded, rather than cut with …
+    table.add_column("ชื่อโรงเรียน", overflow="fold")
+    table.add_column("กลุ่ม", overflow="fold")
+    table.add_column("อำเภอ", overflow="fold")
     for s in schools:
         table.add_row(*(text(v or "") for v in (s.code, s.name, s.school_group, s.district)))
     console().print(table)
