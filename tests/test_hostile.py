@@ -8,11 +8,17 @@ suggestions, participants, evidence captions) and school names through the libra
 Every stored text is exactly ``clean_text`` of what was typed; every exported
 document reopens in python-docx with that text in it; a sample converts to PDF with
 LibreOffice where it is installed.
+
+Issue 13: the same hostile strings, with rich markup, emoji codes and terminal escape
+sequences added, go through every human-readable command (``school list``, ``list``,
+``show``, ``evidence list``, ``manual show``, ``status``, ``report``'s summary line):
+exit 0, no traceback, no control character on the terminal, every text shown as stored.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -468,3 +474,102 @@ def test_a_number_too_large_for_sqlite_is_one_sentence_and_nothing_written(initi
     assert len(lines) == 1 and lines[0].startswith("ข้อผิดพลาด: ") and HUGE in lines[0], result.stderr
     assert nitet.snapshot() == before
     assert sorted(p for p in store.rglob("*")) == files
+
+
+# --- the terminal (issue 13): every human-readable command shows user text as typed ----------------
+
+# Rich markup, emoji codes, terminal escape sequences (CSI, OSC 8 links, the 8-bit CSI U+009B that
+# nitet's cleaning keeps, the bell), beside the document-breaking strings above.
+TERMINAL_NASTY = [
+    "[/b]", "[/]", "[bold]", "[/i]", "[link=https://evil.example]คลิก[/link]", "[red on white]", "[", "]", "\\[",
+    ":smile:", ":thumbs_up:", "\x1b[31m", "\x1b[2J", "\x1b]8;;https://evil.example\x07", "\x9b31m", "\x9b", "\x85",
+    "\x07", "\x1b", "%s", "{0}", "😀", "👩🏽‍🏫", "🇹🇭", "ก้้้้้",
+]
+terminal_piece = st.one_of(st.sampled_from(TERMINAL_NASTY), st.sampled_from(NASTY), st.text(max_size=8))
+terminal_text = st.lists(terminal_piece, min_size=1, max_size=8).map("".join)
+terminal_line = terminal_text.filter(lambda s: bool(clean_text(s, multiline=False)))
+terminal_block = terminal_text.filter(lambda s: bool(clean_text(s)))
+TERMINAL_EVERYTHING = "".join(TERMINAL_NASTY)
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+WIDE = {"COLUMNS": "4000"}  # wide enough that no table cuts or wraps a cell
+
+
+def file_name(text: str) -> str:
+    """A file name made of the text (no '/', NUL or lone surrogate; at most ~120 bytes)."""
+    name = "".join(c for c in text if c not in "/\x00" and not 0xD800 <= ord(c) <= 0xDFFF)
+    name = name.encode("utf-8")[:120].decode("utf-8", "ignore")
+    return (name if name.strip(". ") else "x") + ".txt"
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def shown(text: str, output: str) -> bool:
+    """``text`` as stored appears in ``output`` literally, its control characters escaped
+    (whitespace compared loosely: a table turns a tab into spaces)."""
+    from nitet_cli.cli.common import terminal_safe
+
+    return squeeze(terminal_safe(text)) in squeeze(output)
+
+
+def run_readable(nitet, *args):
+    result = nitet(*args, env=WIDE)
+    for stream in (result.stdout, result.stderr):
+        assert "Traceback" not in stream
+        assert not CONTROL.search(stream), (args, repr(stream))
+    return result.stdout
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    manual_texts_=st.lists(terminal_block, min_size=3, max_size=5),
+    school=terminal_line,
+    district=terminal_line,
+    title=terminal_line,
+    findings=terminal_block,
+    caption=terminal_line,
+    evidence_name=terminal_line,
+)
+@example(
+    manual_texts_=[TERMINAL_EVERYTHING, "[/b] ทดสอบ", "\x1b[2Jมาตรฐาน :smile:"],
+    school="ร.ร. [/b] ทดสอบ", district="[link=https://evil.example]อำเภอ[/link]", title="นิเทศ [/i] \x9b31m 😀",
+    findings="ผล [bold]\n\x1b[31mแดง", caption="[/]", evidence_name="\x1b[31mภาพ [/b]",
+)
+def test_every_readable_command_shows_hostile_text_as_typed(
+    fresh, manual_texts_, school, district, title, findings, caption, evidence_name
+):
+    nitet, folder = fresh()
+    typed = hostile_manual(manual_texts_)
+    (folder / "m.yaml").write_text(yaml.safe_dump(typed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    nitet("manual", "load", folder / "m.yaml")
+    nitet("school", "add", "--code", "57019999", f"--name={school}", "--group=บ้านคู่", f"--district={district}")
+    evidence = folder / file_name(evidence_name)
+    evidence.write_bytes(b"evidence")
+    entry = nitet(
+        "log-visit", "--school", "57019999", f"--title={title}", f"--findings={findings}", f"--caption={caption}",
+        "-e", evidence, "--link", "https://drive.google.com/x", "-d", "2026-11-20",
+    ).stdout.strip()
+    stored = nitet.json("show", entry)
+    manual = nitet.json("manual", "show")
+
+    schools = run_readable(nitet, "school", "list")
+    assert shown(stored["schools"][0]["name"], schools) and shown(nitet.json("school", "list")[0]["district"], schools)
+    listed = run_readable(nitet, "list")
+    assert shown(stored["title"], listed) and shown(stored["schools"][0]["name"], listed)
+    one = run_readable(nitet, "show", entry)
+    for value in (stored["title"], stored["findings"], stored["schools"][0]["name"], *(e["caption"] for e in stored["evidence"])):
+        assert shown(value, one), value
+    assert shown(stored["evidence"][0]["original_name"], one)
+    items = run_readable(nitet, "evidence", "list", entry)
+    assert shown(stored["evidence"][0]["original_name"], items) and shown(stored["evidence"][0]["caption"], items)
+    book = run_readable(nitet, "manual", "show")
+    for value in [manual["title"], manual["profile"]["name"], manual["profile"]["office"]] + [
+        t for d in manual["duties"] for t in (d["title"], *(x for s in d["standards"] for x in (s["activity"], s["standard"])))
+    ]:
+        assert shown(value, book), value
+    status = run_readable(nitet, "status")
+    assert shown(stored["schools"][0]["name"], status)
+    output = folder / file_name(title).replace(".txt", ".docx")
+    summary = run_readable(nitet, "report", "-o", output)
+    assert shown(str(output), summary)

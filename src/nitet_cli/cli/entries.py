@@ -481,7 +481,7 @@ def list_entries(
 #: Below this many columns ``list`` drops the kind and evidence columns, draws no side
 #: borders and writes โรงเรียน as ร.ร., so that the date, the school and the title keep
 #: room to be read (80 columns: about 14 for the school and 28 for the title).
-LIST_WIDE = 120
+LIST_WIDE = 100
 
 
 def _school_names(schools: list[dict], narrow: bool) -> str:
