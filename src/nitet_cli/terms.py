@@ -11,10 +11,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nitet_cli.dates import be_date
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError
-from nitet_cli.thai import BE_OFFSET
+from nitet_cli.thai import BE_OFFSET, be_date
 
 
 @dataclass(frozen=True)

@@ -439,7 +439,7 @@ def list_entries(
     from nitet_cli.errors import InputError
     from nitet_cli.schools import resolve_school
     from nitet_cli.terms import check_year_term, current_term, get_term
-    from nitet_cli.thai import be_date_short, to_arabic_digits
+    from nitet_cli.thai import to_arabic_digits
 
     conn = open_db(ctx)
     where = ActivityFilter(standard=standard, kind=kind, search=search, limit=limit, offset=offset)
@@ -501,7 +501,7 @@ def _entries_table(rows: list[dict], width: int):
     from rich.table import Table
 
     from nitet_cli.activities import KINDS
-    from nitet_cli.dates import be_date_short
+    from nitet_cli.thai import be_date_short
 
     narrow = width < LIST_WIDE
     table = Table(box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD, show_edge=not narrow, title_justify="left")

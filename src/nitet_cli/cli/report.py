@@ -66,7 +66,7 @@ def status(
 def term_heading(term, today) -> str:
     """``ภาคเรียนที่ 2/2569 (1 พฤศจิกายน 2569 – 15 พฤษภาคม 2570) — เหลืออีก 172 วัน``, or that
     it ended (with its last day) or has not begun (with its first): dates in BE."""
-    from nitet_cli.dates import be_date
+    from nitet_cli.thai import be_date
 
     if today > term.end:
         when = f"สิ้นสุดแล้วเมื่อ {be_date(term.end)}"
