@@ -997,8 +997,9 @@ TYPED_VIEWS = {
     """,
 }
 
-#: The tables whose ids people see and write down: ``nitet show 24``, ``evidence open 7``.
-NUMBERED_TABLES = ("activities", "evidence")
+#: The tables whose ids people see and write down: ``nitet show 24``, ``evidence open 7``,
+#: ``follow-up close 12`` (m010's follow_ups, numbered ``#12`` in every list).
+NUMBERED_TABLES = ("activities", "evidence", "follow_ups")
 
 _ROWID_KEY = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)", re.IGNORECASE)
 
@@ -1014,19 +1015,23 @@ def rebuilds_tables(fn: Migration) -> Migration:
 @migration
 @rebuilds_tables
 def m011_ids_never_reused(conn: sqlite3.Connection) -> None:
-    """Entry and evidence numbers are never given twice (issue 13), and the views' computed
-    columns carry their type (Datasette's filters).
+    """Entry, evidence and follow-up numbers are never given twice (issue 13), and the views'
+    computed columns carry their type (Datasette's filters).
 
     ``INTEGER PRIMARY KEY`` alone gives a new row the largest id + 1, so after ``nitet delete
-    24`` the next entry was 24 again and a number a supervisor wrote down named another entry.
-    With ``AUTOINCREMENT`` SQLite remembers the largest id ever given (in sqlite_sequence).
-    SQLite cannot add it to an existing table, so activities and evidence are rebuilt as its
-    documentation says: each table's own CREATE statement (with whatever columns earlier
-    migrations added) gains AUTOINCREMENT, the rows are copied with their ids, and the
-    indexes, triggers (the summary tables' and the search index's, from m004–m006) and views
-    are made again exactly as they were — the views of m003 with typed columns
-    (``TYPED_VIEWS``). No row of any table changes. (A number deleted before this upgrade
-    above every remaining one may still be given once more: SQLite kept no record of it.)
+    24`` the next entry was 24 again and a number a supervisor wrote down named another entry
+    (and a follow-up deleted with its visit gave its number to the next one). With
+    ``AUTOINCREMENT`` SQLite remembers the largest id ever given (in sqlite_sequence).
+    SQLite cannot add it to an existing table, so activities, evidence and follow_ups are
+    rebuilt as its documentation says: each table's own CREATE statement (with whatever
+    columns earlier migrations added) gains AUTOINCREMENT, the rows are copied with their
+    ids, and the indexes, triggers (the summary tables' of m004/m006/m009 and the search
+    index's of m005) and views are made again exactly as they were — the views of m003 with
+    typed columns (``TYPED_VIEWS``). The tables pointing to the rebuilt ones (evidence and
+    follow_ups to activities, the link tables) keep their rows and their ``REFERENCES``,
+    which name the table, not its copy. No row of any table changes. (A number deleted
+    before this upgrade above every remaining one may still be given once more: SQLite
+    kept no record of it.)
     """
     master = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
     schema = [tuple(r) for r in conn.execute(master).fetchall()]
