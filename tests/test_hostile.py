@@ -11,7 +11,8 @@ LibreOffice where it is installed.
 
 Issue 13: the same hostile strings, with rich markup, emoji codes and terminal escape
 sequences added, go through every human-readable command (``school list``, ``list``,
-``show``, ``evidence list``, ``manual show``, ``status``, ``report``'s summary line):
+``show``, ``evidence list``, ``manual show``, ``follow-up list`` and ``close``, ``school show``,
+``status``, ``report``'s summary line):
 exit 0, no traceback, no control character on the terminal, every text shown as stored.
 """
 
@@ -490,7 +491,7 @@ terminal_text = st.lists(terminal_piece, min_size=1, max_size=8).map("".join)
 terminal_line = terminal_text.filter(lambda s: bool(clean_text(s, multiline=False)))
 terminal_block = terminal_text.filter(lambda s: bool(clean_text(s)))
 TERMINAL_EVERYTHING = "".join(TERMINAL_NASTY)
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 WIDE = {"COLUMNS": "4000"}  # wide enough that no table cuts or wraps a cell
 
 
@@ -513,6 +514,12 @@ def shown(text: str, output: str) -> bool:
     return squeeze(terminal_safe(text)) in squeeze(output)
 
 
+def shown_in_table(text: str, output: str) -> bool:
+    """``shown`` for a table cell: a text of several lines is as many lines of its cell, each
+    beside the other columns' lines, so each line must appear."""
+    return all(shown(line, output) for line in text.split("\n") if line.strip())
+
+
 def run_readable(nitet, *args):
     result = nitet(*args, env=WIDE)
     for stream in (result.stdout, result.stderr):
@@ -530,14 +537,17 @@ def run_readable(nitet, *args):
     findings=terminal_block,
     caption=terminal_line,
     evidence_name=terminal_line,
+    follow_up=terminal_line,
+    result=terminal_line,
 )
 @example(
     manual_texts_=[TERMINAL_EVERYTHING, "[/b] ทดสอบ", "\x1b[2Jมาตรฐาน :smile:"],
     school="ร.ร. [/b] ทดสอบ", district="[link=https://evil.example]อำเภอ[/link]", title="นิเทศ [/i] \x9b31m 😀",
     findings="ผล [bold]\n\x1b[31mแดง", caption="[/]", evidence_name="\x1b[31mภาพ [/b]",
+    follow_up="จัดมุม [red]อ่าน[/red] \x9b31m \x1b]8;;https://evil.example\x07 :smile:", result="ทำแล้ว [/] \x9b2J",
 )
 def test_every_readable_command_shows_hostile_text_as_typed(
-    fresh, manual_texts_, school, district, title, findings, caption, evidence_name
+    fresh, manual_texts_, school, district, title, findings, caption, evidence_name, follow_up, result
 ):
     nitet, folder = fresh()
     typed = hostile_manual(manual_texts_)
@@ -548,7 +558,7 @@ def test_every_readable_command_shows_hostile_text_as_typed(
     evidence.write_bytes(b"evidence")
     entry = nitet(
         "log-visit", "--school", "57019999", f"--title={title}", f"--findings={findings}", f"--caption={caption}",
-        "-e", evidence, "--link", "https://drive.google.com/x", "-d", "2026-11-20",
+        "-e", evidence, "--link", "https://drive.google.com/x", "-d", "2026-11-20", f"--follow-up={follow_up}",
     ).stdout.strip()
     stored = nitet.json("show", entry)
     manual = nitet.json("manual", "show")
@@ -568,6 +578,18 @@ def test_every_readable_command_shows_hostile_text_as_typed(
         t for d in manual["duties"] for t in (d["title"], *(x for s in d["standards"] for x in (s["activity"], s["standard"])))
     ]:
         assert shown(value, book), value
+    (item,) = stored["follow_ups"]
+    follow_ups = run_readable(nitet, "follow-up", "list")
+    assert shown_in_table(item["text"], follow_ups) and shown(item["school_name"], follow_ups)
+    history = run_readable(nitet, "school", "show", "57019999")
+    for value in (stored["title"], stored["findings"], stored["schools"][0]["name"]):
+        assert shown(value, history), value
+    assert shown_in_table(item["text"], history)
+    closed = run_readable(nitet, "follow-up", "close", str(item["id"]), f"--result={result}", "-d", "2026-11-21")
+    (done,) = nitet.json("follow-up", "list", "--all")
+    assert shown(done["result"], closed) and shown(done["school_name"], closed)
+    assert shown_in_table(done["result"], run_readable(nitet, "follow-up", "list", "--all"))
+    assert shown_in_table(done["result"], run_readable(nitet, "school", "show", "57019999"))
     status = run_readable(nitet, "status")
     assert shown(stored["schools"][0]["name"], status)
     output = folder / file_name(title).replace(".txt", ".docx")

@@ -87,6 +87,7 @@ def test_terminal_safe_keeps_text_and_escapes_controls():
 
     assert terminal_safe("ก้้ [/b] 😀\tก\nข") == "ก้้ [/b] 😀\tก\nข"
     assert terminal_safe("\x1b[31m\x9b\x7f\x00") == "\\x1b[31m\\x9b\\x7f\\x00"
+    assert terminal_safe("ก\u2028ข\u2029ค") == "ก\\u2028ข\\u2029ค"  # rich would break the line there
 
 
 # --- (2) usage errors in Thai --------------------------------------------------------------------
@@ -110,6 +111,12 @@ USAGE_ERRORS = [
     ("extra argument", ["show", "1", "2"], ["2", "nitet show"]),
     ("unknown command", ["lst"], ["lst", "list"]),
     ("unknown subcommand", ["school", "lst"], ["lst", "nitet school"]),
+    ("missing argument of school show", ["school", "show"], ["SCHOOL"]),
+    ("missing option of follow-up close", ["follow-up", "close", "1"], ["--result"]),
+    ("missing value in follow-up close", ["follow-up", "close", "1", "--result"], ["--result", "nitet follow-up close --help"]),
+    ("bad integer of follow-up close", ["follow-up", "close", "x", "--result", "y"], ["ID", "จำนวนเต็ม"]),
+    ("unknown subcommand of follow-up", ["follow-up", "lst"], ["lst", "nitet follow-up"]),
+    ("unknown option of profile", ["profile", "new-identity", "--bogus"], ["--bogus"]),
 ]
 
 
@@ -241,6 +248,12 @@ def test_manual_show_full_and_short_in_a_terminal(initialised):
     terminal = {"COLUMNS": "150", "FORCE_COLOR": "1"}
     short = ANSI.sub("", initialised("manual", "show", env=terminal).stdout)
     assert "…" in short and "nitet manual show --full" in short  # a look over it, saying how to see it whole
+    ids = [s["id"] for d in json.loads(initialised("manual", "show", "--json").stdout)["duties"] for s in d["standards"]]
+    for width in ("80", "150"):
+        table = ANSI.sub("", initialised("manual", "show", "--short", env={**terminal, "COLUMNS": width}).stdout)
+        assert max(cell_len(line) for line in table.splitlines()) <= int(width)
+        for standard in ids:  # every row keeps its number
+            assert re.search(rf"│\s*{re.escape(standard)}\s*│", table), (width, standard)
     full = ANSI.sub("", initialised("manual", "show", "--full", env=terminal).stdout)
     assert max(cell_len(line) for line in full.splitlines()) <= 150
     whole = _squeezed(full)

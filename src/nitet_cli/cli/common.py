@@ -45,14 +45,21 @@ class State:
 # --- text for a terminal --------------------------------------------------------------------------
 
 # Every C0 control but tab and newline, DEL, and every C1 control (U+0080–U+009F: a
-# terminal may take U+009B for CSI, the start of an escape sequence).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# terminal may take U+009B for CSI, the start of an escape sequence); and the line and
+# paragraph separators U+2028/U+2029, which rich breaks a line at (a one-line field would
+# show on two) and terminals show as nothing.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def terminal_safe(value: object) -> str:
     """``value`` as text a terminal shows as it is: control characters become escapes
-    (``\\x1b``); everything else, Thai, emoji, brackets, is kept."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    (``\\x1b``, ``\\u2029``); everything else, Thai, emoji, brackets, is kept."""
+    return _CONTROLS.sub(_escape, str(value))
 
 
 def echo(message: object = "", *, err: bool = False) -> None:
@@ -62,10 +69,15 @@ def echo(message: object = "", *, err: bool = False) -> None:
 
 def text(value: object = "", style: str | None = None):
     """A rich ``Text`` of ``value`` shown literally (control characters escaped), with an
-    optional style such as ``"bold"`` or ``"red"``: a table cell, a title, a line."""
+    optional style such as ``"bold"`` or ``"red"``: a table cell, a title, a line. Tabs
+    become spaces here: rich measures a tab as nothing but prints it as up to 8 spaces, so a
+    table cell with one would wrap (or lose its end) at any width."""
     from rich.text import Text
 
-    return Text(terminal_safe(value), style=style or "")
+    shown = Text(terminal_safe(value), style=style or "")
+    if "\t" in shown.plain:
+        shown.expand_tabs()
+    return shown
 
 
 _consoles: dict[bool, Any] = {}

@@ -8,10 +8,11 @@ from typing import Optional
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import console, open_db, print_json
+from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, text
 from nitet_cli.completion import complete_school
 
 follow_up_app = typer.Typer(
+    cls=NitetGroup,
     help="ข้อเสนอแนะที่ต้องติดตาม (นิเทศ ติดตาม): แสดงรายการ และปิดพร้อมผลการติดตาม", no_args_is_help=True
 )
 app.add_typer(follow_up_app, name="follow-up")
@@ -32,23 +33,21 @@ def due_text(item: dict) -> str:
 
 def status_text(item: dict):
     """The status as a rich Text (overdue in red): never parsed as markup."""
-    from rich.text import Text
-
     from nitet_cli.follow_ups import OVERDUE_LABEL
 
     if item["overdue"]:
-        return Text(f"{item['status_label']} — {OVERDUE_LABEL}", style="bold red")
-    return Text(item["status_label"], style="green" if item["status"] == "done" else "")
+        return text(f"{item['status_label']} — {OVERDUE_LABEL}", "bold red")
+    return text(item["status_label"], "green" if item["status"] == "done" else None)
 
 
 def follow_up_table(items: list[dict], *, with_school: bool = True, title: str | None = None):
-    """A rich table of follow-ups; every user text goes in as Text, so '[red]' stays text."""
+    """A rich table of follow-ups; every user text goes in through text(), so '[red]' stays
+    text and a control character shows as an escape."""
     from rich.table import Table
-    from rich.text import Text
 
     from nitet_cli.thai import be_date_short
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=text(title) if title else None, title_justify="left")
     table.add_column("ID", justify="right", no_wrap=True)
     if with_school:
         table.add_column("โรงเรียน", overflow="fold")
@@ -59,16 +58,16 @@ def follow_up_table(items: list[dict], *, with_school: bool = True, title: str |
     table.add_column("ผลการติดตาม", overflow="fold")
     table.add_column("วันที่ปิด", no_wrap=True)
     for item in items:
-        cells = [Text(str(item["id"]))]
+        cells = [text(item["id"])]
         if with_school:
-            cells.append(Text(item["school_name"]))
+            cells.append(text(item["school_name"]))
         cells += [
-            Text(be_date_short(item["given_on"])),
-            Text(due_text(item)),
-            Text(item["text"]),
+            text(be_date_short(item["given_on"])),
+            text(due_text(item)),
+            text(item["text"]),
             status_text(item),
-            Text(item["result"]),
-            Text(be_date_short(item["closed_on"])),
+            text(item["result"]),
+            text(be_date_short(item["closed_on"])),
         ]
         table.add_row(*cells)
     return table
@@ -106,13 +105,12 @@ def follow_up_list(
     if json_output:
         print_json(items)
         return
-    out = console()
     if not items:
-        out.print(_EMPTY[which], markup=False, highlight=False)
+        echo(_EMPTY[which])
         return
-    out.print(follow_up_table(items))
+    console().print(follow_up_table(items))
     late = sum(item["overdue"] for item in items)
-    out.print(f"{len(items)} รายการ" + (f" เลยกำหนด {late} รายการ" if late else ""), markup=False, highlight=False)
+    echo(f"{len(items)} รายการ" + (f" เลยกำหนด {late} รายการ" if late else ""))
 
 
 @follow_up_app.command("close")
@@ -135,7 +133,7 @@ def follow_up_close(
     if json_output:
         print_json(item)
         return
-    typer.echo(
+    echo(
         f"ปิดข้อเสนอแนะที่ {item['id']} ({item['school_name']}) {be_date(item['closed_on'])}: {item['status_label']}"
         f" — {item['result']}"
     )

@@ -224,7 +224,9 @@ def _print_manual_short(out, manual) -> None:
     from rich.table import Table
 
     for d in manual.duties:
-        table = Table(title=text(f"เรื่องที่ {d.number}. {d.title}"), show_lines=True, title_justify="left")
+        # expand: rich shares the width by the ratios only in an expanded table; otherwise the
+        # texts' full widths overflow it and every column, the standard's number too, shrinks.
+        table = Table(title=text(f"เรื่องที่ {d.number}. {d.title}"), show_lines=True, title_justify="left", expand=True)
         table.add_column("ที่", justify="right", no_wrap=True)
         table.add_column("กิจกรรม/วิธีปฏิบัติ", ratio=2, no_wrap=True, overflow="ellipsis")
         table.add_column("มาตรฐานการปฏิบัติงาน", ratio=3, no_wrap=True, overflow="ellipsis")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import is_interactive, open_db, print_json
+from nitet_cli.cli.common import NitetGroup, echo, is_interactive, open_db, print_json
 
-profile_app = typer.Typer(help="โปรไฟล์และตัวตนของเจ้าของฐานข้อมูล", no_args_is_help=True)
+profile_app = typer.Typer(cls=NitetGroup, help="โปรไฟล์และตัวตนของเจ้าของฐานข้อมูล", no_args_is_help=True)
 app.add_typer(profile_app, name="profile")
 
 
@@ -30,17 +30,17 @@ def new_identity_command(
             " — ถ้ารันกับฐานข้อมูลต้นฉบับ งานของคุณในฐานข้อมูลรวมของกลุ่มจะซ้ำเป็นสองชุด"
         )
         if not typer.confirm(question, default=False):
-            typer.echo("ยกเลิก ไม่ได้เปลี่ยน", err=True)
+            echo("ยกเลิก ไม่ได้เปลี่ยน", err=True)
             raise typer.Exit(1)
     result = new_identity(conn)
     if json_output:
         print_json(result.as_dict())
         return
-    typer.echo(
+    echo(
         f"ฐานข้อมูลนี้มีตัวตนใหม่แล้ว: {result.old_uuid} → {result.new_uuid}"
         f" (กิจกรรม {result.activities} รายการ, หลักฐาน {result.evidence} ชิ้น, ข้อเสนอแนะที่ต้องติดตาม {result.follow_ups} รายการ ได้ UUID ใหม่)"
     )
-    typer.echo(
+    echo(
         "ต่อไป: ใส่ชื่อของคุณด้วย 'nitet profile set --name …' และลบกิจกรรมที่คัดลอกมาจากผู้อื่นด้วย 'nitet delete ID'"
     )
 
@@ -50,7 +50,7 @@ def print_profile(profile: dict) -> None:
 
     for field, label in FIELDS.items():  # "label: value" (Thai vowels above and below defeat column padding)
         value = profile.get(field) or f"(ยังไม่ได้ใส่ — {option_name(field)})"
-        typer.echo(f"{label}: {value}")
+        echo(f"{label}: {value}")
 
 
 @profile_app.command("show")
@@ -66,9 +66,9 @@ def show_command(
         print_json(profile)
         return
     print_profile(profile)
-    typer.echo(f"UUID: {profile['uuid']}")
+    echo(f"UUID: {profile['uuid']}")
     if profile["sample"]:
-        typer.echo(SAMPLE_NOTICE.format(name=profile["name"]), err=True)
+        echo(SAMPLE_NOTICE.format(name=profile["name"]), err=True)
 
 
 def _text_option(help_text: str):
@@ -105,7 +105,7 @@ def set_command(
         print_json(result.as_dict())
         return
     if result.changed:
-        typer.echo("เปลี่ยน " + ", ".join(FIELDS[f] for f in result.changed) + " แล้ว:")
+        echo("เปลี่ยน " + ", ".join(FIELDS[f] for f in result.changed) + " แล้ว:")
     else:
-        typer.echo("ไม่มีการเปลี่ยนแปลง (ค่าที่ระบุตรงกับโปรไฟล์อยู่แล้ว):")
+        echo("ไม่มีการเปลี่ยนแปลง (ค่าที่ระบุตรงกับโปรไฟล์อยู่แล้ว):")
     print_profile(result.profile)

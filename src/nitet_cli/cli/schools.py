@@ -132,9 +132,9 @@ def school_show(
 
 
 def _print_history(history: dict) -> None:
-    """Every user text goes out as rich Text or with markup off: a title '[red]' stays text."""
+    """Every user text goes out through text(): a title '[red]' stays text, a control
+    character shows as an escape."""
     from rich.table import Table
-    from rich.text import Text
 
     from nitet_cli.activities import KINDS
     from nitet_cli.cli.follow_ups import follow_up_table
@@ -143,8 +143,8 @@ def _print_history(history: dict) -> None:
 
     out = console()
 
-    def say(text: str = "", style: str = "") -> None:
-        out.print(Text(text, style=style))
+    def say(line: str = "", style: str | None = None) -> None:
+        out.print(text(line, style))
 
     s = history["school"]
     say(f"{s['name']} ({s['code']}) กลุ่ม {s['group'] or '-'} อำเภอ {s['district'] or '-'}", "bold")
@@ -183,11 +183,11 @@ def _print_history(history: dict) -> None:
     table.add_column("ผล")
     for t in history["terms"]:
         label = f"{t['term']}/{t['year']}" + (" (ปัจจุบัน)" if t["current"] else "")
-        first = [Text(label), Text(str(t["entries"])), Text(be_date_short(t["last_date"]) or "-")]
+        first = [text(label), text(str(t["entries"])), text(be_date_short(t["last_date"]) or "-")]
         if not t["targets"]:
-            table.add_row(*first, Text("-"), Text("-"), Text("ไม่มีเป้าหมายการนิเทศที่ครอบคลุมโรงเรียนนี้"))
+            table.add_row(*first, text("-"), text("-"), text("ไม่มีเป้าหมายการนิเทศที่ครอบคลุมโรงเรียนนี้"))
         for i, target in enumerate(t["targets"]):
-            mark = Text(("✓ " if target["met"] else "✗ ") + target["mark"], style="green" if target["met"] else "red")
-            lead = first if i == 0 else [Text(""), Text(""), Text("")]
-            table.add_row(*lead, Text(target["standard"]), Text(f"{target['visits']}/{target['target']}"), mark)
+            mark = text(("✓ " if target["met"] else "✗ ") + target["mark"], "green" if target["met"] else "red")
+            lead = first if i == 0 else [text(""), text(""), text("")]
+            table.add_row(*lead, text(target["standard"]), text(f"{target['visits']}/{target['target']}"), mark)
     out.print(table)
