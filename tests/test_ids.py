@@ -76,10 +76,10 @@ def _schema(db: Path, kind: str) -> dict[str, str]:
         conn.close()
 
 
-def _upgraded_copy(tmp_path: Path, monkeypatch, version: int = 10) -> Path:
-    """A copy of the fixture of the last schema before m011 (deletions, follow-ups pointing to
-    activities), brought up to every migration before m011 (m009's triggers and index: v10
-    was built before m009 arrived) and not further."""
+def _upgraded_copy(tmp_path: Path, monkeypatch, version: int = 13) -> Path:
+    """A copy of the newest fixture without m011 (deletions, m009's triggers and index,
+    follow-ups pointing to activities, m013's evidence_readable; m011 arrived after v13 was
+    built), brought up to every other migration and not further."""
     db = tmp_path / "old.db"
     shutil.copyfile(FIXTURES / f"schema_v{version}.db", db)
     shutil.copytree(FIXTURES / f"schema_v{version}-evidence", tmp_path / "old-evidence")
@@ -101,7 +101,7 @@ def _applied(db: Path) -> list[str]:
 def test_upgrade_keeps_triggers_indexes_and_foreign_keys(tmp_path, nitet, monkeypatch):
     db = _upgraded_copy(tmp_path, monkeypatch)
     triggers, indexes = _schema(db, "trigger"), _schema(db, "index")
-    tables = _schema(db, "table")
+    tables, views = _schema(db, "table"), _schema(db, "view")
     conn = connect(db, create=False)  # runs m011 alone
     try:
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the rebuild
@@ -112,6 +112,11 @@ def test_upgrade_keeps_triggers_indexes_and_foreign_keys(tmp_path, nitet, monkey
     assert sequence == {"activities": 3, "evidence": 2, "follow_ups": 3}
     assert _schema(db, "trigger") == triggers  # every trigger of m004–m006 and m009, word for word
     assert _schema(db, "index") == indexes
+    # The views of m003 typed; every other view (m013's evidence_readable) word for word.
+    assert {v: sql for v, sql in _schema(db, "view").items() if v not in migrations.TYPED_VIEWS} == {
+        v: sql for v, sql in views.items() if v not in migrations.TYPED_VIEWS
+    }
+    assert "coalesce('.' ||" in _schema(db, "view")["evidence_readable"]  # m013's extension kept
     after = _schema(db, "table")
     for table in migrations.NUMBERED_TABLES:
         assert "AUTOINCREMENT" in after[table]

@@ -906,11 +906,14 @@ def m010_follow_ups(conn: sqlite3.Connection) -> None:
 
 # --- m011: ids never reused; views with typed columns ------------------------------------------
 
-#: The views of m003, with every computed column CAST to its type. A column computed by an
-#: expression (a CASE, count(*), a concatenation) has no type in SQLite, so comparing it with
-#: text never matches: Datasette filters with text (``?academic_year=2569`` runs
-#: ``"academic_year" = '2569'``), which found nothing. A CAST gives the column the type's
-#: affinity, and SQLite then converts the text before comparing.
+#: The views of m003 with a computed number, with every computed column CAST to its type. A
+#: column computed by an expression (a CASE, count(*), a concatenation) has no type in SQLite,
+#: so comparing it with text never matches: Datasette filters with text
+#: (``?academic_year=2569`` runs ``"academic_year" = '2569'``), which found nothing. A CAST
+#: gives the column the type's affinity, and SQLite then converts the text before comparing.
+#: evidence_readable is not here: its only computed column, ``stored_as``, is text already
+#: (text compares with text), and m013 (which may run before or after this migration)
+#: redefines it; m011 re-creates it word for word, as it finds it.
 TYPED_VIEWS = {
     "activity_terms": """
         -- The academic year (BE) and term of every activity.
@@ -972,17 +975,6 @@ TYPED_VIEWS = {
         ) v ON v.academic_year = p.academic_year AND v.term = p.term AND v.school_code = sc.code
         LEFT JOIN supervisors sp ON sp.id = v.supervisor_id
         GROUP BY p.academic_year, p.term, sc.code;
-    """,
-    "evidence_readable": """
-        -- Evidence with the activity it belongs to; stored_as is the path inside <db>-evidence/.
-        CREATE VIEW evidence_readable AS
-        SELECT e.id, a.date, s.name AS supervisor, a.title AS activity, e.kind, e.caption,
-            e.original_name, e.media_type, e.size, e.url,
-            CAST(CASE WHEN e.kind = 'file' THEN substr(e.sha256, 1, 2) || '/' || e.sha256 END AS TEXT) AS stored_as,
-            e.uuid, e.created_at
-        FROM evidence e
-        JOIN activities a ON a.id = e.activity_id
-        LEFT JOIN supervisors s ON s.id = a.supervisor_id;
     """,
     "standards_readable": """
         -- The manual with how much work each standard has.
