@@ -11,7 +11,7 @@ LibreOffice where it is installed.
 
 Issue 13: the same hostile strings, with rich markup, emoji codes and terminal escape
 sequences added, go through every human-readable command (``school list``, ``list``,
-``show``, ``evidence list``, ``manual show``, ``follow-up list`` and ``close``, ``school show``,
+``show``, ``evidence list``, ``manual show``, ``follow-up list`` and ``close``, ``due``, ``school show``,
 ``status``, ``report``'s summary line):
 exit 0, no traceback, no control character on the terminal, every text shown as stored.
 """
@@ -559,6 +559,7 @@ def test_every_readable_command_shows_hostile_text_as_typed(
     entry = nitet(
         "log-visit", "--school", "57019999", f"--title={title}", f"--findings={findings}", f"--caption={caption}",
         "-e", evidence, "--link", "https://drive.google.com/x", "-d", "2026-11-20", f"--follow-up={follow_up}",
+        "--check-by", "2026-11-30",
     ).stdout.strip()
     stored = nitet.json("show", entry)
     manual = nitet.json("manual", "show")
@@ -581,6 +582,8 @@ def test_every_readable_command_shows_hostile_text_as_typed(
     (item,) = stored["follow_ups"]
     follow_ups = run_readable(nitet, "follow-up", "list")
     assert shown_in_table(item["text"], follow_ups) and shown(item["school_name"], follow_ups)
+    due = run_readable(nitet, "due")  # due within 14 days of NITET_TODAY (2026-11-24)
+    assert shown(item["text"], due) and shown(item["school_name"], due)
     history = run_readable(nitet, "school", "show", "57019999")
     for value in (stored["title"], stored["findings"], stored["schools"][0]["name"]):
         assert shown(value, history), value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import open_db, print_json
+from nitet_cli.cli.common import open_db, print_json, terminal_safe
 from nitet_cli.cli.report import TERM_HELP, YEAR_HELP
 
 
@@ -80,8 +80,9 @@ def _follow_up_line(item: dict, today: str) -> str:
 
 
 def _print_due(data: dict) -> None:
-    """Plain lines, never markup (a school or a suggestion '[red]' stays text), and no rich
-    table: a national database can list thousands of schools."""
+    """Plain lines, never markup (a school or a suggestion '[red]' stays text; a control
+    character shows as an escape), and no rich table: a national database can list thousands
+    of schools."""
     import sys
 
     from nitet_cli.thai import be_date_short
@@ -124,7 +125,7 @@ def _print_due(data: dict) -> None:
     lines.append("")
     lines.append(summary_line(data))
     out = sys.stdout
-    out.write("\n".join(lines) + "\n")
+    out.write(terminal_safe("\n".join(lines)) + "\n")
     out.flush()
 
 

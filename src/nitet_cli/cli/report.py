@@ -248,8 +248,7 @@ def report(
         f"เขียน {result['output']}" + (f" และ {result['pdf']}" if result.get("pdf") else "")
         + f" — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
         f" ภาพ {result['photos_embedded']} ภาพ"
-        + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else ""),
-        markup=False,
+        + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else "")
     )
     print_sample_notice(conn)
 
