@@ -82,6 +82,15 @@ def test_control_characters_are_shown_escaped(initialised):
     assert refused.exit_code == 2 and "\\x1b[31mparty" in refused.stderr and "\x1b" not in refused.stderr
 
 
+def test_profile_set_and_show_print_hostile_text_as_typed(initialised):
+    name, office = "นาย [/b] ทดสอบ \x9b31m :smile:", "[link=https://evil.example]เขต ๑[/link]\x1b[2J"
+    for result in (initialised("profile", "set", "--name", name, "--office", office), initialised("profile", "show")):
+        for stream in (result.stdout, result.stderr):
+            assert "\x9b" not in stream and "\x1b" not in stream, repr(stream)
+        assert "นาย [/b] ทดสอบ \\x9b31m :smile:" in result.stdout
+        assert "[link=https://evil.example]เขต ๑[/link][2J" in result.stdout  # ESC is never stored
+
+
 def test_terminal_safe_keeps_text_and_escapes_controls():
     from nitet_cli.cli.common import terminal_safe
 

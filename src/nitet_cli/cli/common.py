@@ -231,7 +231,7 @@ def print_sample_notice(conn) -> None:
 
     line = sample_notice(conn)
     if line:
-        typer.echo(line, err=True)
+        echo(line, err=True)
 
 
 def print_json(data: Any) -> None:

@@ -52,7 +52,7 @@ def progress_reporter(ctx: typer.Context):
 
 def _print_result(result, quiet: bool) -> None:
     if result.owner_taken:
-        typer.echo(f"เจ้าของฐานข้อมูลนี้คือ {result.owner_taken} (โปรไฟล์และงานของเจ้าของจากไฟล์)")
+        echo(f"เจ้าของฐานข้อมูลนี้คือ {result.owner_taken} (โปรไฟล์และงานของเจ้าของจากไฟล์)")
     if result.manual_copied:
         echo("คัดลอกคู่มือปฏิบัติงานจากฐานข้อมูลแรกมาไว้ในปลายทาง")
     for count in result.per_supervisor.values():

@@ -54,7 +54,7 @@ def status(
         if several:
             _print_supervisors(group)
         if outside["count"]:
-            typer.echo(
+            echo(
                 f"\nโรงเรียน {outside['count']} โรงไม่อยู่ในกลุ่มของเป้าหมายรายกลุ่มใด"
                 f" (เป้าหมายใช้กลุ่ม: {', '.join(outside['target_groups'])}) — ดูกลุ่มด้วย 'nitet school list'"
             )

@@ -53,7 +53,7 @@ def school_add(
 def _warn(warnings) -> None:
     """One line on stderr per school group that no target of the manual names (exit stays 0)."""
     for warning in warnings:
-        typer.echo(warning.message(), err=True)
+        echo(warning.message(), err=True)
 
 
 @school_app.command("import")
