@@ -63,17 +63,52 @@ def set_run_properties(rpr, *, size_pt: float | None = None, bold: bool | None =
     lang.set(qn("w:val"), "th-TH")
     lang.set(qn("w:bidi"), "th-TH")
     lang.set(qn("w:eastAsia"), "th-TH")
-    # Keep the children in the order the schema wants (rFonts, b, bCs, ..., sz, szCs, lang).
-    order = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:color", "w:sz", "w:szCs", "w:lang"]
-    children = sorted(
-        list(rpr),
-        key=lambda el: order.index(el.tag.replace("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}", "w:"))
-        if el.tag.replace("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}", "w:") in order
-        else len(order),
-    )
-    for el in children:
-        rpr.remove(el)
-        rpr.append(el)
+    in_schema_order(rpr)
+
+
+# The order ECMA-376 gives the children of a run's properties (CT_RPr, w:rPr): Word refuses or
+# "repairs" a document whose w:rPr has them in another order.
+RPR_ORDER = [
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
+    "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
+    "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em",
+    "lang", "eastAsianLayout", "specVanish", "oMath",
+]
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def in_schema_order(rpr) -> None:
+    """Put the children of a ``w:rPr`` in the schema's order (a stable sort: unknown ones last)."""
+    def rank(element) -> int:
+        tag = element.tag
+        name = tag[len(_W):] if isinstance(tag, str) and tag.startswith(_W) else None
+        return RPR_ORDER.index(name) if name in RPR_ORDER else len(RPR_ORDER)
+
+    children = sorted(rpr, key=rank)
+    for element in children:
+        rpr.remove(element)
+        rpr.append(element)
+
+
+def schema_order_everywhere(document) -> None:
+    """Every ``w:rPr`` of the body, the styles and the headers in schema order (python-docx and
+    the helpers below append some children at the end)."""
+    roots = [document.element, document.styles.element]
+    for section in document.sections:
+        roots.append(section.header._element)
+    for root in roots:
+        for rpr in root.iter(qn("w:rPr")):
+            in_schema_order(rpr)
+
+
+def drop_styles_with_effects(document) -> None:
+    """Drop python-docx's ``stylesWithEffects.xml`` (a Word 2010 copy of the styles, optional):
+    left in, it would keep the default template's styles and fonts, which the schema checker
+    reports as differing from ``styles.xml``."""
+    part = document.part
+    for rel_id, rel in list(part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            part.drop_rel(rel_id)
 
 
 def style_font(style, *, size_pt: float, bold: bool = False) -> None:
@@ -187,6 +222,13 @@ def _page_field(paragraph) -> None:
     run._r.append(end)
 
 
+def save(document, path: Path) -> None:
+    """Save in the order the schema wants, without the stale Word 2010 styles copy."""
+    schema_order_everywhere(document)
+    drop_styles_with_effects(document)
+    document.save(path)
+
+
 def new_document():
     document = Document()
     thai_styles(document)
@@ -223,9 +265,7 @@ def new_page(p) -> None:
 
 def repeat_header_row(row) -> None:
     tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
+    tr_pr.append(OxmlElement("w:tblHeader"))  # on (the schema's ST_OnOff has no "true" in strict checkers)
 
 
 def cant_split_row(row) -> None:
@@ -253,11 +293,21 @@ def table(document, widths_cm: list[float], header: list[str]):
         set_cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     repeat_header_row(t.rows[0])
     _fixed_widths(t, widths_cm)
+    _look_as_in_word_2007(t)
     for column, width in zip(t.columns, widths_cm):
         column.width = Cm(width)
         for cell in column.cells:
             cell.width = Cm(width)
     return t
+
+
+def _look_as_in_word_2007(t) -> None:
+    """Keep ``w:tblLook`` to its ``w:val`` bitmask (04A0: first row, first column, no banding),
+    which every version of the schema has, without the spelled-out attributes of Word 2010+."""
+    look = t._tbl.tblPr.find(qn("w:tblLook"))
+    if look is not None:
+        for name in ("firstColumn", "firstRow", "lastColumn", "lastRow", "noHBand", "noVBand"):
+            look.attrib.pop(qn(f"w:{name}"), None)
 
 
 def _fixed_widths(t, widths_cm: list[float]) -> None:
@@ -339,7 +389,7 @@ def build_manual(path: Path) -> None:
 
     d.core_properties.title = "คู่มือปฏิบัติงาน"
     d.core_properties.author = "nitet"
-    d.save(path)
+    save(d, path)
 
 
 # --- the term report -----------------------------------------------------------------------------
@@ -744,7 +794,7 @@ def build_report(path: Path) -> None:
 
     d.core_properties.title = "รายงานผลการปฏิบัติงาน"
     d.core_properties.author = "nitet"
-    d.save(path)
+    save(d, path)
 
 
 BUILDERS = {"manual": build_manual, "report": build_report}
