@@ -403,8 +403,36 @@ def small_cell(cell, text: str, *, bold: bool = False, align=None, size_pt: floa
         _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), str(int(size_pt * 2)))
 
 
+# The report's tables: 14 pt text in cells with 0.1 cm left/right margins (Word's default is
+# 0.19 cm). Column widths are chosen so that every header word, a 10-digit school code in Thai
+# digits and each status word fit on one line: measured in Laksaman (the metric twin of TH
+# SarabunPSK) at 14 pt bold, e.g. กิจกรรม 1.67 cm, โรงเรียน 1.67, หลักฐาน 1.76, เป้าหมาย 1.90,
+# สถานศึกษา 2.34, ดำเนินการ 2.13 (so ดำเนินการแล้ว, กำลังดำเนินการ and ยังไม่ดำเนินการ take at most
+# two lines), ๑๐๕๗๐๑๐๐๐๔ 3.33 (regular); a column is the word plus 0.2 cm of margins plus
+# about 0.1 cm to spare. tests/test_report_layout.py checks them in LibreOffice's PDF.
+CELL_MARGIN_CM = 0.1
+
+
+def narrow_margins(t, cm: float = CELL_MARGIN_CM) -> None:
+    """Left and right cell margins of the whole table (w:tblCellMar, after w:tblLayout)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(int(Cm(cm).twips)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    tbl_pr = t._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tbl_pr.append(margins)
+
+
 def small_table(document, widths_cm: list[float], header: list[str] | None):
+    assert abs(sum(widths_cm) - 16.0) < 0.01, f"a table spans the 16 cm between the margins, not {sum(widths_cm)}"
     t = table(document, widths_cm, header or [""] * len(widths_cm))
+    narrow_margins(t)
     if header:
         for cell, text in zip(t.rows[0].cells, header):
             small_cell(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -485,6 +513,44 @@ def no_borders(t) -> None:
         tbl_pr.append(borders)
 
 
+DOTS = ".................................................."
+
+
+def dotted_line(document, text: str = ""):
+    """``text`` then dots to the right margin: a tab with a dot leader (Word and LibreOffice alike)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+
+    p = paragraph(document, text + "\t")
+    p.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+def endorsement(d) -> None:
+    """ความเห็นของผู้บังคับบัญชา: lines for the comment, then the endorser's signature, name,
+    position and date; the name and position from the profile where an endorser is set
+    (``profile set --endorser-name/--endorser-position``), else dotted lines to fill in by hand.
+    Kept on one page (every line keeps with the next)."""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    p = paragraph(d, "ความเห็นของผู้บังคับบัญชา", bold=True)
+    p.paragraph_format.space_before = Pt(24)
+    p.paragraph_format.keep_with_next = True
+    for _ in range(3):
+        dotted_line(d)
+    lines = (
+        "ลงชื่อ " + DOTS,
+        "({% if profile.endorser_name %}{{ profile.endorser_name }}{% else %}" + DOTS + "{% endif %})",
+        "ตำแหน่ง{% if profile.endorser_position %}{{ profile.endorser_position }}{% else %} " + DOTS + "{% endif %}",
+        "วันที่ ........ เดือน ........................ พ.ศ. ............",
+    )
+    for index, text in enumerate(lines):
+        p = paragraph(d, text, align=center)
+        p.paragraph_format.left_indent = Cm(5)
+        p.paragraph_format.keep_with_next = index < len(lines) - 1
+        if index == 0:
+            p.paragraph_format.space_before = Pt(18)
+
+
 def build_report(path: Path) -> None:
     """รายงานผลการปฏิบัติงานประจำภาคเรียน: cover, summary, coverage, entries, signature, appendix."""
     d = new_document()
@@ -492,8 +558,11 @@ def build_report(path: Path) -> None:
 
     # Cover (a supervisor may put the office's letterhead or logo above the title in Word).
     paragraph(d, "{{ report.title }}", style="Title").paragraph_format.space_before = Pt(120)
-    paragraph(d, "ภาคเรียนที่ {{ report.term|thai }} ปีการศึกษา {{ report.year|thai }}", align=center, bold=True, size_pt=22)
-    paragraph(d, "ระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}", align=center, size_pt=18)
+    # report.heading: ภาคเรียนที่ ๒ ปีการศึกษา ๒๕๖๙, ประจำเดือนพฤศจิกายน พ.ศ. ๒๕๖๙, or the dates of any other period.
+    paragraph(d, "{{ report.heading }}", align=center, bold=True, size_pt=22)
+    paragraph(d, "{%p if report.period != 'range' %}")
+    paragraph(d, "ระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}", align=center)
+    paragraph(d, "{%p endif %}")
     paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(110)
     paragraph(d, "{%p if group.is_group %}")
     paragraph(d, "รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors_active|thai }} คน", align=center, bold=True, size_pt=18)
@@ -514,62 +583,65 @@ def build_report(path: Path) -> None:
     new_page(paragraph(d, "ส่วนที่ ๑ สรุปผลการปฏิบัติงาน", style="Heading 1"))
     p = paragraph(
         d,
-        "ภาคเรียนที่ {{ report.term|thai }} ปีการศึกษา {{ report.year|thai }} ระหว่างวันที่ {{ report.start|thai_date }}"
+        "{% if report.period == 'term' %}{{ report.heading }} {% elif report.period == 'month' %}เดือน{{ report.month_name }}"
+        " {{ report.month_year|thai }} {% endif %}ระหว่างวันที่ {{ report.start|thai_date }}"
         " ถึงวันที่ {{ report.end|thai_date }} ได้ดำเนินกิจกรรมตามมาตรฐานการปฏิบัติงานรวม {{ totals.activities|thai }} รายการ"
-        " ในสถานศึกษา {{ totals.schools|thai }} แห่ง มีร่องรอยหลักฐาน {{ totals.evidence|thai }} รายการ"
+        " ในสถานศึกษา {{ totals.schools|thai }} แห่ง{% if totals.teachers %} ครู {{ totals.teachers|thai }} คน{% endif %}"
+        " มีร่องรอยหลักฐาน {{ totals.evidence|thai }} รายการ"
         " (ภาพกิจกรรม {{ totals.photos|thai }} ภาพ) มาตรฐานที่ดำเนินการแล้ว {{ totals.standards_done|thai }}"
         " กำลังดำเนินการ {{ totals.standards_in_progress|thai }} และยังไม่ดำเนินการ {{ totals.standards_not_started|thai }}"
         " จากทั้งหมด {{ totals.standards|thai }} มาตรฐาน",
     )
     p.paragraph_format.first_line_indent = Cm(1.25)
     paragraph(d, "{%p if report.empty %}")
-    p = paragraph(d, "ภาคเรียนนี้ยังไม่มีการบันทึกกิจกรรม จึงยังไม่มีผลการปฏิบัติงานให้รายงาน", bold=True)
+    p = paragraph(d, "{{ report.span }}ยังไม่มีการบันทึกกิจกรรม จึงยังไม่มีผลการปฏิบัติงานให้รายงาน", bold=True)
     p.paragraph_format.first_line_indent = Cm(1.25)
     paragraph(d, "{%p endif %}")
     paragraph(d)
-    widths = [1.2, 7.2, 1.7, 1.7, 1.7, 2.5]
-    t = small_table(d, widths, ["ที่", "งาน/กิจกรรมตามมาตรฐาน", "กิจกรรม", "โรงเรียน", "หลักฐาน", "สถานะ"])
+    widths = [1.2, 5.25, 2.0, 2.0, 1.0, 2.1, 2.45]
+    t = small_table(d, widths, ["ที่", "งาน/กิจกรรมตามมาตรฐาน", "กิจกรรม", "โรงเรียน", "ครู", "หลักฐาน", "สถานะ"])
     tag_row(t, "{%tr for duty in duties %}", widths)
     row = small_row(
         t,
         ["{{ duty.number|thai }}", "{{ duty.title }}", "{{ duty.activities|thai }}", "{{ duty.schools|thai }}",
-         "{{ duty.evidence|thai }}", "{{ duty.state_label }}"],
+         "{{ duty.teachers|thai }}", "{{ duty.evidence|thai }}", "{{ duty.state_label }}"],
         widths,
         bold=True,
-        center=(0, 2, 3, 4),
+        center=(0, 2, 3, 4, 5),
     )
     cant_split_row(row)
     tag_row(t, "{%tr for s in duty.standards %}", widths)
     row = small_row(
         t,
         ["{{ s.id|thai }}", "{{ s.activity }}", "{{ s.activities|thai }}", "{{ s.schools|thai }}",
-         "{{ s.evidence|thai }}", "{{ s.state_label }}"],
+         "{{ s.teachers|thai }}", "{{ s.evidence|thai }}", "{{ s.state_label }}"],
         widths,
-        center=(0, 2, 3, 4),
+        center=(0, 2, 3, 4, 5),
     )
     cant_split_row(row)
     tag_row(t, "{%tr endfor %}", widths)
     tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
-        ["", "รวม", "{{ totals.activities|thai }}", "{{ totals.schools|thai }}", "{{ totals.evidence|thai }}", ""],
+        ["", "รวม", "{{ totals.activities|thai }}", "{{ totals.schools|thai }}", "{{ totals.teachers|thai }}",
+         "{{ totals.evidence|thai }}", ""],
         widths,
         bold=True,
-        center=(2, 3, 4),
+        center=(2, 3, 4, 5),
     )
-    paragraph(d, "หมายเหตุ: นับกิจกรรมที่บันทึกไว้ระหว่างวันเริ่มถึงวันสิ้นสุดภาคเรียน กิจกรรมหนึ่งที่สัมพันธ์กับหลายมาตรฐานนับในทุกมาตรฐานนั้น"
-              " แต่นับครั้งเดียวในแต่ละเรื่องและในยอดรวม", size_pt=14)
+    paragraph(d, "หมายเหตุ: นับกิจกรรมที่บันทึกไว้ระหว่างวันแรกถึงวันสุดท้ายของรายงาน กิจกรรมหนึ่งที่สัมพันธ์กับหลายมาตรฐานนับในทุกมาตรฐานนั้น"
+              " แต่นับครั้งเดียวในแต่ละเรื่องและในยอดรวม ครูคือจำนวนครูที่ได้รับการนิเทศหรือเข้าร่วมที่บันทึกไว้ในแต่ละกิจกรรม", size_pt=14)
 
     # A group (merged) database: what each supervisor did, and the group together against the targets.
     paragraph(d, "{%p if group.is_group %}")
     paragraph(d, "ผลการปฏิบัติงานรายบุคคล", style="Heading 2")
     p = paragraph(
         d,
-        "ฐานข้อมูลนี้รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors|thai }} คน มีกิจกรรมในภาคเรียนนี้"
+        "ฐานข้อมูลนี้รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors|thai }} คน มีกิจกรรมใน{{ report.span }}"
         " {{ group.supervisors_active|thai }} คน ตัวเลขของแต่ละคนและของทั้งกลุ่มเป็นดังนี้",
     )
     p.paragraph_format.first_line_indent = Cm(1.25)
-    widths = [1.2, 5.2, 2.2, 2.2, 2.2, 3.0]
+    widths = [1.1, 5.9, 2.0, 2.0, 2.1, 2.9]
     t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตามเป้าหมาย (ครั้ง)"])
     tag_row(t, "{%tr for p in supervisors %}", widths)
     row = small_row(
@@ -602,7 +674,7 @@ def build_report(path: Path) -> None:
         " ถึงเป้าหมายเมื่อนับการนิเทศของทุกคนรวมกัน {{ t.together.schools_met|thai }} จาก {{ t.target_schools|thai }} แห่ง"
         "{% if t.counts_note %} ({{ t.counts_note }}){% endif %}",
     )
-    widths = [1.2, 6.2, 2.2, 3.0, 3.4]
+    widths = [1.1, 8.7, 1.0, 2.6, 2.6]
     t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษาที่นิเทศ", "ถึงเป้าหมายด้วยตนเอง (แห่ง)"])
     tag_row(t, "{%tr for r in t.rows %}", widths)
     row = small_row(
@@ -641,6 +713,14 @@ def build_report(path: Path) -> None:
     )
     p.paragraph_format.first_line_indent = Cm(1.25)
     paragraph(d, "{%p endif %}")
+    paragraph(d, "{%p if report.period != 'term' %}")
+    p = paragraph(
+        d,
+        "นับการนิเทศระหว่างวันที่ {{ report.start|thai_date }} ถึงวันที่ {{ report.end|thai_date }}"
+        " เทียบกับเป้าหมายจำนวนครั้งต่อภาคเรียนของคู่มือปฏิบัติงาน",
+    )
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    paragraph(d, "{%p endif %}")
     paragraph(d, "{%p if not coverage %}")
     paragraph(d, "คู่มือปฏิบัติงานไม่ได้กำหนดเป้าหมายจำนวนครั้งของการนิเทศสถานศึกษา")
     paragraph(d, "{%p endif %}")
@@ -656,7 +736,7 @@ def build_report(path: Path) -> None:
     paragraph(d, "{%p endif %}")
     paragraph(d, "{%p for g in c.groups %}")
     paragraph(d, "{{ g.name }} (ถึงเป้าหมาย {{ g.schools_met|thai }} จาก {{ g.schools|thai }} แห่ง)", style="Heading 3")
-    widths = [1.3, 3.3, 4.5, 1.5, 1.7, 3.7]
+    widths = [1.2, 3.65, 4.4, 1.0, 2.15, 3.6]
     t = small_table(d, widths, ["ที่", "รหัส", "สถานศึกษา", "ครั้ง", "เป้าหมาย", "ผล"])
     tag_row(t, "{%tr for r in g.rows %}", widths)
     row = small_row(
@@ -687,7 +767,7 @@ def build_report(path: Path) -> None:
     # ส่วนที่ ๓: what was done, per duty and standard, in date order.
     new_page(paragraph(d, "ส่วนที่ ๓ ผลการปฏิบัติงานตามมาตรฐาน", style="Heading 1"))
     paragraph(d, "{%p if report.empty %}")
-    paragraph(d, "ภาคเรียนนี้ยังไม่มีการบันทึกกิจกรรม")
+    paragraph(d, "{{ report.span }}ยังไม่มีการบันทึกกิจกรรม")
     paragraph(d, "{%p endif %}")
     paragraph(d, "{%p for duty in duties %}")
     paragraph(d, "{%p if duty.activities %}")
@@ -700,7 +780,11 @@ def build_report(path: Path) -> None:
     p = indented(d, "{{ e.no|thai }}) {{ e.date|thai_date }} {{ e.title }}", cm=0.75, bold=True)
     p.paragraph_format.space_before = Pt(6)
     p.paragraph_format.keep_with_next = True
-    indented(d, "{{ e.kind_label }} ({{ e.mode_label }}){% if e.school_names %} ณ {{ e.school_names }}{% endif %}{% if group.is_group and e.supervisor %} โดย {{ e.supervisor }}{% endif %}", cm=1.5)
+    # The mode (ลงพื้นที่/ออนไลน์) is said of a visit only: a meeting or a website update has none to speak of.
+    indented(d, "{{ e.kind_label }}{% if e.kind == 'visit' %} ({{ e.mode_label }}){% endif %}{% if e.school_names %} ณ {{ e.school_names }}{% endif %}{% if group.is_group and e.supervisor %} โดย {{ e.supervisor }}{% endif %}", cm=1.5)
+    paragraph(d, "{%p if e.teachers %}")
+    indented(d, "{% if e.kind == 'visit' %}ครูที่ได้รับการนิเทศ{% else %}ครูที่เข้าร่วม{% endif %} {{ e.teachers|thai }} คน", cm=1.5)
+    paragraph(d, "{%p endif %}")
     paragraph(d, "{%p if e.participants %}")
     indented(d, "ผู้เข้าร่วม: {{ e.participants }}", cm=1.5)
     paragraph(d, "{%p endif %}")
@@ -737,34 +821,13 @@ def build_report(path: Path) -> None:
         if index == 0:
             p.paragraph_format.space_before = Pt(24)
 
-    # Endorsement block (ความเห็นของผู้บังคับบัญชา): the endorser from 'nitet profile set
-    # --endorser-name … --endorser-position …', a dotted line for each part not set.
-    dots = ".................................................."
-    p = paragraph(d, "ความเห็นของผู้บังคับบัญชา", bold=True)
-    p.paragraph_format.space_before = Pt(24)
-    p.paragraph_format.keep_with_next = True
-    for _ in range(2):
-        p = paragraph(d, dots * 2)
-        p.paragraph_format.keep_with_next = True
-    for index, text in enumerate(
-        (
-            f"ลงชื่อ {dots}",
-            "({% if profile.endorser_name %}{{ profile.endorser_name }}{% else %}" + dots + "{% endif %})",
-            "ตำแหน่ง{% if profile.endorser_position %}{{ profile.endorser_position }}{% else %} " + dots + "{% endif %}",
-            "วันที่ ........../........../..........",
-        )
-    ):
-        p = paragraph(d, text, align=center)
-        p.paragraph_format.left_indent = Cm(5)
-        p.paragraph_format.keep_with_next = index < 3
-        if index == 0:
-            p.paragraph_format.space_before = Pt(18)
+    endorsement(d)
 
     # ภาคผนวก: photos two to a row, then the files that are not shown as pictures.
     new_page(paragraph(d, "ภาคผนวก", style="Heading 1", align=center))
     paragraph(d, "ภาพกิจกรรม", style="Heading 2")
     paragraph(d, "{%p if not photo_rows %}")
-    paragraph(d, "ภาคเรียนนี้ไม่มีภาพกิจกรรม")
+    paragraph(d, "{{ report.span }}ไม่มีภาพกิจกรรม")
     paragraph(d, "{%p endif %}")
     paragraph(d, "{%p if photo_rows %}")
     widths = [8.0, 8.0]

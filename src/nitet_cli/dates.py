@@ -28,6 +28,12 @@ _D_MONTH_Y = re.compile(r"^(\d{1,2})\s*([^\d\s].*?)\s*(\d{2,4})$")
 
 EXAMPLES = "เช่น 2026-06-15, 15/6/2569, 15/06/2026, today หรือ yesterday"
 
+_THIS_MONTH_WORDS = {"this month", "เดือนนี้"}
+_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{2,4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_MONTHNAME_YEAR = re.compile(r"^([^\d\s].*?)\s*(\d{2,4})$")
+MONTH_EXAMPLES = "เช่น 11/2569, 11/2026, 2026-11, พ.ย. 2569 หรือ พฤศจิกายน 2569"
+
 
 def _month_lookup() -> dict[str, int]:
     table: dict[str, int] = {}
@@ -41,10 +47,10 @@ def _month_lookup() -> dict[str, int]:
 _MONTHS = _month_lookup()
 
 
-def _year_ce(year_text: str, original: str) -> int:
+def _year_ce(year_text: str, original: str, examples: str = EXAMPLES) -> int:
     if len(year_text) != 4:
         raise InputError(
-            f"ปีใน '{original}' ต้องเขียนเต็ม ๔ หลัก (เช่น 2569 หรือ 2026) ไม่ใช่ '{year_text}' — {EXAMPLES}"
+            f"ปีใน '{original}' ต้องเขียนเต็ม ๔ หลัก (เช่น 2569 หรือ 2026) ไม่ใช่ '{year_text}' — {examples}"
         )
     year = int(year_text)
     if year > BE_THRESHOLD:
@@ -97,3 +103,36 @@ def parse_date(text: str | date | None, today: date | None = None) -> date:
         return _make(_year_ce(year, original), month, int(day), original)
     raise InputError(f"อ่านวันที่ '{original}' ไม่ได้ — {EXAMPLES}")
 
+
+
+def parse_month(text: str, today: date | None = None) -> tuple[int, int]:
+    """The (CE year, month) that ``text`` names: the forms of :func:`parse_date` without the day
+    (``11/2569``, ``11-2026``, ``2026-11``, ``พ.ย. 2569``, ``พฤศจิกายน 2569``, Thai digits), or
+    ``this month``/``เดือนนี้``. InputError (one Thai sentence) when it names none."""
+    original = clean_text(text or "", multiline=False) or ""
+    if not original:
+        raise InputError(f"ไม่ได้ระบุเดือน — {MONTH_EXAMPLES}")
+    value = to_arabic_digits(original).strip().lower()
+    if value in _THIS_MONTH_WORDS:
+        if today is None:
+            from nitet_cli.clock import today as clock_today
+
+            today = clock_today()
+        return today.year, today.month
+    match = _MONTH_YEAR.match(value)
+    if match:
+        month, year = int(match.group(1)), match.group(2)
+    elif _YEAR_MONTH.match(value):
+        year, month_text = _YEAR_MONTH.match(value).groups()
+        month = int(month_text)
+    elif _MONTHNAME_YEAR.match(value):
+        month_text, year = _MONTHNAME_YEAR.match(value).groups()
+        month_text = month_text.strip()
+        month = _MONTHS.get(month_text) or _MONTHS.get(month_text.replace(" ", ""))
+        if month is None:
+            raise InputError(f"ไม่รู้จักเดือน '{month_text}' ใน '{original}' — ใช้ชื่อเดือนไทย เช่น พ.ย. หรือ พฤศจิกายน")
+    else:
+        raise InputError(f"อ่านเดือน '{original}' ไม่ได้ — ระบุเดือนและปี {MONTH_EXAMPLES}")
+    if not 1 <= month <= 12:
+        raise InputError(f"เดือนใน '{original}' ต้องอยู่ระหว่าง 1 ถึง 12 ไม่ใช่ {month} — {MONTH_EXAMPLES}")
+    return _year_ce(year, original, MONTH_EXAMPLES), month

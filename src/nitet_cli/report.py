@@ -1,5 +1,8 @@
 """The term report's content: figures, coverage, entries per duty/standard, photos.
 
+A report covers a term, or any other days (:class:`nitet_cli.terms.Period`: a calendar month
+or dates from/to), counted the same way: every figure is over the days of the report.
+
 :func:`report_data` gathers plain data (JSON-ready: ``nitet report --format json``
 writes it as it is); :func:`docx_context` turns it into the context of the Word
 template, with the photos as :class:`nitet_cli.render.ImageRef` placeholders that the
@@ -21,7 +24,8 @@ from nitet_cli.activities import KINDS, MODES
 from nitet_cli.group_progress import GroupProgress, term_and_group_progress
 from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, report_profile
 from nitet_cli.progress import TermProgress, coverage_mark, term_snapshot
-from nitet_cli.terms import Term
+from nitet_cli.terms import Period, Term
+from nitet_cli.thai import BE_OFFSET, MONTHS_FULL, thai_date, thai_digits
 
 PHOTO_BOX_CM = (7.5, 6.5)  # width, height of a photo in the appendix (two to a row on A4)
 THUMBNAILS_PROGRESS = "ย่อภาพกิจกรรม"
@@ -29,12 +33,12 @@ THUMBNAILS_PROGRESS = "ย่อภาพกิจกรรม"
 COUNTS_EVERY_VISIT_NOTE = "นับทุกครั้งที่นิเทศสถานศึกษา ไม่ว่าบันทึกในมาตรฐานใด"
 
 
-def _term_params(term: Term) -> dict:
+def _term_params(term: Term | Period) -> dict:
     return {"start": term.start.isoformat(), "end": term.end.isoformat()}
 
 
-def _entries(conn: sqlite3.Connection, term: Term) -> dict[int, dict]:
-    """The term's activities in date order, each with its standards, schools and evidence."""
+def _entries(conn: sqlite3.Connection, term: Term | Period) -> dict[int, dict]:
+    """The term's (or period's) activities in date order, each with its standards, schools and evidence."""
     params = _term_params(term)
     entries: dict[int, dict] = {}
     for r in conn.execute(
@@ -220,13 +224,53 @@ def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
     return summary, data["supervisors"], targets
 
 
-def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
-    """Everything the report shows, as plain JSON-ready data, read from one snapshot of the
-    database (a writer committing meanwhile is either wholly in the report or wholly not)."""
+def _teachers(entries: list[dict]) -> int:
+    """Teachers of ``entries`` (each entry once; an entry without the number counts 0)."""
+    return sum(e["teachers"] or 0 for e in entries)
+
+
+def period_fields(term: Term | Period) -> dict:
+    """What the report says about its days: a term (``ภาคเรียนที่ ๒ ปีการศึกษา ๒๕๖๙``), a
+    calendar month (``ประจำเดือนพฤศจิกายน พ.ศ. ๒๕๖๙``) or any dates; Buddhist Era, Thai digits."""
+    if isinstance(term, Term):
+        return {
+            "period": "term",
+            "heading": f"ภาคเรียนที่ {thai_digits(term.term)} ปีการศึกษา {thai_digits(term.year)}",
+            "span": "ภาคเรียนนี้",
+        }
+    if term.kind == "month":
+        return {
+            "period": "month",
+            "heading": f"ประจำเดือน{MONTHS_FULL[term.start.month - 1]} พ.ศ. {thai_digits(term.start.year + BE_OFFSET)}",
+            "span": "เดือนนี้",
+            "month": term.start.month,
+            "month_name": MONTHS_FULL[term.start.month - 1],
+            "month_year": term.start.year + BE_OFFSET,
+        }
+    return {"period": "range", "heading": f"ระหว่างวันที่ {_span_of_days(term.start, term.end)}", "span": "ช่วงเวลานี้"}
+
+
+def _span_of_days(start: date, end: date) -> str:
+    """``๓–๑๐ พฤศจิกายน ๒๕๖๙``, ``๓ พฤศจิกายน – ๑๐ ธันวาคม ๒๕๖๙``, ``๓ ธันวาคม ๒๕๖๙ – ๑๐ มกราคม ๒๕๗๐``:
+    what the two dates share is said once, as a title writes them."""
+    if start == end:
+        return thai_date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{thai_digits(start.day)}–{thai_date(end)}"
+    if start.year == end.year:
+        return f"{thai_digits(start.day)} {MONTHS_FULL[start.month - 1]} – {thai_date(end)}"
+    return f"{thai_date(start)} – {thai_date(end)}"
+
+
+def report_data(conn: sqlite3.Connection, term: Term | Period, today: date) -> dict:
+    """Everything the report shows, as plain JSON-ready data, for a term or any other days, read
+    from one snapshot of the database (a writer committing meanwhile is either wholly in the
+    report or wholly not)."""
     with term_snapshot(conn, term, supervisors=True):
         progress, group_figures = term_and_group_progress(conn, term, today)  # shares what both count
         entries = _entries(conn, term)
-        profile = report_profile(conn)
+        # The endorser (ผู้บังคับบัญชา) of the endorsement block: empty keys give dotted lines.
+        profile = {"endorser_name": "", "endorser_position": "", **report_profile(conn)}
         follow_ups = _follow_ups(conn, term, today)
     group, supervisors, group_targets = _group(group_figures)
     by_standard: dict[str, list[dict]] = {}
@@ -236,14 +280,17 @@ def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
     duties = []
     for duty in progress.duties:
         standards = []
+        in_duty: dict[int, dict] = {}
         for s in duty.standards:
             listed = by_standard.get(s.id, [])
-            standards.append({**s.as_dict(), "entries": [e["id"] for e in listed]})
-        duties.append({**duty.as_dict(), "standards": standards})
+            in_duty.update((e["id"], e) for e in listed)
+            standards.append({**s.as_dict(), "teachers": _teachers(listed), "entries": [e["id"] for e in listed]})
+        duties.append({**duty.as_dict(), "teachers": _teachers(list(in_duty.values())), "standards": standards})
     figures = progress.as_dict()
     return {
         "report": {
             "title": "รายงานผลการปฏิบัติงาน",
+            **period_fields(term),
             "year": term.year,
             "term": term.term,
             "start": term.start.isoformat(),
@@ -254,7 +301,7 @@ def report_data(conn: sqlite3.Connection, term: Term, today: date) -> dict:
             "empty": not entries,
         },
         "profile": profile,
-        "totals": figures["totals"],
+        "totals": {**figures["totals"], "teachers": _teachers(list(entries.values()))},
         "group": group,
         "supervisors": supervisors,
         "group_targets": group_targets,

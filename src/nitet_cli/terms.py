@@ -42,6 +42,56 @@ class Term:
         }
 
 
+@dataclass(frozen=True)
+class Period:
+    """Days that are not a term, for ``nitet report --month`` and ``--from/--to``: a calendar
+    month (``kind == "month"``) or any dates (``"range"``). Counted like a term (every figure is
+    a sum over the days between ``start`` and ``end``); it has no academic year or term number."""
+
+    start: date
+    end: date
+    kind: str = "range"
+    year = None  # no academic year or term: the report is titled by its dates
+    term = None
+    announced = None
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def days_left(self, today: date) -> int:
+        if today > self.end:
+            return 0
+        return (self.end - max(today, self.start)).days + 1
+
+    def as_dict(self) -> dict:
+        return {"period": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def month_period(text: str, today: date | None = None) -> Period:
+    """The calendar month ``text`` names (``11/2569``, ``พ.ย. 2569``, ``2026-11`` …)."""
+    import calendar
+
+    from nitet_cli.dates import parse_month
+
+    year, month = parse_month(text, today)
+    return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), "month")
+
+
+def date_period(start: str | date, end: str | date | None, today: date) -> Period:
+    """The days from ``start`` to ``end`` (both included; no ``end``: up to ``today``)."""
+    from nitet_cli.dates import parse_date
+
+    first = parse_date(start, today)
+    last = parse_date(end, today) if end is not None else today
+    if first > last:
+        until = "--to" if end is not None else "วันนี้"
+        raise InputError(
+            f"วันเริ่ม --from ({first.isoformat()}) อยู่หลังวันสุดท้าย {until} ({last.isoformat()})"
+            " — ให้ --from เป็นวันแรกและ --to เป็นวันสุดท้ายของช่วงที่จะรายงาน"
+        )
+    return Period(first, last, "range")
+
+
 def check_year_term(year: int, term: int) -> None:
     if term not in (1, 2):
         raise InputError(f"ภาคเรียนต้องเป็น 1 หรือ 2 ไม่ใช่ {term}")

@@ -195,8 +195,52 @@ def _print_supervisors(group) -> None:
         )
 
 
-def _default_output(term, fmt: str) -> Path:
-    return Path(f"report-{term.year}-{term.term}.{fmt}")
+def _default_output(period, fmt: str) -> Path:
+    """report-2569-2 (a term), report-2569-11 (a month, two digits), report-2569-11-01_2569-12-15
+    (any dates): Buddhist Era years, as people name their files."""
+    from nitet_cli.thai import BE_OFFSET
+
+    if period.term is not None:
+        return Path(f"report-{period.year}-{period.term}.{fmt}")
+
+    def be(day) -> str:
+        return f"{day.year + BE_OFFSET}-{day.month:02d}-{day.day:02d}"
+
+    if period.kind == "month":
+        return Path(f"report-{period.start.year + BE_OFFSET}-{period.start.month:02d}.{fmt}")
+    return Path(f"report-{be(period.start)}_{be(period.end)}.{fmt}")
+
+
+def _period_label(period) -> str:
+    """The report's days on the terminal: ภาคเรียนที่ 2/2569, เดือน 11/2569, 2026-11-01 – 2026-12-15."""
+    from nitet_cli.thai import BE_OFFSET
+
+    if period.term is not None:
+        return f"ภาคเรียนที่ {period.term}/{period.year}"
+    if period.kind == "month":
+        return f"เดือน {period.start.month}/{period.start.year + BE_OFFSET}"
+    return f"{period.start.isoformat()} – {period.end.isoformat()}"
+
+
+def _period(year, term, date_from, date_to, month):
+    """A month (--month) or dates (--from/--to), read before the database is opened; None for a
+    term (--term/--year, default the current one)."""
+    from nitet_cli.clock import today
+    from nitet_cli.errors import InputError
+
+    if month is None and date_from is None and date_to is None:
+        return None
+    if year is not None or term is not None:
+        raise InputError("เลือกอย่างใดอย่างหนึ่ง: --term/--year (ภาคเรียน) หรือ --month (เดือน) หรือ --from/--to (ช่วงวันที่)")
+    from nitet_cli.terms import date_period, month_period
+
+    if month is not None:
+        if date_from is not None or date_to is not None:
+            raise InputError("เลือกอย่างใดอย่างหนึ่ง: --month (ทั้งเดือน) หรือ --from/--to (ช่วงวันที่) ไม่ใช่ทั้งสองอย่าง")
+        return month_period(month, today())
+    if date_from is None:
+        raise InputError("ระบุวันแรกด้วย --from (เช่น --from 1/11/2569 --to 15/12/2569) หรือใช้ --month 11/2569")
+    return date_period(date_from, date_to, today())
 
 
 @app.command()
@@ -204,7 +248,13 @@ def report(
     ctx: typer.Context,
     term: int = typer.Option(None, "--term", help=TERM_HELP),
     year: int = typer.Option(None, "--year", help=YEAR_HELP),
-    output: Path = typer.Option(None, "-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>.docx)"),
+    month: str = typer.Option(None, "--month", help="รายงานทั้งเดือน เช่น 11/2569, 2026-11 หรือ พ.ย. 2569"),
+    date_from: str = typer.Option(None, "--from", help="รายงานช่วงวันที่: วันแรก เช่น 1/11/2569 (รูปแบบเดียวกับ --date ของ log)"),
+    date_to: str = typer.Option(None, "--to", help="วันสุดท้ายของช่วง (ค่าเริ่มต้น: วันนี้)"),
+    output: Path = typer.Option(
+        None, "-o", "--output",
+        help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>, report-<ปี>-<เดือน> หรือ report-<วันแรก>_<วันสุดท้าย> .docx)",
+    ),
     template: str = typer.Option(
         "report", "--template", help="แม่แบบ: ชื่อในตัว (report) หรือไฟล์ .docx ของคุณ", autocompletion=complete_template
     ),
@@ -212,7 +262,7 @@ def report(
     pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลการเขียนเป็น JSON"),
 ) -> None:
-    """รายงานผลการปฏิบัติงานประจำภาคเรียนเป็นเอกสาร Word (.docx) หรือ JSON"""
+    """รายงานผลการปฏิบัติงานประจำภาคเรียน เดือน หรือช่วงวันที่ เป็นเอกสาร Word (.docx) หรือ JSON"""
     from nitet_cli.clock import today
     from nitet_cli.errors import InputError
 
@@ -221,8 +271,9 @@ def report(
         raise InputError(f"--format '{fmt}' ไม่มี — เลือก docx หรือ json")
     if pdf and fmt != "docx":
         raise InputError("--pdf แปลงเอกสาร Word จึงใช้กับ --format docx เท่านั้น (ไม่ใช่ json)")
+    period = _period(year, term, date_from, date_to, month)
     conn = open_db(ctx)
-    chosen = _term(conn, year, term)
+    chosen = period or _term(conn, year, term)
     out = output or _default_output(chosen, fmt)
     if fmt == "json":
         from nitet_cli.documents import export_report_json
@@ -246,7 +297,7 @@ def report(
         return
     echo(
         f"เขียน {result['output']}" + (f" และ {result['pdf']}" if result.get("pdf") else "")
-        + f" — ภาคเรียนที่ {chosen.term}/{chosen.year}: กิจกรรม {result['activities']} รายการ,"
+        + f" — {_period_label(chosen)}: กิจกรรม {result['activities']} รายการ,"
         f" ภาพ {result['photos_embedded']} ภาพ"
         + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else "")
     )
