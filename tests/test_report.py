@@ -53,6 +53,12 @@ def summary_rows(document) -> dict[str, list[str]]:
     return {to_arabic_digits(row.cells[0].text): [c.text for c in row.cells] for row in table.rows[1:]}
 
 
+def summary_figures(cells: list[str]) -> tuple[int, int, int]:
+    """Activities, schools and evidence of a summary row
+    (ที่ | งาน/กิจกรรมตามมาตรฐาน | กิจกรรม | โรงเรียน | ครู | หลักฐาน | สถานะ)."""
+    return tuple(int(to_arabic_digits(cells[i])) for i in (2, 3, 5))
+
+
 def sql_counts(db, standard: str) -> tuple[int, int, int]:
     conn = sqlite3.connect(db)
     try:
@@ -82,11 +88,11 @@ def test_summary_counts_equal_sql(report):
     assert len(standards) == 43
     for sid in standards:
         cells = rows[sid]
-        shown = tuple(int(to_arabic_digits(c)) for c in cells[2:5])
+        shown = summary_figures(cells)
         assert shown == tuple(sql_counts(report.db_path, sid)), sid
-    assert rows["7"][5] == "กำลังดำเนินการ" and rows["1.1"][5] == "ดำเนินการแล้ว" and rows["5.1"][5] == "ยังไม่ดำเนินการ"
+    assert rows["7"][6] == "กำลังดำเนินการ" and rows["1.1"][6] == "ดำเนินการแล้ว" and rows["5.1"][6] == "ยังไม่ดำเนินการ"
     total = next(r for r in rows.values() if r[1] == "รวม")
-    assert [to_arabic_digits(c) for c in total[2:5]] == ["6", "3", "7"]
+    assert [to_arabic_digits(c) for c in total[2:6]] == ["6", "3", "0", "7"]
 
 
 def test_schools_below_target_are_marked(report):
@@ -215,7 +221,7 @@ def test_json_format_has_the_same_figures_and_entries(report, tmp_path):
     rows = summary_rows(open_docx(report.report))
     for duty in data["duties"]:
         for s in duty["standards"]:
-            assert [str(s[k]) for k in ("activities", "schools", "evidence")] == [to_arabic_digits(c) for c in rows[s["id"]][2:5]]
+            assert tuple(s[k] for k in ("activities", "schools", "evidence")) == summary_figures(rows[s["id"]])
     assert data["totals"]["activities"] == 6
     assert [e["date"] for e in data["entries"]] == sorted(e["date"] for e in data["entries"])
     assert {r["code"] for r in data["schools"]} == {code for code, _, _ in SCHOOLS}
@@ -343,8 +349,8 @@ def test_term_recorded_through_the_cli(initialised, tmp_path):
     document = open_docx(out)
     rows = summary_rows(document)
     for sid in ("7.2", "7.3", "7.4", "6.3"):
-        assert tuple(int(to_arabic_digits(c)) for c in rows[sid][2:5]) == tuple(sql_counts(nitet.db_path, sid)), sid
-    assert [to_arabic_digits(c) for c in rows["7"][2:5]] == ["3", "2", "3"]  # the visit under 7.3 and 7.4 counts once
+        assert summary_figures(rows[sid]) == tuple(sql_counts(nitet.db_path, sid)), sid
+    assert summary_figures(rows["7"]) == (3, 2, 3)  # the visit under 7.3 and 7.4 counts once
     assert len(document.inline_shapes) == 2  # each photo once, though its entry is listed under 7.3 and 7.4
     text = docx_text(out)
     assert text.count("นิเทศชั้นเรียน ป.๑") == 2 and "๓ พฤศจิกายน ๒๕๖๙" in text
