@@ -129,7 +129,7 @@ def test_endorsement_block_names_the_endorser_from_the_profile(term, tmp_path):
     assert data["profile"]["endorser_name"] == "" and data["profile"]["endorser_position"] == ""
     data["profile"].update(endorser_name="นางสาวผู้อำนวยการ ใจดี", endorser_position="ผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา")
     context, _ = docx_context(data, term.db_path)
-    out = render_docx("report", context, tmp_path / "endorsed.docx")
+    out = render_docx("report", context, tmp_path / "endorsed.docx", db=term.db_path)
     lines = _endorsement(docx_text(out)).splitlines()
     assert lines[5] == "(นางสาวผู้อำนวยการ ใจดี)"
     assert lines[6] == "ตำแหน่งผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา"
