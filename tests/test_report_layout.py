@@ -260,3 +260,31 @@ def test_pdf_headers_statuses_and_codes_are_whole(report, tmp_path):
     assert layout_problems(pdf, data) == []
     # The endorsement block is on the page, after the signature.
     assert layout.index("ลงชื่อ") < layout.index("ความเห็นของผู้บังคับบัญชา") < layout.index("ภาคผนวก")
+
+
+@needs_pdf_tools
+def test_pdf_group_tables_break_headers_between_words(tmp_path, monkeypatch):
+    """A group's (merged) report: the per-supervisor tables' headers of several words break
+    between words (นิเทศตาม / เป้าหมาย, ถึงเป้าหมาย / ด้วยตนเอง), never inside one."""
+    from conftest import Nitet
+    from exchange_data import SCHOOLS, supervisor_db
+
+    monkeypatch.delenv("NITET_DB", raising=False)
+    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
+    a = supervisor_db(tmp_path / "a" / "nitet.db", "นางสาวมาลี ใจดี", tmp_path / "work-a", visits=3)
+    b = supervisor_db(tmp_path / "b" / "nitet.db", "นายสมชาย รักเรียน", tmp_path / "work-b", schools=SCHOOLS[:2], visits=2)
+    group = Nitet(tmp_path / "group.db")
+    group("merge", a.db_path, b.db_path, "--into", group.db_path)
+    pdf = Path(group.json("report", "--term", "2", "-o", tmp_path / "group.docx", "--pdf")["pdf"])
+    words, headers = set(), 0
+    for rows in pdf_rows(pdf):
+        for i, row in enumerate(rows):
+            if [_plain(t) for _, _, t in row[:2]] == [_plain("ที่"), _plain("ศึกษานิเทศก์")]:  # a group table's header
+                headers += 1
+                words |= {_plain(t) for r in rows[i : i + 3] for _, _, t in r}  # its three lines
+    assert headers == 4  # the per-supervisor table and one per target (6.3, 7.3, 8.3)
+    whole = ["ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตาม", "เป้าหมาย", "(ครั้ง)", "สถานศึกษา", "ที่นิเทศ",
+             "ถึงเป้าหมาย", "ด้วยตนเอง", "(แห่ง)"]
+    assert [w for w in whole if _plain(w) not in words] == []
+    cut = ["เป้า", "หมาย", "ถึงเป้า", "หมายด้วย", "กิจกร", "หลัก"]
+    assert [w for w in cut if _plain(w) in words] == []

@@ -642,7 +642,8 @@ def build_report(path: Path) -> None:
     )
     p.paragraph_format.first_line_indent = Cm(1.25)
     widths = [1.1, 5.9, 2.0, 2.0, 2.1, 2.9]
-    t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตามเป้าหมาย (ครั้ง)"])
+    # A header of several words breaks where it is given a line break ("\n"), never inside a word.
+    t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตาม\nเป้าหมาย (ครั้ง)"])
     tag_row(t, "{%tr for p in supervisors %}", widths)
     row = small_row(
         t,
@@ -674,8 +675,8 @@ def build_report(path: Path) -> None:
         " ถึงเป้าหมายเมื่อนับการนิเทศของทุกคนรวมกัน {{ t.together.schools_met|thai }} จาก {{ t.target_schools|thai }} แห่ง"
         "{% if t.counts_note %} ({{ t.counts_note }}){% endif %}",
     )
-    widths = [1.1, 8.7, 1.0, 2.6, 2.6]
-    t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษาที่นิเทศ", "ถึงเป้าหมายด้วยตนเอง (แห่ง)"])
+    widths = [1.1, 8.55, 1.0, 2.6, 2.75]
+    t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษา\nที่นิเทศ", "ถึงเป้าหมาย\nด้วยตนเอง (แห่ง)"])
     tag_row(t, "{%tr for r in t.rows %}", widths)
     row = small_row(
         t,
