@@ -1,8 +1,8 @@
 """Issue 12 item 6: Word opens nitet's documents without "repairing" them. LibreOffice forgives
 what Word may not, so the documents go through an OOXML schema validator (openxml-audit, pure
 Python, the Open XML SDK's schemas and Word's app-compatibility checks): the built-in templates,
-the manual, a term report with photos and the endorsement block, a monthly report and a
-date-range report. Zero findings, for every Office version the validator knows."""
+the manual, a term report with photos and the endorsement block, a monthly report, a
+date-range report and a group's report. Zero findings, for every Office version the validator knows."""
 
 from __future__ import annotations
 
@@ -58,6 +58,15 @@ def documents(tmp_path_factory):
         nitet("report", "--term", "2", "-o", docs["term report"])
         nitet("report", "--month", "11/2569", "-o", docs["monthly report"])
         nitet("report", "--from", "3/11/2569", "--to", "10/11/2569", "-o", docs["date-range report"])
+        # A group's merged database: the per-supervisor tables, no owner's profile.
+        from exchange_data import SCHOOLS, supervisor_db
+
+        a = supervisor_db(folder / "a" / "nitet.db", "นางสาวมาลี ใจดี", folder / "work-a", visits=3)
+        b = supervisor_db(folder / "b" / "nitet.db", "นายสมชาย รักเรียน", folder / "work-b", schools=SCHOOLS[:2], visits=2)
+        db = folder / "group.db"
+        nitet("merge", a.db_path, b.db_path, "--into", db)
+        docs["group report"] = folder / "group.docx"
+        nitet("report", "--term", "2", "-o", docs["group report"])
     finally:
         if old_today is None:
             os.environ.pop("NITET_TODAY", None)
@@ -82,7 +91,7 @@ def test_the_term_report_has_what_is_to_be_checked(documents):
 
 @pytest.mark.parametrize(
     "name, file_format",
-    [(name, "office2019") for name in ("manual template", "report template", "manual", "monthly report", "date-range report")]
+    [(name, "office2019") for name in ("manual template", "report template", "manual", "monthly report", "date-range report", "group report")]
     + [("term report", f) for f in FORMATS],  # each check takes a second or two: every version for the fullest one
 )
 def test_no_schema_findings(documents, name, file_format):
