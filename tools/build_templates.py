@@ -748,18 +748,21 @@ def build_report(path: Path) -> None:
     )
     cant_split_row(row)
     # The result: plain when met; bold red when below the target, so it stands out on paper and screen.
+    # A note after it (ต่ำกว่าเป้าหมาย (นิเทศในมาตรฐานอื่น ๑ ครั้ง)) follows in plain 12 pt, so that the
+    # status stays whole on its line and the note takes two short lines under it.
     mark = row.cells[5].paragraphs[0]
-    mark.add_run("{% if r.met %}{{ r.mark }}{% else %}")
-    below = mark.add_run("{{ r.mark }}")
+    mark.add_run("{% if r.met %}{{ r.mark }}{% else %}{% set status, _, note = r.mark.partition(' (') %}")
+    below = mark.add_run("{{ status }}")
     below.bold = True
     _child(below._r.get_or_add_rPr(), "w:bCs")
     from docx.shared import RGBColor
 
     below.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-    mark.add_run("{% endif %}")
+    note = mark.add_run("{% if note %} ({{ note }}{% endif %}{% endif %}")
     for run in mark.runs:
-        run.font.size = Pt(14)
-        _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), "28")
+        size = 12 if run._r is note._r else 14
+        run.font.size = Pt(size)
+        _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), str(size * 2))
     tag_row(t, "{%tr endfor %}", widths)
     paragraph(d)
     paragraph(d, "{%p endfor %}")
