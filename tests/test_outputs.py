@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import nitet_cli
 from conftest import Nitet
-from stress_data import add_entry, init_db
+from stress_data import SMALL_MANUAL, add_entry, init_db
 
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
 from nitet_cli.maintenance import doctor, open_existing
@@ -371,10 +371,36 @@ def limited(limit: int):
     return apply
 
 
+def noise_photo(path: Path, seed: int, size: tuple[int, int] = (480, 360)) -> Path:
+    """A JPEG of random pixels: it does not compress, so its thumbnail in a report stays big too."""
+    import random
+
+    from PIL import Image
+
+    Image.frombytes("RGB", size, random.Random(seed).randbytes(size[0] * size[1] * 3)).save(path, "JPEG", quality=90)
+    return path
+
+
+def long_manual() -> dict:
+    """The small manual with long, varied standards (about 20,000 letters that do not compress
+    away), so that the manual's DOCX is well over LIMIT too."""
+    import copy
+    import random
+
+    rng = random.Random(7)
+    letters = "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศสหอฮ" + "ะาิีึืุูเแโใไ" + "่้๊๋"
+    manual = copy.deepcopy(SMALL_MANUAL)
+    for duty in manual["duties"]:
+        for standard in duty["standards"]:
+            standard["standard"] += " " + " ".join("".join(rng.choices(letters, k=8)) for _ in range(900))
+    return manual
+
+
 @pytest.fixture
 def big(filled, tmp_path):
-    """Entries with long findings and a 200 KB photo: every output is well over LIMIT."""
-    conn = init_db(filled.db_path)
+    """Long standards, entries with long findings and a photo of random pixels (about 200 KB):
+    every output is well over LIMIT."""
+    conn = init_db(filled.db_path, manual=long_manual())
     from datetime import date
 
     for n in range(40):
@@ -383,7 +409,7 @@ def big(filled, tmp_path):
             NewActivity(date=date(2026, 11, 2), title=f"นิเทศ {n}", standards=["1.2"], schools=["57010001"],
                         findings="ครูจัดกิจกรรมการเรียนรู้เชิงรุก " * 20),
         )
-    add_entry(conn, filled.db_path, 50, evidence=[EvidenceInput(path=photo(tmp_path / "ใหญ่.jpg", 9, size=200_000))])
+    add_entry(conn, filled.db_path, 50, evidence=[EvidenceInput(path=noise_photo(tmp_path / "ใหญ่.jpg", 9))])
     conn.close()
     return filled
 
@@ -397,7 +423,7 @@ def test_a_full_disk_is_one_sentence_and_the_old_file_stays(big, tmp_path, write
     big(*args)  # the old file, written with room to spare
     old = files_under(folder)
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "NITET_TODAY": "2026-11-24"}
-    conn = init_db(big.db_path)
+    conn = init_db(big.db_path, manual=long_manual())  # the same long manual as big
     add_entry(conn, big.db_path, 60, evidence=[EvidenceInput(path=photo(tmp_path / "ใหม่.jpg", 11, size=new_photo))])
     conn.close()
     result = subprocess.run(
