@@ -161,6 +161,7 @@ def test_parallel_report_while_another_process_writes(term, tmp_path, monkeypatc
     during = _read(tmp_path / "during.json")
     after = term.json("status")
     assert after["totals"] != before["totals"]
+    during["totals"].pop("teachers")  # the report's totals add the teachers of its entries to status's
     assert (during["totals"], during["supervisors"]) in ((before["totals"], before["supervisors"]), (after["totals"], after["supervisors"]))
 
 
