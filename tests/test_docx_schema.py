@@ -1,7 +1,7 @@
 """Issue 12 item 6: Word opens nitet's documents without "repairing" them. LibreOffice forgives
 what Word may not, so the documents go through an OOXML schema validator (openxml-audit, pure
 Python, the Open XML SDK's schemas and Word's app-compatibility checks): the built-in templates,
-the manual, a term report with photos and the endorsement block, a monthly report, a
+the manual, a term report with photos, follow-ups and the endorsement block, a monthly report, a
 date-range report and a group's report. Zero findings, for every Office version the validator knows."""
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ def documents(tmp_path_factory):
         nitet("log-visit", "-s", "1057010004", "-d", "2026-11-15", "--standard", "7.3", "-t", "นิเทศ <b>&amp; {{ 7*7 }}",
               "--teachers", "5", "--findings", "บรรทัดแรก\nบรรทัดที่สอง\tแท็บ")
         nitet("log", "7.2", "-k", "meeting", "--mode", "online", "-d", "2026-11-16", "-t", "ประชุม", "--teachers", "12")
+        nitet("log-visit", "-s", "57010002", "-d", "2026-11-06", "--standard", "7.3", "-t", "นิเทศการอ่าน",
+              "--follow-up", "ทำแบบบันทึกการอ่าน", "--follow-up", "จัดมุมหนังสือ", "--check-by", "20/11/2569")
+        nitet("follow-up", "close", "1", "--result", "จัดแล้ว <&>", "--date", "21/11/2569")
         docs = {
             "manual": folder / "manual.docx",
             "term report": folder / "report.docx",
@@ -78,7 +81,7 @@ def documents(tmp_path_factory):
 
 
 def test_the_term_report_has_what_is_to_be_checked(documents):
-    """The report under test holds photos and the endorsement block (so they are validated)."""
+    """The report under test holds photos, the follow-ups and the endorsement block (so they are validated)."""
     import zipfile
 
     from conftest import docx_text
@@ -86,7 +89,8 @@ def test_the_term_report_has_what_is_to_be_checked(documents):
     with zipfile.ZipFile(documents["term report"]) as z:
         assert sum(n.startswith("word/media/") for n in z.namelist()) == 3
         assert "word/stylesWithEffects.xml" not in z.namelist()
-    assert "ความเห็นของผู้บังคับบัญชา" in docx_text(documents["term report"])
+    text = docx_text(documents["term report"])
+    assert "ความเห็นของผู้บังคับบัญชา" in text and "ส่วนที่ ๔ การติดตามผลการนิเทศ" in text and "จัดแล้ว <&>" in text
 
 
 @pytest.mark.parametrize(

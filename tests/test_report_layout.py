@@ -36,6 +36,12 @@ def term(initialised, tmp_path):
           "-t", "นิเทศทางไกล", "--teachers", "0")
     # A school of บ้านคู่ visited under another standard only: below 7.3's target, with a note.
     nitet("log-visit", "-s", "05701004", "-d", "2026-11-19", "--standard", "1.1", "-t", "สำรวจความต้องการสื่อ")
+    # Follow-ups: one overdue (รอติดตาม (เลยกำหนด)), one closed as partly done, one until the next visit.
+    nitet("log-visit", "-s", "57010002", "-d", "2026-11-06", "--standard", "7.3", "-t", "นิเทศการอ่าน",
+          "--follow-up", "ทำแบบบันทึกการอ่านรายสัปดาห์", "--follow-up", "จัดมุมหนังสือในห้องเรียน", "--check-by", "20/11/2569")
+    nitet("follow-up", "close", "2", "--result", "จัดแล้วบางส่วน", "--status", "partly", "--date", "21/11/2569")
+    nitet("log-visit", "-s", LONG_CODE, "-d", "2026-11-22", "--standard", "7.3", "-t", "นิเทศการเขียน",
+          "--follow-up", "ฝึกเขียนตามคำบอกทุกวัน")
     return nitet
 
 
@@ -267,12 +273,17 @@ def test_pdf_headers_statuses_and_codes_are_whole(report, tmp_path):
     data = json.loads((tmp_path / "ตรวจ.json").read_text(encoding="utf-8"))
     layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     # The 10-digit code on one line of the page, the summary's header words together on one line.
-    assert sum(LONG_CODE_THAI in line for line in layout.splitlines()) == 2  # under 6.3 (every school) and 7.3
+    assert sum(LONG_CODE_THAI in line for line in layout.splitlines()) == 3  # under 6.3 and 7.3, and its follow-ups
     assert any(line.split()[-5:] == ["กิจกรรม", "โรงเรียน", "ครู", "หลักฐาน", "สถานะ"] for line in layout.splitlines() if line.split())
     # Every status of the summary (43 standards, 9 duties) and every coverage mark, whole.
     marks = [r["mark"] for c in data["coverage"] for g in c["groups"] for r in g["rows"]]
     assert "ต่ำกว่าเป้าหมาย (นิเทศในมาตรฐานอื่น ๑ ครั้ง)" in marks
     assert layout_problems(pdf, data) == []
+    # The follow-ups' states and headers: words whole (รอติดตาม (เลยกำหนด), ดำเนินการบางส่วน).
+    words = {_plain(t) for rows in pdf_rows(pdf) for row in rows for _, _, t in row}
+    whole = ["ข้อเสนอแนะ", "วันที่ให้", "ติดตาม", "ภายใน", "ผลการติดตาม", "รอติดตาม", "(เลยกำหนด)", "ดำเนินการ", "บางส่วน"]
+    assert [w for w in whole if _plain(w) not in words] == []
+    assert not {_plain(w) for w in ("(เลย", "กำหนด)", "ผลการติด")} & words
     # The endorsement block is on the page, after the signature.
     assert layout.index("ลงชื่อ") < layout.index("ความเห็นของผู้บังคับบัญชา") < layout.index("ภาคผนวก")
 

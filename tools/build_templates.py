@@ -483,8 +483,9 @@ def follow_up_section(d) -> None:
     p.paragraph_format.first_line_indent = Cm(1.25)
     paragraph(d, "{%p for s in follow_ups.schools %}")
     paragraph(d, "{{ s.name }} ({{ s.code|thai }}){% if s.group %} กลุ่มโรงเรียน{{ s.group }}{% endif %}", style="Heading 3")
-    widths = [0.9, 4.2, 2.1, 2.2, 2.6, 4.0]
-    t = small_table(d, widths, ["ที่", "ข้อเสนอแนะ", "วันที่ให้", "ติดตามภายใน", "สถานะ", "ผลการติดตาม"])
+    # สถานะ holds รอติดตาม (เลยกำหนด) and ดำเนินการบางส่วน on two lines, each word whole.
+    widths = [0.9, 3.95, 2.1, 2.2, 2.85, 4.0]
+    t = small_table(d, widths, ["ที่", "ข้อเสนอแนะ", "วันที่ให้", "ติดตาม\nภายใน", "สถานะ", "ผลการติดตาม"])
     tag_row(t, "{%tr for f in s.rows %}", widths)
     row = small_row(
         t,
