@@ -58,7 +58,8 @@ def documents(tmp_path_factory):
             "date-range report": folder / "range.docx",
         }
         nitet("manual", "export", "-o", docs["manual"])
-        nitet("report", "--term", "2", "-o", docs["term report"])
+        nitet("report", "--term", "2", "-o", docs["term report"])  # the endorsement block dotted
+        nitet("profile", "set", "--endorser-name", "นาย <ผู้อำนวยการ> & คณะ", "--endorser-position", "ผู้อำนวยการ")
         nitet("report", "--month", "11/2569", "-o", docs["monthly report"])
         nitet("report", "--from", "3/11/2569", "--to", "10/11/2569", "-o", docs["date-range report"])
         # A group's merged database: the per-supervisor tables, no owner's profile.

@@ -122,25 +122,15 @@ def test_endorsement_block_after_the_signature_with_dotted_lines(report):
 
 
 def test_endorsement_block_names_the_endorser_from_the_profile(term, tmp_path):
-    from datetime import date
-
-    from nitet_cli.db import connect
-    from nitet_cli.render import render_docx
-    from nitet_cli.report import docx_context, report_data
-    from nitet_cli.terms import get_term
-
-    conn = connect(term.db_path)
-    try:
-        data = report_data(conn, get_term(conn, 2569, 2), date(2026, 11, 24))
-    finally:
-        conn.close()
-    assert data["profile"]["endorser_name"] == "" and data["profile"]["endorser_position"] == ""
-    data["profile"].update(endorser_name="นางสาวผู้อำนวยการ ใจดี", endorser_position="ผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา")
-    context, _ = docx_context(data, term.db_path)
-    out = render_docx("report", context, tmp_path / "endorsed.docx", db=term.db_path)
+    term("profile", "set", "--endorser-name", "นางสาวผู้อำนวยการ ใจดี",
+         "--endorser-position", "ผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา")
+    out = tmp_path / "endorsed.docx"
+    term("report", "--term", "2", "-o", out)
     lines = _endorsement(docx_text(out)).splitlines()
+    assert lines[:4] == ["ความเห็นของผู้บังคับบัญชา", "\t", "\t", "\t"]
     assert lines[5] == "(นางสาวผู้อำนวยการ ใจดี)"
     assert lines[6] == "ตำแหน่งผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา"
+    assert lines[7].startswith("วันที่ ....")  # the endorser dates it when signing
 
 
 # --- item 7: the PDF, as a person would look at it -----------------------------------------------
