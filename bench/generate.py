@@ -39,18 +39,52 @@ YEAR_START = date(2026, 5, 16)  # ปีการศึกษา ๒๕๖๙, t
 YEAR_DAYS = 300  # to mid-March 2027 (term 2)
 
 PLACES = [
-    "ดอย", "ห้วย", "แม่", "หนอง", "โป่ง", "ป่า", "สัน", "ทุ่ง", "ร่อง", "ปาง", "บ่อ", "ผา", "เวียง", "ม่วง",
-    "ขาม", "ต้นยาง", "ศรี", "ใหม่", "เหนือ", "ใต้", "หลวง", "น้อย", "งาม", "ทอง", "ลาน", "กอก", "คำ", "สลี",
+    "ดอย",
+    "ห้วย",
+    "แม่",
+    "หนอง",
+    "โป่ง",
+    "ป่า",
+    "สัน",
+    "ทุ่ง",
+    "ร่อง",
+    "ปาง",
+    "บ่อ",
+    "ผา",
+    "เวียง",
+    "ม่วง",
+    "ขาม",
+    "ต้นยาง",
+    "ศรี",
+    "ใหม่",
+    "เหนือ",
+    "ใต้",
+    "หลวง",
+    "น้อย",
+    "งาม",
+    "ทอง",
+    "ลาน",
+    "กอก",
+    "คำ",
+    "สลี",
 ]
 DISTRICTS = ["เมืองเชียงราย", "แม่ลาว", "เวียงชัย", "เวียงเชียงรุ้ง", "ดอยหลวง", "แม่สรวย", "เวียงป่าเป้า", "พาน"]
 GROUPS = ["บ้านคู่", "พื้นที่สูง", "เวียงชัย ๑", "แม่ลาว ๒", "ดอยหลวง", "พานเหนือ", "ริมกก", "สันทราย"]
 FIRST = ["สมชาย", "สมหญิง", "วิไลวรรณ", "ประเสริฐ", "กาญจนา", "ณัฐพล", "พิมพ์ชนก", "ธีรวัฒน์", "อรุณี", "สุนทร"]
 LAST = ["ใจดี", "สิงห์คำ", "แก้วมูล", "ศรีวงศ์", "ปัญญาดี", "คำแสน", "อินทร์ตา", "วงศ์ใหญ่", "บุญมา", "ทองดี"]
 TOPICS = [
-    "การจัดการเรียนรู้เชิงรุก (Active Learning)", "การอ่านออกเขียนได้ ชั้นประถมศึกษาปีที่ ๑",
-    "การวัดและประเมินผลตามสภาพจริง", "หลักสูตรสถานศึกษา", "การใช้สื่อเทคโนโลยีในห้องเรียน",
-    "ชุมชนการเรียนรู้ทางวิชาชีพ (PLC)", "การยกระดับผลสัมฤทธิ์ O-NET", "การประกันคุณภาพภายใน",
-    "การจัดการเรียนรู้ภาษาอังกฤษ", "วิทยาการคำนวณ", "การเรียนรู้แบบโครงงาน", "ระบบดูแลช่วยเหลือนักเรียน",
+    "การจัดการเรียนรู้เชิงรุก (Active Learning)",
+    "การอ่านออกเขียนได้ ชั้นประถมศึกษาปีที่ ๑",
+    "การวัดและประเมินผลตามสภาพจริง",
+    "หลักสูตรสถานศึกษา",
+    "การใช้สื่อเทคโนโลยีในห้องเรียน",
+    "ชุมชนการเรียนรู้ทางวิชาชีพ (PLC)",
+    "การยกระดับผลสัมฤทธิ์ O-NET",
+    "การประกันคุณภาพภายใน",
+    "การจัดการเรียนรู้ภาษาอังกฤษ",
+    "วิทยาการคำนวณ",
+    "การเรียนรู้แบบโครงงาน",
+    "ระบบดูแลช่วยเหลือนักเรียน",
 ]
 FINDINGS = [
     "ครูจัดกิจกรรมการเรียนรู้ที่เน้นผู้เรียนเป็นสำคัญ นักเรียนมีส่วนร่วมในการเรียนอย่างกระตือรือร้น",
@@ -93,7 +127,12 @@ def _supervisor_ids(conn: sqlite3.Connection, count: int, rng: random.Random) ->
     for n in range(count - 1):
         cur = conn.execute(
             "INSERT INTO supervisors (uuid, name, position, office, is_self, updated_at) VALUES (?, ?, 'ศึกษานิเทศก์', ?, 0, ?)",
-            (str(uuid.UUID(int=rng.getrandbits(128), version=4)), f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}", "สพป.", now),
+            (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}",
+                "สพป.",
+                now,
+            ),
         )
         ids.append(cur.lastrowid)
     return ids
@@ -154,8 +193,11 @@ def _activities(conn, rng, count, schools, standards, visit_standards, superviso
 
 
 FOLLOW_UP_RESULTS = [
-    "ครูบันทึกหลังสอนครบทุกชั้นแล้ว", "จัดมุมรักการอ่านแล้ว ๓ ห้องเรียน", "ประชุม PLC เดือนละครั้งตามแผน",
-    "ยังไม่ได้จัดทำ เนื่องจากครูติดภารกิจ", "ดำเนินการแล้วบางส่วน",
+    "ครูบันทึกหลังสอนครบทุกชั้นแล้ว",
+    "จัดมุมรักการอ่านแล้ว ๓ ห้องเรียน",
+    "ประชุม PLC เดือนละครั้งตามแผน",
+    "ยังไม่ได้จัดทำ เนื่องจากครูติดภารกิจ",
+    "ดำเนินการแล้วบางส่วน",
 ]
 
 
@@ -192,8 +234,19 @@ def add_follow_ups(conn: sqlite3.Connection, *, share: float = 0.2, checked: flo
             result = rng.choice(FOLLOW_UP_RESULTS)
             closed_on = later
         rows.append(
-            (str(uuid.UUID(int=rng.getrandbits(128), version=4)), activity_id, school, rng.choice(SUGGESTIONS), day,
-             check_by, status, result, closed_on, now, now)
+            (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                activity_id,
+                school,
+                rng.choice(SUGGESTIONS),
+                day,
+                check_by,
+                status,
+                result,
+                closed_on,
+                now,
+                now,
+            )
         )
     conn.executemany(
         "INSERT INTO follow_ups (uuid, activity_id, school_code, text, given_on, check_by, status, result, closed_on,"
@@ -225,7 +278,10 @@ def make_photo(path: Path, n: int, rng: random.Random) -> None:
     draw = ImageDraw.Draw(image)
     for _ in range(30):
         x, y = rng.randrange(2592), rng.randrange(1944)
-        draw.rectangle((x, y, x + rng.randrange(80, 700), y + rng.randrange(80, 500)), fill=tuple(rng.randrange(256) for _ in range(3)))
+        draw.rectangle(
+            (x, y, x + rng.randrange(80, 700), y + rng.randrange(80, 500)),
+            fill=tuple(rng.randrange(256) for _ in range(3)),
+        )
     draw.text((40, 40), f"photo {n}", fill=(255, 255, 255))
     # Sensor noise, so that the file is as large and as slow to decode as a real photo.
     image = Image.blend(image, Image.effect_noise(image.size, 60).convert("RGB"), 0.2)
@@ -235,7 +291,9 @@ def make_photo(path: Path, n: int, rng: random.Random) -> None:
     image.save(path, "JPEG", quality=85, exif=exif.tobytes())
 
 
-def busy_year(db_path: Path, *, activities: int = 3000, schools: int = 200, photos: int = 500, seed: int = 2569) -> Path:
+def busy_year(
+    db_path: Path, *, activities: int = 3000, schools: int = 200, photos: int = 500, seed: int = 2569
+) -> Path:
     rng = random.Random(seed)
     conn = _base(db_path)
     try:
@@ -243,7 +301,8 @@ def busy_year(db_path: Path, *, activities: int = 3000, schools: int = 200, phot
         rows = school_rows(schools, rng)
         with transaction(conn):
             conn.executemany(
-                "INSERT INTO schools (code, name, school_group, district, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO schools (code, name, school_group, district, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
             supervisors = _supervisor_ids(conn, 1, rng)
             ids = _activities(conn, rng, activities, rows, standards, visit, supervisors)
@@ -258,13 +317,33 @@ def busy_year(db_path: Path, *, activities: int = 3000, schools: int = 200, phot
                 make_photo(path, n, rng)
             stored = store_file(db_path, path)
             evidence.append(
-                (str(uuid.UUID(int=rng.getrandbits(128), version=4)), rng.choice(ids), "file", stored.sha256, path.name,
-                 stored.media_type, stored.size, None, f"ภาพกิจกรรมที่ {n + 1}", "2026-11-01T00:00:00+00:00")
+                (
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    rng.choice(ids),
+                    "file",
+                    stored.sha256,
+                    path.name,
+                    stored.media_type,
+                    stored.size,
+                    None,
+                    f"ภาพกิจกรรมที่ {n + 1}",
+                    "2026-11-01T00:00:00+00:00",
+                )
             )
         for n in range(activities // 3):
             evidence.append(
-                (str(uuid.UUID(int=rng.getrandbits(128), version=4)), rng.choice(ids), "link", None, None, None, None,
-                 f"https://drive.google.com/file/d/{n:08d}/view", "แฟ้มรายงาน", "2026-11-01T00:00:00+00:00")
+                (
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    rng.choice(ids),
+                    "link",
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"https://drive.google.com/file/d/{n:08d}/view",
+                    "แฟ้มรายงาน",
+                    "2026-11-01T00:00:00+00:00",
+                )
             )
         with transaction(conn):
             conn.executemany(
@@ -277,7 +356,9 @@ def busy_year(db_path: Path, *, activities: int = 3000, schools: int = 200, phot
     return db_path
 
 
-def national(db_path: Path, *, activities: int = 1_000_000, schools: int = 30_000, supervisors: int = 600, seed: int = 2570) -> Path:
+def national(
+    db_path: Path, *, activities: int = 1_000_000, schools: int = 30_000, supervisors: int = 600, seed: int = 2570
+) -> Path:
     rng = random.Random(seed)
     conn = _base(db_path)
     try:
@@ -285,7 +366,8 @@ def national(db_path: Path, *, activities: int = 1_000_000, schools: int = 30_00
         rows = school_rows(schools, rng, province="10")
         with transaction(conn):
             conn.executemany(
-                "INSERT INTO schools (code, name, school_group, district, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO schools (code, name, school_group, district, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
             supervisor_ids = _supervisor_ids(conn, supervisors, rng)
             step = 100_000

@@ -69,7 +69,9 @@ def measure(part: str, name: str, argv: list[str], env: dict, *, runs: int, acce
     for _ in range(runs):
         seconds, peak, code, stderr = run_once(argv, env)
         if code not in accept:
-            return Figure(part, name, float("nan"), 0, 0.0, note=f"exit {code}: {stderr.decode(errors='replace').strip()[:200]}")
+            return Figure(
+                part, name, float("nan"), 0, 0.0, note=f"exit {code}: {stderr.decode(errors='replace').strip()[:200]}"
+            )
         times.append(seconds)
         peaks.append(peak)
     return Figure(part, name, statistics.median(times), runs, max(peaks))
@@ -134,7 +136,8 @@ def startup(figures: list[Figure]) -> None:
     subprocess.run([*nitet_command(), "init"], env=env, check=True, capture_output=True)
     subprocess.run(
         [*nitet_command(), "school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่"],
-        env=env, capture_output=True,
+        env=env,
+        capture_output=True,
     )
     runs = 15
     baseline = measure("startup", "python -c pass", [sys.executable, "-c", "pass"], env, runs=runs)
@@ -143,7 +146,20 @@ def startup(figures: list[Figure]) -> None:
     commands = [("nitet --help", ["--help"])]
     if has_command(env, "log-visit"):
         commands.append(
-            ("nitet log-visit", ["log-visit", "--school", "57010001", "--date", "2026-11-20", "--title", "นิเทศการอ่าน", "--mode", "onsite"])
+            (
+                "nitet log-visit",
+                [
+                    "log-visit",
+                    "--school",
+                    "57010001",
+                    "--date",
+                    "2026-11-20",
+                    "--title",
+                    "นิเทศการอ่าน",
+                    "--mode",
+                    "onsite",
+                ],
+            )
         )
     else:
         figures.append(Figure("startup", "nitet log-visit", float("nan"), 0, 0.0, note="command not built yet"))
@@ -174,7 +190,16 @@ def busy(figures: list[Figure]) -> None:
     env = base_env(db)
     if has_command(env, "status"):
         for label in ("cold", "warm"):
-            figures.append(measure("busy", f"status ({label})", [*nitet_command(), "status", "--year", "2569", "--term", "2", "--json"], env, runs=1 if label == "cold" else 5, accept=(0, 1)))
+            figures.append(
+                measure(
+                    "busy",
+                    f"status ({label})",
+                    [*nitet_command(), "status", "--year", "2569", "--term", "2", "--json"],
+                    env,
+                    runs=1 if label == "cold" else 5,
+                    accept=(0, 1),
+                )
+            )
     else:
         figures.append(Figure("busy", "status", float("nan"), 0, 0.0, note="command not built yet"))
     measure_due("busy", figures, env, runs=5, budget=False)
@@ -223,7 +248,14 @@ def national(figures: list[Figure]) -> None:
     # follow-ups to a database generated before them).
     ensure_follow_ups(db)
     if has_command(env, "status"):
-        figure = measure("national", "status", [*nitet_command(), "status", "--year", "2569", "--term", "1", "--json"], env, runs=3, accept=(0, 1))
+        figure = measure(
+            "national",
+            "status",
+            [*nitet_command(), "status", "--year", "2569", "--term", "1", "--json"],
+            env,
+            runs=3,
+            accept=(0, 1),
+        )
         figure.budget = "≤ 1 s, ≤ 300 MB"
         figure.ok = figure.seconds <= 1.0 and figure.peak_mb <= 300
         figures.append(figure)
@@ -231,9 +263,17 @@ def national(figures: list[Figure]) -> None:
         figures.append(Figure("national", "status", float("nan"), 0, 0.0, note="command not built yet"))
     measure_due("national", figures, env, runs=3, budget=True)
     if has_command(env, "list"):
-        figure = measure("national", "list --search", [*nitet_command(), "list", "--search", "PLC", "--json"], env, runs=3)
+        figure = measure(
+            "national", "list --search", [*nitet_command(), "list", "--search", "PLC", "--json"], env, runs=3
+        )
         figures.append(figure)
-        figure = measure("national", "list --year --term --school", [*nitet_command(), "list", "--year", "2569", "--term", "1", "--school", "10000042", "--json"], env, runs=3)
+        figure = measure(
+            "national",
+            "list --year --term --school",
+            [*nitet_command(), "list", "--year", "2569", "--term", "1", "--school", "10000042", "--json"],
+            env,
+            runs=3,
+        )
         figures.append(figure)
     else:
         figures.append(Figure("national", "list --search", float("nan"), 0, 0.0, note="command not built yet"))
@@ -246,7 +286,9 @@ PARTS = {"startup": startup, "busy": busy, "national": national}
 def print_table(figures: list[Figure]) -> None:
     print(f"{'part':<9} {'what':<32} {'median':>9} {'runs':>4} {'peak MB':>8}  {'budget':<26} {'ok':<4} note")
     for f in figures:
-        seconds = "—" if f.seconds != f.seconds else (f"{f.seconds * 1000:.0f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s")
+        seconds = (
+            "—" if f.seconds != f.seconds else (f"{f.seconds * 1000:.0f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s")
+        )
         ok = "" if f.ok is None else ("yes" if f.ok else "NO")
         peak = f"{f.peak_mb:.0f}" if f.peak_mb else ""
         print(f"{f.part:<9} {f.name:<32} {seconds:>9} {f.runs or '':>4} {peak:>8}  {f.budget:<26} {ok:<4} {f.note}")
@@ -265,6 +307,7 @@ def main(argv: list[str]) -> int:
         return 2
     CACHE.mkdir(exist_ok=True)
     import compileall
+
     import nitet_cli
 
     compileall.compile_dir(Path(nitet_cli.__file__).parent, quiet=1)

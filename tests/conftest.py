@@ -33,7 +33,9 @@ class Nitet:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, ok: bool = True, env: dict | None = None):
-        result = self.runner.invoke(app, ["--db", str(self.db_path), *map(str, args)], input=input, env=env, catch_exceptions=False)
+        result = self.runner.invoke(
+            app, ["--db", str(self.db_path), *map(str, args)], input=input, env=env, catch_exceptions=False
+        )
         if ok and result.exit_code != 0:
             raise AssertionError(f"nitet {' '.join(map(str, args))} exited {result.exit_code}:\n{result.output}")
         return result

@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-
 from conftest import BUNDLED_MANUAL, Nitet
+
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
 from nitet_cli.db import connect
 from nitet_cli.schools import School, add_school
@@ -20,7 +20,7 @@ SCHOOLS = [
     School("57010001", "โรงเรียนบ้านคู่", "บ้านคู่", "เมืองเชียงราย"),
     School("05701002", "โรงเรียนบ้านดอยฮาง", "บ้านคู่", "เมืองเชียงราย"),
     School("57010003", "โรงเรียนบ้านห้วยแม่เลี่ยม", "พื้นที่สูง", "เมืองเชียงราย"),
-    School("57010004", "โรงเรียนอนุบาล, เชียงราย \"ตัวอย่าง\"", "", "เมืองเชียงราย"),
+    School("57010004", 'โรงเรียนอนุบาล, เชียงราย "ตัวอย่าง"', "", "เมืองเชียงราย"),
 ]
 
 
@@ -64,15 +64,26 @@ def supervisor_db(path: Path, name: str, work: Path, *, schools=SCHOOLS, visits:
                     participants="ครู ๕ คน",
                     teachers=5 + n,
                     evidence=[
-                        EvidenceInput(path=photo(work, f"ภาพ {name}{tag} {n}.jpg", f"{name}{tag}{n}"), caption=f"ภาพที่ {n + 1}"),
-                        EvidenceInput(url=f"https://drive.google.com/file/d/{zlib.crc32((name + tag).encode())}-{n}", caption="บันทึก"),
+                        EvidenceInput(
+                            path=photo(work, f"ภาพ {name}{tag} {n}.jpg", f"{name}{tag}{n}"), caption=f"ภาพที่ {n + 1}"
+                        ),
+                        EvidenceInput(
+                            url=f"https://drive.google.com/file/d/{zlib.crc32((name + tag).encode())}-{n}",
+                            caption="บันทึก",
+                        ),
                     ],
                 ),
             )
         add_activity(
             conn,
             path,
-            NewActivity(date=date(2026, 11, 20), title=f"ประชุมสรุปผล <&> {{{{ x }}}} ({name}{tag})", standards=["7.4"], kind="meeting", mode="online"),
+            NewActivity(
+                date=date(2026, 11, 20),
+                title=f"ประชุมสรุปผล <&> {{{{ x }}}} ({name}{tag})",
+                standards=["7.4"],
+                kind="meeting",
+                mode="online",
+            ),
         )
     finally:
         conn.close()
@@ -98,8 +109,14 @@ def content(db: Path) -> dict:
         activity_id = row[-1]
         activities[row[0]] = {
             "fields": row[1:-1],
-            "standards": sorted(r[0] for r in query(db, "SELECT standard_id FROM activity_standards WHERE activity_id = ?", (activity_id,))),
-            "schools": sorted(r[0] for r in query(db, "SELECT school_code FROM activity_schools WHERE activity_id = ?", (activity_id,))),
+            "standards": sorted(
+                r[0]
+                for r in query(db, "SELECT standard_id FROM activity_standards WHERE activity_id = ?", (activity_id,))
+            ),
+            "schools": sorted(
+                r[0]
+                for r in query(db, "SELECT school_code FROM activity_schools WHERE activity_id = ?", (activity_id,))
+            ),
             "evidence": sorted(
                 query(
                     db,
@@ -112,7 +129,10 @@ def content(db: Path) -> dict:
         "activities": activities,
         "schools": sorted(query(db, "SELECT code, name, school_group, district FROM schools")),
         "supervisors": sorted(
-            query(db, "SELECT uuid, name, position, academic_standing, work_unit, work_group, office, agency, ministry FROM supervisors")
+            query(
+                db,
+                "SELECT uuid, name, position, academic_standing, work_unit, work_group, office, agency, ministry FROM supervisors",
+            )
         ),
     }
 

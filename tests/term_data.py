@@ -101,7 +101,14 @@ def build_term(db: Path, folder: Path) -> TermData:
             schools=["57010005"],
             evidence=[EvidenceInput(path=damaged, caption="ภาพที่เสีย"), EvidenceInput(path=pdf, caption="แผน")],
         )
-        add("meeting", date=date(2026, 11, 12), kind="meeting", mode="online", title="ประชุมวางแผนการนิเทศ", standards=["7.2"])
+        add(
+            "meeting",
+            date=date(2026, 11, 12),
+            kind="meeting",
+            mode="online",
+            title="ประชุมวางแผนการนิเทศ",
+            standards=["7.2"],
+        )
         add(
             "training",
             date=date(2026, 11, 20),

@@ -97,7 +97,9 @@ def test_standard_ids_of_the_loaded_manual(db):
     help_73 = dict(seven)["7.3"]
     assert help_73 and len(help_73) <= completion.HELP_WIDTH
     conn = sqlite3.connect(db)
-    expected = [r[0] for r in conn.execute("SELECT id FROM standards WHERE retired_at IS NULL ORDER BY duty_number, step")]
+    expected = [
+        r[0] for r in conn.execute("SELECT id FROM standards WHERE retired_at IS NULL ORDER BY duty_number, step")
+    ]
     conn.close()
     assert values(completion.complete_standard(ctx, "")) == expected
     assert values(completion.complete_standard(ctx, "๗.๓")) == values(completion.complete_standard(ctx, "7.3"))

@@ -65,7 +65,9 @@ def test_school_names_complete_without_the_word_school(db):
 def test_standard_options_and_arguments_complete_ids(db, command):
     found = bash(db, f"nitet --db {db.db_path} {command} 7.")
     assert "7.3" in found and all(v.startswith("7.") for v in found)
-    expected = [r[0] for r in db.query("SELECT id FROM standards WHERE id LIKE '7.%' AND retired_at IS NULL ORDER BY step")]
+    expected = [
+        r[0] for r in db.query("SELECT id FROM standards WHERE id LIKE '7.%' AND retired_at IS NULL ORDER BY step")
+    ]
     assert found == expected
 
 
@@ -90,7 +92,10 @@ def test_template_options_and_names(db, tmp_path, monkeypatch):
     # NAME of `template export` offers the built-in names only, with what they are (zsh shows the help).
     assert bash(db, "nitet template export ") == ["manual", "report"]
     shown = db.runner.invoke(
-        app, [], prog_name="nitet", env={"_NITET_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "nitet template export ma"}
+        app,
+        [],
+        prog_name="nitet",
+        env={"_NITET_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "nitet template export ma"},
     ).stdout
     assert "manual" in shown and "คู่มือปฏิบัติงาน" in shown and "report" not in shown
 

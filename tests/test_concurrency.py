@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from stress_data import init_db
 
 from nitet_cli.db import connect
@@ -138,7 +137,9 @@ def test_eight_processes_record_at_once_and_nothing_is_lost(shared_db):
         conn.close()
     # They really ran together: workers' writing periods overlap.
     overlapping = [
-        a["worker"] for a in reports if any(b is not a and a["first"] < b["last"] and b["first"] < a["last"] for b in reports)
+        a["worker"]
+        for a in reports
+        if any(b is not a and a["first"] < b["last"] and b["first"] < a["last"] for b in reports)
     ]
     assert len(overlapping) >= 2, reports
 
@@ -161,7 +162,9 @@ def test_writers_wait_for_a_long_transaction_instead_of_failing(shared_db):
     db, work = shared_db
     workers = start_workers(LIBRARY_WORKER, db, work, entries=5)
     held = work / "held"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(held), "1.5"], stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), str(held), "1.5"], stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while not held.exists():
         assert holder.poll() is None, holder.stderr.read()

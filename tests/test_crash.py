@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from stress_data import SMALL_MANUAL, add_entry, init_db, write_manual_yaml
 
 from nitet_cli.db import connect
@@ -123,14 +122,22 @@ MANUAL_STATE = (
 
 
 def big_manual(duties: int = 9, rows: int = 400) -> dict:
-    data = {"manual": {"title": "คู่มือปฏิบัติงาน ฉบับใหญ่"}, "profile": dict(SMALL_MANUAL["profile"], name="นายใหม่ ทั้งฉบับ"), "duties": []}
+    data = {
+        "manual": {"title": "คู่มือปฏิบัติงาน ฉบับใหญ่"},
+        "profile": dict(SMALL_MANUAL["profile"], name="นายใหม่ ทั้งฉบับ"),
+        "duties": [],
+    }
     for d in range(1, duties + 1):
         data["duties"].append(
             {
                 "number": d,
                 "title": f"งานในหน้าที่เรื่องที่ {d} ฉบับปรับปรุง",
                 "standards": [
-                    {"step": s, "activity": f"กิจกรรม {d}.{s} ลงพื้นที่นิเทศ ติดตาม", "standard": f"มาตรฐาน {d}.{s} อย่างน้อยภาคเรียนละ ๒ ครั้ง"}
+                    {
+                        "step": s,
+                        "activity": f"กิจกรรม {d}.{s} ลงพื้นที่นิเทศ ติดตาม",
+                        "standard": f"มาตรฐาน {d}.{s} อย่างน้อยภาคเรียนละ ๒ ครั้ง",
+                    }
                     for s in range(1, rows + 1)
                 ],
             }
@@ -176,7 +183,9 @@ def test_killed_manual_load_leaves_the_old_manual(db, tmp_path):
     store_manual(conn, read_manual(yaml_path))
     conn.close()
     after = state(db, MANUAL_STATE)
-    assert after != before and len([r for r in after if r[0] == "row"]) == 9 * 400  # 1.1, 1.2 and 2.1 updated, the rest added
+    assert (
+        after != before and len([r for r in after if r[0] == "row"]) == 9 * 400
+    )  # 1.1, 1.2 and 2.1 updated, the rest added
 
 
 # --- a big school import ------------------------------------------------------------------
@@ -343,7 +352,7 @@ def test_killed_backup_keeps_the_previous_backup(tmp_path):
     conn.close()
     rng = random.Random(7)
     outcomes = []
-    for attempt in range(6):
+    for _attempt in range(6):
         outcomes.append(run_child(BACKUP, str(db), str(dest), kill_after=rng.uniform(0.0, 0.4)))
         assert integrity(dest) == ["ok"]
         count = state(dest, "SELECT count(*) FROM activities")[0][0]

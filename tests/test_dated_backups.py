@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import Nitet
 from stress_data import add_entry, init_db
 
@@ -160,7 +159,9 @@ def test_an_incomplete_copy_removes_no_older_one(live, tmp_path):
     conn = init_db(live.db_path)
     add_entry(conn, live.db_path, 2, evidence=[EvidenceInput(path=photo(tmp_path, "b.jpg", b"B"))])
     conn.close()
-    (b,) = shas(live) - {r[0] for r in sqlite3.connect(dest / "nitet-2026-11-20T0230.db").execute("SELECT sha256 FROM evidence")}
+    (b,) = shas(live) - {
+        r[0] for r in sqlite3.connect(dest / "nitet-2026-11-20T0230.db").execute("SELECT sha256 FROM evidence")
+    }
     stored_path(live.db_path, b).unlink()  # lost from the live store: the new copy cannot have it
     result = backup(live, "2026-11-21T02:30", "--keep", "1", dest, ok=False)
     assert result.exit_code == 1 and "ไม่ได้ลบสำเนาเก่า" in result.output

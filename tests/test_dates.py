@@ -97,4 +97,3 @@ def test_be_formatting_is_light():
     assert be_date("2026-06-15") == "15 มิถุนายน 2569"
     assert be_date_short(date(2026, 11, 24)) == "24 พ.ย. 2569"
     assert be_date(None) == "" and be_date_short("") == ""
-

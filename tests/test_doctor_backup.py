@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import stat
 import subprocess
@@ -12,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from stress_data import add_entry, init_db
 
 from nitet_cli.activities import EvidenceInput
@@ -30,8 +28,12 @@ def filled(nitet, tmp_path):
     photo_b.write_bytes(b"\x89PNG\r\n\x1a\n" + b"nitet" * 500)
     conn = init_db(nitet.db_path)
     add_entry(conn, nitet.db_path, 1, evidence=[EvidenceInput(path=photo_a, caption="ครูสอน")])
-    add_entry(conn, nitet.db_path, 2, evidence=[EvidenceInput(path=photo_a), EvidenceInput(path=photo_b, caption="นักเรียน")])
-    add_entry(conn, nitet.db_path, 3, evidence=[EvidenceInput(url="https://drive.google.com/file/d/abc", caption="ลิงก์")])
+    add_entry(
+        conn, nitet.db_path, 2, evidence=[EvidenceInput(path=photo_a), EvidenceInput(path=photo_b, caption="นักเรียน")]
+    )
+    add_entry(
+        conn, nitet.db_path, 3, evidence=[EvidenceInput(url="https://drive.google.com/file/d/abc", caption="ลิงก์")]
+    )
     conn.close()
     nitet.shas = [r[0] for r in nitet.query("SELECT DISTINCT sha256 FROM evidence WHERE kind = 'file' ORDER BY sha256")]
     assert len(nitet.shas) == 2

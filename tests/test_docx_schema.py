@@ -45,11 +45,39 @@ def documents(tmp_path_factory):
         nitet("init")
         build_term(db, folder / "files")  # photos (one sideways), a damaged photo, a PDF, links
         nitet("school", "add", "--code", "1057010004", "--name", "โรงเรียนบ้านรหัสสิบหลัก", "--group", "บ้านคู่")
-        nitet("log-visit", "-s", "1057010004", "-d", "2026-11-15", "--standard", "7.3", "-t", "นิเทศ <b>&amp; {{ 7*7 }}",
-              "--teachers", "5", "--findings", "บรรทัดแรก\nบรรทัดที่สอง\tแท็บ")
+        nitet(
+            "log-visit",
+            "-s",
+            "1057010004",
+            "-d",
+            "2026-11-15",
+            "--standard",
+            "7.3",
+            "-t",
+            "นิเทศ <b>&amp; {{ 7*7 }}",
+            "--teachers",
+            "5",
+            "--findings",
+            "บรรทัดแรก\nบรรทัดที่สอง\tแท็บ",
+        )
         nitet("log", "7.2", "-k", "meeting", "--mode", "online", "-d", "2026-11-16", "-t", "ประชุม", "--teachers", "12")
-        nitet("log-visit", "-s", "57010002", "-d", "2026-11-06", "--standard", "7.3", "-t", "นิเทศการอ่าน",
-              "--follow-up", "ทำแบบบันทึกการอ่าน", "--follow-up", "จัดมุมหนังสือ", "--check-by", "20/11/2569")
+        nitet(
+            "log-visit",
+            "-s",
+            "57010002",
+            "-d",
+            "2026-11-06",
+            "--standard",
+            "7.3",
+            "-t",
+            "นิเทศการอ่าน",
+            "--follow-up",
+            "ทำแบบบันทึกการอ่าน",
+            "--follow-up",
+            "จัดมุมหนังสือ",
+            "--check-by",
+            "20/11/2569",
+        )
         nitet("follow-up", "close", "1", "--result", "จัดแล้ว <&>", "--date", "21/11/2569")
         docs = {
             "manual": folder / "manual.docx",
@@ -66,7 +94,9 @@ def documents(tmp_path_factory):
         from exchange_data import SCHOOLS, supervisor_db
 
         a = supervisor_db(folder / "a" / "nitet.db", "นางสาวมาลี ใจดี", folder / "work-a", visits=3)
-        b = supervisor_db(folder / "b" / "nitet.db", "นายสมชาย รักเรียน", folder / "work-b", schools=SCHOOLS[:2], visits=2)
+        b = supervisor_db(
+            folder / "b" / "nitet.db", "นายสมชาย รักเรียน", folder / "work-b", schools=SCHOOLS[:2], visits=2
+        )
         db = folder / "group.db"
         nitet("merge", a.db_path, b.db_path, "--into", db)
         docs["group report"] = folder / "group.docx"
@@ -96,7 +126,17 @@ def test_the_term_report_has_what_is_to_be_checked(documents):
 
 @pytest.mark.parametrize(
     "name, file_format",
-    [(name, "office2019") for name in ("manual template", "report template", "manual", "monthly report", "date-range report", "group report")]
+    [
+        (name, "office2019")
+        for name in (
+            "manual template",
+            "report template",
+            "manual",
+            "monthly report",
+            "date-range report",
+            "group report",
+        )
+    ]
     + [("term report", f) for f in FORMATS],  # each check takes a second or two: every version for the fullest one
 )
 def test_no_schema_findings(documents, name, file_format):
@@ -115,8 +155,11 @@ def test_the_validator_finds_what_word_repairs(tmp_path):
             if item.filename == "word/document.xml":
                 data = data.replace(b"<w:tblHeader/>", b'<w:tblHeader w:val="true"/>', 1)
             if item.filename == "word/styles.xml":
-                data = data.replace(b'<w:lang w:val="th-TH" w:bidi="th-TH" w:eastAsia="th-TH"/></w:rPr>',
-                                    b'<w:lang w:val="th-TH" w:bidi="th-TH" w:eastAsia="th-TH"/><w:kern w:val="28"/></w:rPr>', 1)
+                data = data.replace(
+                    b'<w:lang w:val="th-TH" w:bidi="th-TH" w:eastAsia="th-TH"/></w:rPr>',
+                    b'<w:lang w:val="th-TH" w:bidi="th-TH" w:eastAsia="th-TH"/><w:kern w:val="28"/></w:rPr>',
+                    1,
+                )
             out.writestr(item, data)
     found = findings(broken, "office2019")
     assert any("tblHeader" in f and "'true'" in f for f in found), found

@@ -53,10 +53,36 @@ def busy(world):
     # two visits: met 6.3 (the only target covering ริมกก); the first one's item is due at the second
     visit(world, "-s", PA_SANG, "--date", "2026-11-03", "--standard", "6.3", "--follow-up", "ทำ PLC")
     visit(world, "-s", PA_SANG, "--date", "2026-11-17", "--standard", "6.3")
-    visit(world, "-s", BAN_KHU, "--date", "2026-11-10", "--follow-up", "จัดมุม[bold]อ่าน[/bold]", "--check-by", "2026-11-20")
+    visit(
+        world, "-s", BAN_KHU, "--date", "2026-11-10", "--follow-up", "จัดมุม[bold]อ่าน[/bold]", "--check-by", "2026-11-20"
+    )
     visit(world, "-s", SAN_SAI, "--date", "2026-09-01", "--standard", "6.3")  # last term
-    visit(world, "-s", PA_SANG, "--date", "2026-11-18", "--standard", "6.3", "--follow-up", "บันทึกหลังสอน", "--check-by", "2026-12-08")
-    visit(world, "-s", PA_SANG, "--date", "2026-11-19", "--standard", "6.3", "--follow-up", "แผนพัฒนาผู้เรียน", "--check-by", "2026-12-09")
+    visit(
+        world,
+        "-s",
+        PA_SANG,
+        "--date",
+        "2026-11-18",
+        "--standard",
+        "6.3",
+        "--follow-up",
+        "บันทึกหลังสอน",
+        "--check-by",
+        "2026-12-08",
+    )
+    visit(
+        world,
+        "-s",
+        PA_SANG,
+        "--date",
+        "2026-11-19",
+        "--standard",
+        "6.3",
+        "--follow-up",
+        "แผนพัฒนาผู้เรียน",
+        "--check-by",
+        "2026-12-09",
+    )
     return world
 
 
@@ -81,9 +107,16 @@ def test_schools_behind_most_urgent_first(busy):
     by_code = {s["code"]: s for s in data["schools"]}
     doi = by_code[DOI_NGAM]
     assert doi["visited_this_term"] is False and doi["last_visit"] is None and doi["days_since"] is None
-    assert {(t["standard"], t["visits"], t["target"], t["needed"]) for t in doi["targets"]} == {("6.3", 0, 2, 2), ("8.3", 0, 2, 2)}
+    assert {(t["standard"], t["visits"], t["target"], t["needed"]) for t in doi["targets"]} == {
+        ("6.3", 0, 2, 2),
+        ("8.3", 0, 2, 2),
+    }
     san = by_code[SAN_SAI]
-    assert (san["visited_this_term"], san["last_visit"], san["days_since"]) == (False, "2026-09-01", (TODAY - date(2026, 9, 1)).days)
+    assert (san["visited_this_term"], san["last_visit"], san["days_since"]) == (
+        False,
+        "2026-09-01",
+        (TODAY - date(2026, 9, 1)).days,
+    )
     khu = by_code[BAN_KHU]
     assert (khu["visited_this_term"], khu["last_visit"], khu["days_since"]) == (True, "2026-11-10", 14)
     seven = [t for t in khu["targets"] if t["standard"] == "7.3"]
@@ -110,9 +143,13 @@ def test_schools_agree_with_status_json(busy):
     current term and for another one."""
     for term in ([], ["--term", "1", "--year", "2569"]):
         status = busy.json("status", *term)
-        expected = sorted((r["code"], r["standard"], r["visits"], r["target"]) for r in status["schools"] if not r["met"])
+        expected = sorted(
+            (r["code"], r["standard"], r["visits"], r["target"]) for r in status["schools"] if not r["met"]
+        )
         data = busy.json("due", *term)
-        got = sorted((s["code"], t["standard"], t["visits"], t["target"]) for s in data["schools"] for t in s["targets"])
+        got = sorted(
+            (s["code"], t["standard"], t["visits"], t["target"]) for s in data["schools"] for t in s["targets"]
+        )
         assert got == expected and got
         assert data["summary"]["schools_behind"] == len({row[0] for row in expected})
 
@@ -249,7 +286,9 @@ def test_the_readme_cron_recipe_mails_the_to_do(busy, tmp_path, overdue):
     bin_dir.mkdir()
     src = Path(__file__).resolve().parent.parent / "src"
     (bin_dir / "nitet").write_text(f'#!/bin/sh\nPYTHONPATH="{src}" exec "{sys.executable}" -m nitet_cli "$@"\n')
-    (bin_dir / "mail").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/mail-args"\ncat > "{tmp_path}/mail-body"\n')
+    (bin_dir / "mail").write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/mail-args"\ncat > "{tmp_path}/mail-body"\n'
+    )
     script = bin_dir / "nitet-due.sh"
     script.write_text(readme_script("nitet-due.sh"))
     for path in bin_dir.iterdir():
@@ -295,7 +334,9 @@ def test_due_days_at_the_next_visit_follow_every_kind_of_write(world):
 
     assert set(check().values()) == {None}  # no later entry yet
     visit(world, "-s", BAN_KHU, "--date", "2026-11-10")  # the next visit: due that day
-    world("log", "1.1", "--kind", "meeting", "--title", "ประชุม", "--school", SAN_SAI, "--date", "2026-11-12")  # any entry
+    world(
+        "log", "1.1", "--kind", "meeting", "--title", "ประชุม", "--school", SAN_SAI, "--date", "2026-11-12"
+    )  # any entry
     assert sorted(check().values()) == ["2026-11-10", "2026-11-12"]
     world("edit", "2", "--date", "2026-11-15")
     assert sorted(check().values()) == ["2026-11-12", "2026-11-15"]
@@ -356,7 +397,11 @@ def test_due_reads_one_moment_while_another_process_writes(busy, monkeypatch):
 
     before = busy.json("due")
     made = []
-    monkeypatch.setattr(db_module, "connect", lambda path, **kw: made.append(WriteBefore(real(path, **kw), "WITH items AS", write)) or made[-1])
+    monkeypatch.setattr(
+        db_module,
+        "connect",
+        lambda path, **kw: made.append(WriteBefore(real(path, **kw), "WITH items AS", write)) or made[-1],
+    )
     during = busy.json("due")
     monkeypatch.setattr(db_module, "connect", real)
     after = busy.json("due")

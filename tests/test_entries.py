@@ -71,7 +71,9 @@ def test_default_standard_from_the_school_group(world, school, standard):
 
 
 def test_explicit_standards_repeatable_and_thai_digits(world):
-    entry = visit(world, "--school", "ดอยงาม", "--standard", "๘.๓", "--standard", "6.3", "--standard", "8.3", "--title", "นิเทศ")
+    entry = visit(
+        world, "--school", "ดอยงาม", "--standard", "๘.๓", "--standard", "6.3", "--standard", "8.3", "--title", "นิเทศ"
+    )
     assert entry["standards"] == ["6.3", "8.3"]
 
 
@@ -521,7 +523,9 @@ def test_recording_and_listing_stay_light(world, tmp_path, args):
     err = proc.stderr.decode()
     assert proc.returncode == 0, err[-2000:]
     assert [line for line in err.splitlines() if line.startswith("HEAVY=")] == ["HEAVY="]
-    imported = {line.split("|")[-1].strip().split(".")[0] for line in err.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.split("|")[-1].strip().split(".")[0] for line in err.splitlines() if line.startswith("import time:")
+    }
     assert not imported & {"docx", "docxtpl", "PIL"}
     if args[0] == "log-visit":  # it really recorded, evidence included
         assert world.json("show", "1")["evidence"][0]["size"] == evidence.stat().st_size

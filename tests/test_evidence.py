@@ -68,7 +68,9 @@ def test_evidence_add_list_open(entry, tmp_path):
     photo.write_bytes(b"classroom photo")
     report = tmp_path / "รายงาน.pdf"
     report.write_bytes(b"%PDF-1.4 report")
-    out = nitet("evidence", "add", "1", photo, "https://drive.google.com/drive/folders/xyz", report, "--caption", "นักเรียนอ่าน")
+    out = nitet(
+        "evidence", "add", "1", photo, "https://drive.google.com/drive/folders/xyz", report, "--caption", "นักเรียนอ่าน"
+    )
     assert out.stdout.split() == ["1", "2", "3"]
     items = nitet.json("evidence", "list", "1")
     assert [(e["kind"], e["original_name"], e["url"]) for e in items] == [
@@ -207,7 +209,22 @@ def test_each_caption_goes_with_the_file_before_it(entry, tmp_path):
     nitet("log-visit", "-s", "ดอยงาม", "-t", "สองห้อง", "-e", a, "--caption", "ห้อง ป.๑", "-e", b, "--caption", "ห้อง ป.๒")
     assert captions_of(nitet, 2) == [("a.jpg", "ห้อง ป.๑"), ("b.jpg", "ห้อง ป.๒")]
     # a file after the last of several captions has none; a link is paired like a file
-    nitet("log", "7.4", "-t", "สรุป", "-e", a, "--caption", "ก", "--link", "https://drive.google.com/x", "--caption", "ข", "-e", c)
+    nitet(
+        "log",
+        "7.4",
+        "-t",
+        "สรุป",
+        "-e",
+        a,
+        "--caption",
+        "ก",
+        "--link",
+        "https://drive.google.com/x",
+        "--caption",
+        "ข",
+        "-e",
+        c,
+    )
     assert captions_of(nitet, 3) == [("a.jpg", "ก"), ("c.jpg", ""), ("https://drive.google.com/x", "ข")]
     # a caption after several files describes them all (files since the caption before it)
     nitet("log", "7.4", "-t", "กลุ่ม", "-e", a, "-e", b, "--caption", "ชุดแรก", "-e", c, "--caption", "ชุดสอง")

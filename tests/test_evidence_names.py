@@ -40,8 +40,31 @@ def write(path: Path, data: bytes) -> Path:
 
 
 def test_extension_rule():
-    assert [extension_of(n) for n in ("ภาพ 1.JPG", "scan.Heic", "a.tar.gz", "notes", ".bashrc", "x.", "x.toolong", "x.ab-c", "ภาพ.ภาพ", None)] == [
-        "jpg", "heic", "gz", "", "", "", "", "", "", "",
+    assert [
+        extension_of(n)
+        for n in (
+            "ภาพ 1.JPG",
+            "scan.Heic",
+            "a.tar.gz",
+            "notes",
+            ".bashrc",
+            "x.",
+            "x.toolong",
+            "x.ab-c",
+            "ภาพ.ภาพ",
+            None,
+        )
+    ] == [
+        "jpg",
+        "heic",
+        "gz",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
     ]
     assert stored_name("ab" * 32, "ห้อง.PNG") == "ab" * 32 + ".png" and stored_name("ab" * 32, "README") == "ab" * 32
 
@@ -82,7 +105,11 @@ def old_store(tmp_path: Path, version: int = 10) -> tuple[Path, Path]:
 def test_upgrade_renames_old_names(tmp_path):
     db, old = old_store(tmp_path)
     connect(db, create=False).close()  # migrates
-    assert not old.exists() and old.with_name(old.name + ".jpg").read_bytes() == (FIXTURES / "schema_v10-evidence" / old.parent.name / old.name).read_bytes()
+    assert (
+        not old.exists()
+        and old.with_name(old.name + ".jpg").read_bytes()
+        == (FIXTURES / "schema_v10-evidence" / old.parent.name / old.name).read_bytes()
+    )
     conn = connect(db, create=False)
     try:
         report = doctor(conn, db)

@@ -25,11 +25,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import Nitet
+from exchange_data import supervisor_db
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Nitet
-from exchange_data import supervisor_db
 from nitet_cli import activities, evidence_store, exchange
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, add_evidence, delete_activity
 from nitet_cli.db import connect
@@ -103,8 +103,13 @@ def shared(initialised, tmp_path):
 
 
 def new_visit(photo: Path) -> NewActivity:
-    return NewActivity(date=date(2026, 11, 20), title="นิเทศซ้ำด้วยภาพเดิม", standards=["7.4"], kind="meeting",
-                       evidence=[EvidenceInput(path=photo, caption="ภาพเดิม")])
+    return NewActivity(
+        date=date(2026, 11, 20),
+        title="นิเทศซ้ำด้วยภาพเดิม",
+        standards=["7.4"],
+        kind="meeting",
+        evidence=[EvidenceInput(path=photo, caption="ภาพเดิม")],
+    )
 
 
 # --- item 2: storing and "no longer used" are serialized with the database writes ---------------------
@@ -193,7 +198,9 @@ def test_evidence_added_while_the_same_photo_is_removed_from_another_entry_keeps
         return result
 
     monkeypatch.setattr(activities, "store_evidence_files", paused)
-    writer = Worker("writer", nitet.db_path, lambda conn: add_evidence(conn, nitet.db_path, 2, [EvidenceInput(path=photo)]))
+    writer = Worker(
+        "writer", nitet.db_path, lambda conn: add_evidence(conn, nitet.db_path, 2, [EvidenceInput(path=photo)])
+    )
     writer.start()
     assert stored.wait(WAIT)
     nitet("evidence", "remove", "1", "--yes")
@@ -336,7 +343,9 @@ def test_a_file_rewritten_after_it_was_hashed_is_stored_as_it_was_read(entry, tm
     """Old code hashed in one read and copied in a second: the new content went in under the old hash."""
     photo = tmp_path / "p.jpg"
     photo.write_bytes(PHOTO)
-    monkeypatch.setattr(evidence_store, "hashlib", Hashing(on_digest=lambda: photo.write_bytes(b"rewritten by the camera app")))
+    monkeypatch.setattr(
+        evidence_store, "hashlib", Hashing(on_digest=lambda: photo.write_bytes(b"rewritten by the camera app"))
+    )
     entry("evidence", "add", "1", photo)
     [(sha,)] = entry.query("SELECT sha256 FROM evidence")
     assert sha == hashlib.sha256(PHOTO).hexdigest()
@@ -402,7 +411,9 @@ def test_a_file_that_vanishes_between_its_check_and_its_opening_is_one_sentence_
 
     monkeypatch.setattr(evidence_store, "_check_kind", checked_then_gone)
     result = entry("evidence", "add", "1", photo, ok=False)
-    assert_refused_and_nothing_written(entry, result, EXIT_NOT_FOUND, str(photo), "หายไประหว่างบันทึก", before=before, files=files)
+    assert_refused_and_nothing_written(
+        entry, result, EXIT_NOT_FOUND, str(photo), "หายไประหว่างบันทึก", before=before, files=files
+    )
 
 
 def test_a_file_over_the_size_limit_is_refused_and_the_limit_named(entry, tmp_path, monkeypatch):
@@ -412,7 +423,9 @@ def test_a_file_over_the_size_limit_is_refused_and_the_limit_named(entry, tmp_pa
     big.write_bytes(b"x" * 2049)
     before, files = entry.snapshot(), store_listing(entry.db_path)
     result = entry("evidence", "add", "1", small, big, ok=False)  # all or nothing: the small one is not kept either
-    assert_refused_and_nothing_written(entry, result, EXIT_INPUT, str(big), "2 KB", "ขีดจำกัด", before=before, files=files)
+    assert_refused_and_nothing_written(
+        entry, result, EXIT_INPUT, str(big), "2 KB", "ขีดจำกัด", before=before, files=files
+    )
     entry("evidence", "add", "1", small)  # at the limit is fine
 
 
@@ -435,13 +448,17 @@ def test_a_file_that_grows_past_the_limit_while_it_is_read_is_refused(entry, tmp
 MUTATIONS = ["none", "append", "truncate", "rewrite in place, same size", "delete", "replace by rename"]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     content=st.binary(max_size=4000),
     chunk=st.integers(min_value=1, max_value=1500),
     mutation=st.sampled_from(MUTATIONS),
 )
-def test_a_file_changed_at_any_moment_of_its_read_is_stored_as_read_or_refused(entry, tmp_path, monkeypatch, content, chunk, mutation):
+def test_a_file_changed_at_any_moment_of_its_read_is_stored_as_read_or_refused(
+    entry, tmp_path, monkeypatch, content, chunk, mutation
+):
     """Hostile shape: whatever happens to the file after its first chunk was read, the store never
     holds a file under a hash that is not its own, a refusal leaves nothing, and only a same-size
     rewrite within the file system's timestamp tick (which no copier can see) may be stored torn."""
@@ -471,7 +488,11 @@ def test_a_file_changed_at_any_moment_of_its_read_is_stored_as_read_or_refused(e
     try:
         add_evidence(conn, entry.db_path, 1, [EvidenceInput(path=photo)])
     except NitetError as exc:
-        assert exc.exit_code in (EXIT_INPUT, EXIT_NOT_FOUND) and mutation in ("append", "truncate", "rewrite in place, same size")
+        assert exc.exit_code in (EXIT_INPUT, EXIT_NOT_FOUND) and mutation in (
+            "append",
+            "truncate",
+            "rewrite in place, same size",
+        )
         assert entry.snapshot() == before
     else:
         sha, size = conn.execute("SELECT sha256, size FROM evidence ORDER BY id DESC LIMIT 1").fetchone()
@@ -625,8 +646,12 @@ def test_a_merge_killed_in_a_new_target_leaves_strays_that_doctor_fix_removes(tm
     source = supervisor_db(tmp_path / "a" / "nitet.db", "นางสาวมาลี ใจดี", tmp_path / "work-a", visits=2)
     into = tmp_path / "group" / "group.db"
     into.parent.mkdir()
-    child = subprocess.Popen([sys.executable, "-c", KILL_IN_MERGE, str(into), str(source.db_path)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_IN_MERGE, str(into), str(source.db_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = child.stdout.readline()
     assert line.strip() == "MID", (line, child.stderr.read())
     os.kill(child.pid, signal.SIGKILL)

@@ -10,13 +10,13 @@ import sqlite3
 import zipfile
 
 import pytest
-
 from conftest import Nitet
 from exchange_data import SCHOOLS, content, query, store_files, supervisor_db
+
+from nitet_cli.db import connect
 from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_NOT_FOUND
 from nitet_cli.exchange import FORMAT, VERSION, check_export
 from nitet_cli.maintenance import doctor
-from nitet_cli.db import connect
 
 
 @pytest.fixture
@@ -306,7 +306,9 @@ def test_disagreement_is_reported_and_the_newer_kept(source, target, tmp_path):
     result = target.json("import", path)
     assert result["activities_updated"] == 1 and result["activities_unchanged"] == 2 and result["schools_updated"] == 1
     kept = {(c["kind"], c["key"]): c for c in result["conflicts"]}
-    assert kept[("activity", edited["uuid"])]["kept"] == "source" and kept[("activity", edited["uuid"])]["fields"] == ["title"]
+    assert kept[("activity", edited["uuid"])]["kept"] == "source" and kept[("activity", edited["uuid"])]["fields"] == [
+        "title"
+    ]
     assert kept[("activity", data["activities"][1]["uuid"])]["kept"] == "target"
     assert kept[("school", "05701002")]["kept"] == "source"
     titles = dict(query(target.db_path, "SELECT uuid, title FROM activities"))
@@ -334,8 +336,23 @@ def test_csv_starts_with_a_bom_and_reads_back_in_thai(source, tmp_path):
         rows = list(csv.DictReader(handle))
     # Issue 12: the ID first (the number show/edit take), the term, Thai time, the UUID last under a Thai header
     assert header == [
-        "ID", "ภาคเรียน", "วันที่", "วันที่ (พ.ศ.)", "ศึกษานิเทศก์", "ประเภท", "รูปแบบ", "ชื่อกิจกรรม", "มาตรฐาน",
-        "รหัสโรงเรียน", "โรงเรียน", "ผลการนิเทศ", "ข้อเสนอแนะ", "ผู้เข้าร่วม", "จำนวนครู", "หลักฐาน", "แก้ไขล่าสุด",
+        "ID",
+        "ภาคเรียน",
+        "วันที่",
+        "วันที่ (พ.ศ.)",
+        "ศึกษานิเทศก์",
+        "ประเภท",
+        "รูปแบบ",
+        "ชื่อกิจกรรม",
+        "มาตรฐาน",
+        "รหัสโรงเรียน",
+        "โรงเรียน",
+        "ผลการนิเทศ",
+        "ข้อเสนอแนะ",
+        "ผู้เข้าร่วม",
+        "จำนวนครู",
+        "หลักฐาน",
+        "แก้ไขล่าสุด",
         "รหัสอ้างอิง (UUID)",
     ]
     assert len(rows) == 4
@@ -362,7 +379,7 @@ def test_schools_csv(source, tmp_path):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["รหัสโรงเรียน", "ชื่อโรงเรียน", "กลุ่มโรงเรียน", "อำเภอ"]
     assert rows[1] == ["05701002", "โรงเรียนบ้านดอยฮาง", "บ้านคู่", "เมืองเชียงราย"]
-    assert ["57010004", "โรงเรียนอนุบาล, เชียงราย \"ตัวอย่าง\"", "", "เมืองเชียงราย"] in rows
+    assert ["57010004", 'โรงเรียนอนุบาล, เชียงราย "ตัวอย่าง"', "", "เมืองเชียงราย"] in rows
 
 
 def test_export_option_mistakes(source, tmp_path):

@@ -25,12 +25,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import Nitet
+from exchange_data import manual_for, query, store_files, supervisor_db
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import nitet_cli
-from conftest import Nitet
-from exchange_data import manual_for, query, store_files, supervisor_db
 from nitet_cli import exchange
 from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, InputError
 from nitet_cli.exchange import VERSION, check_export
@@ -103,7 +103,10 @@ def test_import_and_merge_never_change_the_owners_own_profile(env):
     laptop = env / "laptop" / "nitet.db"
     laptop.parent.mkdir()
     a("backup", laptop)
-    edit(laptop, "UPDATE supervisors SET position = 'ตำแหน่งในเครื่องเก่า', updated_at = '2099-01-01T00:00:00+00:00' WHERE is_self = 1")
+    edit(
+        laptop,
+        "UPDATE supervisors SET position = 'ตำแหน่งในเครื่องเก่า', updated_at = '2099-01-01T00:00:00+00:00' WHERE is_self = 1",
+    )
     result = a.json("merge", laptop)
     assert owner(a.db_path) == before
     assert result["supervisors_updated"] == 0 and result["conflicts"][0]["kept"] == "owner"
@@ -181,7 +184,9 @@ def test_a_copy_given_its_own_identity_merges_as_a_second_person(env):
 def test_new_identity_is_one_transaction_and_asks_first(env):
     a = mali(env)
     a("merge", somchai(env).db_path)  # a colleague's entries in this database keep their UUIDs
-    others = query(a.db_path, "SELECT a.uuid FROM activities a JOIN supervisors s ON s.id = a.supervisor_id WHERE s.is_self = 0")
+    others = query(
+        a.db_path, "SELECT a.uuid FROM activities a JOIN supervisors s ON s.id = a.supervisor_id WHERE s.is_self = 0"
+    )
     assert others
     snapshot = a.snapshot()
     result = a("profile", "new-identity", ok=False)  # no terminal, no --yes
@@ -189,7 +194,9 @@ def test_new_identity_is_one_transaction_and_asks_first(env):
     assert a.snapshot() == snapshot
 
     conn = sqlite3.connect(a.db_path)
-    conn.execute("CREATE TRIGGER refuse_evidence BEFORE UPDATE OF uuid ON evidence BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    conn.execute(
+        "CREATE TRIGGER refuse_evidence BEFORE UPDATE OF uuid ON evidence BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
     conn.commit()
     conn.close()
     snapshot = a.snapshot()
@@ -199,7 +206,13 @@ def test_new_identity_is_one_transaction_and_asks_first(env):
 
     edit(a.db_path, "DROP TRIGGER refuse_evidence")
     a("profile", "new-identity", "--yes")
-    assert query(a.db_path, "SELECT a.uuid FROM activities a JOIN supervisors s ON s.id = a.supervisor_id WHERE s.is_self = 0") == others
+    assert (
+        query(
+            a.db_path,
+            "SELECT a.uuid FROM activities a JOIN supervisors s ON s.id = a.supervisor_id WHERE s.is_self = 0",
+        )
+        == others
+    )
 
 
 # --- item 7: evidence never changes its entry -----------------------------------------------
@@ -224,11 +237,15 @@ def test_evidence_arriving_under_another_entry_is_refused(env):
     assert result.exit_code == EXIT_INPUT and "Traceback" not in result.output
     assert stolen["uuid"] in result.stderr and "evidence add" in result.stderr
     assert t.snapshot() == snapshot
-    assert query(t.db_path, "SELECT a.uuid FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?", (stolen["uuid"],)) == [
-        (second["uuid"],)
-    ]
+    assert query(
+        t.db_path,
+        "SELECT a.uuid FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?",
+        (stolen["uuid"],),
+    ) == [(second["uuid"],)]
 
-    new_entry = dict(first, uuid="0c4f0a4e-8b57-4d6b-9d0e-3f0f4b6f0c11", title="รายการใหม่ที่อ้างหลักฐานเดิม", evidence=[stolen])
+    new_entry = dict(
+        first, uuid="0c4f0a4e-8b57-4d6b-9d0e-3f0f4b6f0c11", title="รายการใหม่ที่อ้างหลักฐานเดิม", evidence=[stolen]
+    )
     path.write_text(json.dumps({**data, "activities": [new_entry]}, ensure_ascii=False), encoding="utf-8")
     result = t("import", path, ok=False)
     assert result.exit_code == EXIT_INPUT and t.snapshot() == snapshot
@@ -270,7 +287,9 @@ def test_deletions_travel_through_merge(env):
     assert f"{MALI}: เพิ่ม 0, ปรับปรุง 0, เหมือนเดิม 3, ลบ 1 — รวม 3 กิจกรรม" in result.stdout
     assert "กิจกรรม: เพิ่ม 0, ปรับปรุง 0, ลบ 1, เหมือนเดิม 5;" in result.stdout
     assert query(into, "SELECT count(*) FROM activities WHERE uuid = ?", (entry_uuid,)) == [(0,)]
-    assert query(into, "SELECT uuid, kind, deleted_by FROM deletions") == [(entry_uuid, "activity", owner(a.db_path)[0][1])]
+    assert query(into, "SELECT uuid, kind, deleted_by FROM deletions") == [
+        (entry_uuid, "activity", owner(a.db_path)[0][1])
+    ]
     assert group.json("status")["totals"]["activities"] == visits_before - 1
     assert not any(name.endswith(photo) for name in store_files(into))  # no other entry used that photo
     assert "ไม่พบปัญหา" in group("doctor").output
@@ -287,7 +306,9 @@ def test_deletions_travel_through_export_and_import(env):
     t("import", archive)
     rows = query(a.db_path, "SELECT id, uuid FROM activities ORDER BY id")
     a("delete", rows[0][0], "--yes")
-    link_id, link_uuid = query(a.db_path, "SELECT id, uuid FROM evidence WHERE activity_id = ? AND kind = 'link'", (rows[1][0],))[0]
+    link_id, link_uuid = query(
+        a.db_path, "SELECT id, uuid FROM evidence WHERE activity_id = ? AND kind = 'link'", (rows[1][0],)
+    )[0]
     a("evidence", "remove", link_id, "--yes")
 
     data = json.loads(a("export").stdout)
@@ -334,11 +355,19 @@ def test_an_edit_newer_than_a_deletion_is_a_conflict_not_lost(env):
     # The file deletes X, but the target edited X after that deletion.
     a("delete", x_id, "--yes")
     edit(a.db_path, "UPDATE deletions SET deleted_at = '2026-11-24T08:00:00+00:00' WHERE uuid = ?", (x_uuid,))
-    edit(t.db_path, "UPDATE activities SET title = 'แก้ไขหลังการลบ', updated_at = '2026-11-25T08:00:00+00:00' WHERE uuid = ?", (x_uuid,))
+    edit(
+        t.db_path,
+        "UPDATE activities SET title = 'แก้ไขหลังการลบ', updated_at = '2026-11-25T08:00:00+00:00' WHERE uuid = ?",
+        (x_uuid,),
+    )
     # The target deleted Y, but the file has Y edited after that deletion.
     t("delete", query(t.db_path, "SELECT id FROM activities WHERE uuid = ?", (y_uuid,))[0][0], "--yes")
     edit(t.db_path, "UPDATE deletions SET deleted_at = '2026-11-24T08:00:00+00:00' WHERE uuid = ?", (y_uuid,))
-    edit(a.db_path, "UPDATE activities SET title = 'แก้ในต้นทางหลังการลบ', updated_at = '2026-11-25T08:00:00+00:00' WHERE id = ?", (y_id,))
+    edit(
+        a.db_path,
+        "UPDATE activities SET title = 'แก้ในต้นทางหลังการลบ', updated_at = '2026-11-25T08:00:00+00:00' WHERE id = ?",
+        (y_id,),
+    )
     path = env / "newer.zip"  # with the photo of Y, which the target's delete took out of its store
     a("export", "-o", path)
 
@@ -364,10 +393,16 @@ def test_only_the_owner_deletes_the_owners_own_entries(env):
     group("delete", query(group.db_path, "SELECT id FROM activities WHERE uuid = ?", (x_uuid,))[0][0], "--yes")
     from_group = env / "group.zip"
     group("export", "-o", from_group)
-    entries = query(a.db_path, "SELECT * FROM activities ORDER BY id"), query(a.db_path, "SELECT * FROM evidence ORDER BY id")
+    entries = (
+        query(a.db_path, "SELECT * FROM activities ORDER BY id"),
+        query(a.db_path, "SELECT * FROM evidence ORDER BY id"),
+    )
     result = a.json("import", from_group)
     assert result["activities_deleted"] == 0 and query(a.db_path, "SELECT count(*) FROM deletions") == [(0,)]
-    assert (query(a.db_path, "SELECT * FROM activities ORDER BY id"), query(a.db_path, "SELECT * FROM evidence ORDER BY id")) == entries
+    assert (
+        query(a.db_path, "SELECT * FROM activities ORDER BY id"),
+        query(a.db_path, "SELECT * FROM evidence ORDER BY id"),
+    ) == entries
     conflict = next(c for c in result["conflicts"] if c["key"] == x_uuid)
     assert conflict["kept"] == "owner" and "โดยผู้อื่น" in conflict["message"]
 
@@ -389,7 +424,8 @@ def test_a_version_1_file_still_imports(env):
     result = t.json("import", v1)
     assert result["activities_added"] == 2 and result["conflicts"] == []
     assert sorted(r[0] for r in query(t.db_path, "SELECT title FROM activities")) == [
-        "นิเทศการอ่าน (ไฟล์รุ่น 1)", "ประชุมสรุปผล (ไฟล์รุ่น 1)"
+        "นิเทศการอ่าน (ไฟล์รุ่น 1)",
+        "ประชุมสรุปผล (ไฟล์รุ่น 1)",
     ]
     assert json.loads(t("export").stdout)["version"] == VERSION == 2
     assert t.json("import", v1)["changed"] is False
@@ -424,7 +460,10 @@ def test_import_refuses_what_log_refuses(env, key, value, where):
 def test_json_nested_100000_deep_is_one_sentence(env):
     t = fresh(env)
     path = env / "deep.json"
-    path.write_text('{"format": "nitet-export", "version": 2, "activities": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    path.write_text(
+        '{"format": "nitet-export", "version": 2, "activities": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        encoding="utf-8",
+    )
     result = t("import", path, ok=False)
     assert result.exit_code == EXIT_INPUT and "ลึกเกินไป" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -488,7 +527,9 @@ def test_a_killed_zip_import_leaves_no_photo_in_the_system_temp_folder(env):
     system_temp.mkdir()
     signal_file = env / "unpacked"
     child_env = {**os.environ, "TMPDIR": str(system_temp), "PYTHONPATH": str(Path(nitet_cli.__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_IMPORT, str(t.db_path), str(archive), str(signal_file)], env=child_env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_IMPORT, str(t.db_path), str(archive), str(signal_file)], env=child_env
+    )
     try:
         while not signal_file.exists():  # waits for the child to reach the hook, not for a time
             assert proc.poll() is None, "the import ended before unpacking a file"
@@ -560,10 +601,20 @@ _JSON = st.recursive(
 )
 _BASE = json.loads((FIXTURES / "export_v1.json").read_text(encoding="utf-8"))
 _PATHS = [
-    ("version",), ("supervisors", 0, "uuid"), ("supervisors", 0, "name"), ("schools", 0, "code"),
-    ("activities", 0, "date"), ("activities", 0, "teachers"), ("activities", 0, "standards"),
-    ("activities", 0, "evidence", 0, "size"), ("activities", 0, "evidence", 0, "url"), ("activities", 1, "updated_at"),
-    ("deletions",), ("deletions", 0), ("deletions", 0, "deleted_at"), ("deletions", 0, "kind"),
+    ("version",),
+    ("supervisors", 0, "uuid"),
+    ("supervisors", 0, "name"),
+    ("schools", 0, "code"),
+    ("activities", 0, "date"),
+    ("activities", 0, "teachers"),
+    ("activities", 0, "standards"),
+    ("activities", 0, "evidence", 0, "size"),
+    ("activities", 0, "evidence", 0, "url"),
+    ("activities", 1, "updated_at"),
+    ("deletions",),
+    ("deletions", 0),
+    ("deletions", 0, "deleted_at"),
+    ("deletions", 0, "kind"),
 ]
 
 
@@ -576,7 +627,9 @@ _PATHS = [
 def test_any_shape_of_export_is_checked_or_refused_in_one_sentence(path, value, version):
     data = json.loads(json.dumps(_BASE))
     data["version"] = version
-    data["deletions"] = [{"uuid": "7d6f5c1e-2b1a-4c3d-9e8f-0a1b2c3d4e5f", "kind": "activity", "deleted_at": "2026-11-01T00:00:00+00:00"}]
+    data["deletions"] = [
+        {"uuid": "7d6f5c1e-2b1a-4c3d-9e8f-0a1b2c3d4e5f", "kind": "activity", "deleted_at": "2026-11-01T00:00:00+00:00"}
+    ]
     node = data
     for key in path[:-1]:
         node = node[key]

@@ -77,7 +77,9 @@ def test_each_follow_up_is_an_item_of_each_school_of_the_visit(world):
 
 def test_log_visit_json_carries_the_follow_ups(world):
     entry = world.json("log-visit", "-s", SAN_SAI, "--title", "นิเทศ", "--follow-up", "ทำแผนนิเทศภายใน")
-    assert [(i["school_code"], i["text"], i["check_by"]) for i in entry["follow_ups"]] == [(SAN_SAI, "ทำแผนนิเทศภายใน", None)]
+    assert [(i["school_code"], i["text"], i["check_by"]) for i in entry["follow_ups"]] == [
+        (SAN_SAI, "ทำแผนนิเทศภายใน", None)
+    ]
     assert entry["open_follow_ups"] == [] and entry["closed_follow_ups"] == []
 
 
@@ -189,13 +191,17 @@ def test_close_at_the_next_visit_in_the_same_transaction(world):
 def test_close_follow_up_refusals_record_no_visit(world, spec, code, words):
     visit(world, "-s", BAN_KHU, "-s", DOI_NGAM, "--date", "2/11/2569", "--follow-up", "ก")
     world("follow-up", "close", "1", "--result", "ทำแล้ว")
-    refused(world, ["log-visit", "-s", BAN_KHU, "-t", "ติดตาม", "--follow-up", "ใหม่", "--close-follow-up", spec], code, words)
+    refused(
+        world, ["log-visit", "-s", BAN_KHU, "-t", "ติดตาม", "--follow-up", "ใหม่", "--close-follow-up", spec], code, words
+    )
     assert world.query("SELECT count(*) FROM activities") == [(1,)]
 
 
 def test_close_follow_up_before_it_was_given_is_refused(world):
     visit(world, "-s", BAN_KHU, "--date", "10/11/2569", "--follow-up", "ก")
-    refused(world, ["log-visit", "-s", BAN_KHU, "-t", "x", "--date", "5/11/2569", "--close-follow-up", "1"], 2, "ปิดก่อนวันนั้น")
+    refused(
+        world, ["log-visit", "-s", BAN_KHU, "-t", "x", "--date", "5/11/2569", "--close-follow-up", "1"], 2, "ปิดก่อนวันนั้น"
+    )
 
 
 def test_closed_meanwhile_by_another_run_refuses_the_visit(world, monkeypatch):
@@ -226,7 +232,17 @@ def test_closed_meanwhile_by_another_run_refuses_the_visit(world, monkeypatch):
 def test_a_visit_in_a_terminal_shows_the_schools_open_follow_ups(world, monkeypatch):
     from nitet_cli.cli import common
 
-    visit(world, "-s", BAN_KHU, "--date", "2/11/2569", "--follow-up", "จัดมุม [red]รักการอ่าน[/red]", "--check-by", "10/11/2569")
+    visit(
+        world,
+        "-s",
+        BAN_KHU,
+        "--date",
+        "2/11/2569",
+        "--follow-up",
+        "จัดมุม [red]รักการอ่าน[/red]",
+        "--check-by",
+        "10/11/2569",
+    )
     visit(world, "-s", BAN_KHU, "--date", "3/11/2569", "--follow-up", "ปิดแล้ว")
     visit(world, "-s", DOI_NGAM, "--date", "3/11/2569", "--follow-up", "ของโรงเรียนอื่น")
     world("follow-up", "close", "2", "--result", "ทำแล้ว")
@@ -260,7 +276,17 @@ def test_list_filters(world):
 
 
 def test_list_table_in_be_dates_and_user_text_never_markup(world):
-    visit(world, "-s", BAN_KHU, "--date", "2/11/2569", "--follow-up", "[bold red]ตัวหนา[/bold red] [link=x]", "--check-by", "30/11/2569")
+    visit(
+        world,
+        "-s",
+        BAN_KHU,
+        "--date",
+        "2/11/2569",
+        "--follow-up",
+        "[bold red]ตัวหนา[/bold red] [link=x]",
+        "--check-by",
+        "30/11/2569",
+    )
     world("follow-up", "close", "1", "--result", "[/] ผล [blink]", "--date", "20/11/2569")
     out = world("follow-up", "list", "--all", env={"COLUMNS": "250"}).stdout
     assert "[bold red]ตัวหนา[/bold red] [link=x]" in out and "[/] ผล [blink]" in out
@@ -332,7 +358,7 @@ def test_the_readme_follow_up_example_runs_as_written(world):
     for line in block.splitlines():
         line = re.sub(r"\s+#.*$", "", line)  # a comment after the command
         if line.startswith("$ nitet "):
-            current = line[len("$ nitet "):]
+            current = line[len("$ nitet ") :]
         elif current:
             current += " " + line.strip()
         else:

@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import Nitet
 from exchange_data import manual_for
 
@@ -32,10 +31,34 @@ def supervisor(env: Path, name: str) -> Nitet:
     nitet("init", "--manual", manual_for(name, env))
     nitet("school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่")
     nitet("school", "add", "--code", "05701002", "--name", "โรงเรียนบ้านดอยฮาง", "--group", "บ้านคู่")
-    nitet("log-visit", "-s", "57010001", "-s", "05701002", "-t", f"นิเทศการอ่าน ({name})", "--date", "2/11/2569",
-          "--follow-up", "จัดมุม [red]รักการอ่าน[/red]")
-    nitet("log-visit", "-s", "57010001", "-t", f"นิเทศติดตาม ({name})", "--date", "16/11/2569",
-          "--close-follow-up", "1:จัดแล้ว", "--follow-up", "ทำแผนนิเทศภายใน", "--check-by", "15/12/2569")
+    nitet(
+        "log-visit",
+        "-s",
+        "57010001",
+        "-s",
+        "05701002",
+        "-t",
+        f"นิเทศการอ่าน ({name})",
+        "--date",
+        "2/11/2569",
+        "--follow-up",
+        "จัดมุม [red]รักการอ่าน[/red]",
+    )
+    nitet(
+        "log-visit",
+        "-s",
+        "57010001",
+        "-t",
+        f"นิเทศติดตาม ({name})",
+        "--date",
+        "16/11/2569",
+        "--close-follow-up",
+        "1:จัดแล้ว",
+        "--follow-up",
+        "ทำแผนนิเทศภายใน",
+        "--check-by",
+        "15/12/2569",
+    )
     return nitet  # fmt: skip
 
 
@@ -63,7 +86,9 @@ def test_export_import_carries_follow_ups_once(env):
     a("export", "-o", out)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["version"] == 2
-    assert sorted((f["school"], f["text"], f["status"], f["result"], f["closed_on"], f["check_by"]) for f in data["follow_ups"]) == [
+    assert sorted(
+        (f["school"], f["text"], f["status"], f["result"], f["closed_on"], f["check_by"]) for f in data["follow_ups"]
+    ) == [
         ("05701002", "จัดมุม [red]รักการอ่าน[/red]", "open", "", None, None),
         ("57010001", "จัดมุม [red]รักการอ่าน[/red]", "done", "จัดแล้ว", "2026-11-16", None),
         ("57010001", "ทำแผนนิเทศภายใน", "open", "", None, "2026-12-15"),
@@ -74,7 +99,12 @@ def test_export_import_carries_follow_ups_once(env):
     assert follow_ups(b) == follow_ups(a)
     assert "ข้อเสนอแนะที่ต้องติดตาม: เพิ่ม 3, ปรับปรุง 0" in fresh(env, "c")("import", out).stdout
     again = b.json("import", out)
-    assert (again["follow_ups_added"], again["follow_ups_updated"], again["changed"], again["conflicts"]) == (0, 0, False, [])
+    assert (again["follow_ups_added"], again["follow_ups_updated"], again["changed"], again["conflicts"]) == (
+        0,
+        0,
+        False,
+        [],
+    )
     assert follow_ups(b) == follow_ups(a)
 
 
@@ -96,7 +126,10 @@ def test_a_later_closing_wins_either_way(env):
     older = env / "older.json"
     a("export", "-o", older)
     b("follow-up", "close", "3", "--result", "ทำแผนแล้ว")
-    touch(b, "UPDATE follow_ups SET updated_at = '2099-06-01T00:00:00+00:00' WHERE uuid = (SELECT uuid FROM follow_ups WHERE text = 'ทำแผนนิเทศภายใน')")
+    touch(
+        b,
+        "UPDATE follow_ups SET updated_at = '2099-06-01T00:00:00+00:00' WHERE uuid = (SELECT uuid FROM follow_ups WHERE text = 'ทำแผนนิเทศภายใน')",
+    )
     result = b.json("import", older)
     assert result["follow_ups_updated"] == 0 and result["conflicts"][0]["kept"] == "target"
     assert "ข้อเสนอแนะที่ต้องติดตาม" in result["conflicts"][0]["message"]
@@ -166,7 +199,11 @@ def _broken(data: dict, change) -> dict:
 @pytest.mark.parametrize(
     "change, where, words",
     [
-        (lambda f, d: f.update(activity="00000000-0000-4000-8000-000000000000"), "follow_ups[0].activity", "ไม่อยู่ในรายการ activities"),
+        (
+            lambda f, d: f.update(activity="00000000-0000-4000-8000-000000000000"),
+            "follow_ups[0].activity",
+            "ไม่อยู่ในรายการ activities",
+        ),
         (lambda f, d: f.update(school="57019999"), "follow_ups[0].school", "ไม่ใช่โรงเรียนของกิจกรรม"),
         (lambda f, d: f.update(status="closed"), "follow_ups[0].status", "ไม่ใช่ 'closed'"),
         (lambda f, d: f.update(status="done", closed_on=None), "follow_ups[0].closed_on", "ต้องมีเมื่อปิดแล้ว"),
@@ -180,7 +217,9 @@ def test_a_bad_follow_up_in_a_file_is_refused(env, change, where, words):
     out = env / "a.json"
     a("export", "-o", out)
     bad = env / "bad.json"
-    bad.write_text(json.dumps(_broken(json.loads(out.read_text(encoding="utf-8")), change), ensure_ascii=False), encoding="utf-8")
+    bad.write_text(
+        json.dumps(_broken(json.loads(out.read_text(encoding="utf-8")), change), ensure_ascii=False), encoding="utf-8"
+    )
     b = fresh(env)
     before = b.snapshot()
     result = b("import", bad, ok=False)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import Nitet, docx_text
 from exchange_data import SCHOOLS, query, supervisor_db
+
 from nitet_cli.thai import to_arabic_digits
 
 MALI = "นางสาวมาลี ใจดี"
@@ -130,8 +130,7 @@ def test_entry_without_a_supervisor_has_its_own_row(merged):
 
 def _table(document, *headers: str):
     found = [
-        t for t in document.tables
-        if len(t.rows) and [c.text for c in t.rows[0].cells][: len(headers)] == list(headers)
+        t for t in document.tables if len(t.rows) and [c.text for c in t.rows[0].cells][: len(headers)] == list(headers)
     ]
     return found
 
@@ -145,7 +144,7 @@ def test_report_has_the_per_supervisor_table_equal_to_sql(merged, tmp_path):
     (table,) = _table(document, "ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน")
     rows = {row.cells[1].text: [to_arabic_digits(c.text) for c in row.cells] for row in table.rows[1:]}
     expected = sql_per_supervisor(merged.db_path)
-    for name, (activities, schools, evidence, visits_73) in expected.items():
+    for name, (activities, schools, evidence, _visits_73) in expected.items():
         assert rows[name][2:5] == [str(activities), str(schools), str(evidence)]
     total = rows["รวมทั้งกลุ่ม"]
     assert total[2] == str(sum(v[0] for v in expected.values()))
@@ -156,7 +155,9 @@ def test_report_has_the_per_supervisor_table_equal_to_sql(merged, tmp_path):
 
     # Per target standard: a row per supervisor, and the group's row reaching what no one reached alone.
     per_target = _table(document, "ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษา\nที่นิเทศ")  # a header broken between words
-    assert len(per_target) == len(query(merged.db_path, "SELECT id FROM standards WHERE target IS NOT NULL AND retired_at IS NULL"))
+    assert len(per_target) == len(
+        query(merged.db_path, "SELECT id FROM standards WHERE target IS NOT NULL AND retired_at IS NULL")
+    )
     text = docx_text(out)
     assert "ทั้งกลุ่มนิเทศสถานศึกษา ๒ แห่ง รวม ๖ ครั้ง ถึงเป้าหมายเมื่อนับการนิเทศของทุกคนรวมกัน ๒ จาก ๒ แห่ง" in text
     visits_73 = {name: v[3] for name, v in expected.items()}

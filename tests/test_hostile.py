@@ -27,29 +27,97 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
-
 from conftest import ROOT, docx_text
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from stress_data import SMALL_MANUAL, init_db
 
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, get_activity
-from nitet_cli.db import connect
-from nitet_cli.documents import export_manual
 from nitet_cli.schools import add_school, check_school, get_school
 from nitet_cli.text import clean_text
 
 NASTY = [
-    "&", "<", ">", "]]>", "<![CDATA[", "\"", "'", "&amp;", "<w:t>", "</w:p>",
-    "{{", "}}", "{%", "%}", "{#", "#}", "{{ 7*7 }}", "{% for x in y %}", "{%p if %}", "{%tr endfor %}", "{{r x }}",
-    "{{ ''.__class__.__mro__ }}", "{{ config }}",
-    "ก้้้้้", "ปั้ม", "น้ำ", "กิ่ง", "ฏ๊ั", "ำ", "\u0e33\u0e4d", "๑๒๓", "ฯลฯ", "\u0e31\u0e48\u0e49",
-    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-    "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\u00ad", "\u2028", "\u2029", "\u0085",
-    "😀", "👩🏽‍🏫", "🇹🇭", "\U0001f9d1\u200d\U0001f4bb", "\U0010fffd",
-    "\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\ud800", "\udfff", "\ufffe", "\uffff",
-    "\t", "\n", "\r", "\r\n", "  ", "\u00a0", "\u3000",
-    "العربية", "עברית", "中文", "e\u0301", "\u0301",
+    "&",
+    "<",
+    ">",
+    "]]>",
+    "<![CDATA[",
+    '"',
+    "'",
+    "&amp;",
+    "<w:t>",
+    "</w:p>",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "{#",
+    "#}",
+    "{{ 7*7 }}",
+    "{% for x in y %}",
+    "{%p if %}",
+    "{%tr endfor %}",
+    "{{r x }}",
+    "{{ ''.__class__.__mro__ }}",
+    "{{ config }}",
+    "ก้้้้้",
+    "ปั้ม",
+    "น้ำ",
+    "กิ่ง",
+    "ฏ๊ั",
+    "ำ",
+    "\u0e33\u0e4d",
+    "๑๒๓",
+    "ฯลฯ",
+    "\u0e31\u0e48\u0e49",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\ufeff",
+    "\u00ad",
+    "\u2028",
+    "\u2029",
+    "\u0085",
+    "😀",
+    "👩🏽‍🏫",
+    "🇹🇭",
+    "\U0001f9d1\u200d\U0001f4bb",
+    "\U0010fffd",
+    "\x00",
+    "\x01",
+    "\x08",
+    "\x0b",
+    "\x0c",
+    "\x1b",
+    "\x1f",
+    "\x7f",
+    "\ud800",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "  ",
+    "\u00a0",
+    "\u3000",
+    "العربية",
+    "עברית",
+    "中文",
+    "e\u0301",
+    "\u0301",
 ]
 
 pieces = st.one_of(st.sampled_from(NASTY), st.text(max_size=12), st.text(st.characters(codec="utf-8"), max_size=12))
@@ -59,8 +127,12 @@ hostile_line = hostile.filter(lambda s: bool(clean_text(s, multiline=False)))
 hostile_block = hostile.filter(lambda s: bool(clean_text(s)))
 long_text = st.builds(lambda piece, n: (piece * n)[:20_000], hostile_block, st.integers(min_value=200, max_value=2000))
 
-QUICK = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-THOROUGH = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+QUICK = settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+THOROUGH = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 EVERYTHING = "".join(NASTY)
 
@@ -176,7 +248,10 @@ def record_hostile_entry(db: Path, folder: Path, title, findings, suggestions, p
             findings=findings,
             suggestions=suggestions,
             participants=participants,
-            evidence=[EvidenceInput(path=photo, caption=caption), EvidenceInput(url="https://drive.google.com/x", caption=caption)],
+            evidence=[
+                EvidenceInput(path=photo, caption=caption),
+                EvidenceInput(url="https://drive.google.com/x", caption=caption),
+            ],
         )
         entry = get_activity(conn, add_activity(conn, db, new))
         school = get_school(conn, "57019999")
@@ -195,12 +270,20 @@ def record_hostile_entry(db: Path, folder: Path, title, findings, suggestions, p
     school_name=hostile_line,
 )
 @example(
-    title=EVERYTHING, findings=EVERYTHING, suggestions="{{ 7*7 }}", participants="\u202eครู ๕ คน",
-    caption="]]>&<", school_name="โรงเรียนบ้านก้้้้้\u200b",
+    title=EVERYTHING,
+    findings=EVERYTHING,
+    suggestions="{{ 7*7 }}",
+    participants="\u202eครู ๕ คน",
+    caption="]]>&<",
+    school_name="โรงเรียนบ้านก้้้้้\u200b",
 )
-def test_entries_and_schools_store_exactly_the_cleaned_text(fresh, title, findings, suggestions, participants, caption, school_name):
+def test_entries_and_schools_store_exactly_the_cleaned_text(
+    fresh, title, findings, suggestions, participants, caption, school_name
+):
     nitet, folder = fresh()
-    entry, school = record_hostile_entry(nitet.db_path, folder, title, findings, suggestions, participants, caption, school_name)
+    entry, school = record_hostile_entry(
+        nitet.db_path, folder, title, findings, suggestions, participants, caption, school_name
+    )
     assert entry["title"] == clean_text(title, multiline=False)
     assert entry["findings"] == clean_text(findings)
     assert entry["suggestions"] == clean_text(suggestions)
@@ -224,7 +307,16 @@ def to_pdf(docx: Path, outdir: Path) -> Path:
         pytest.skip("LibreOffice (soffice) is not installed: PDF conversion not checked")
     profile = outdir / "lo-profile"
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(outdir), str(docx)],
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(docx),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
@@ -250,7 +342,9 @@ def test_hostile_manual_converts_to_pdf(nitet, tmp_path):
 
 
 @pytest.mark.slow
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(texts=st.lists(hostile_block, min_size=3, max_size=6))
 def test_hostile_manuals_convert_to_pdf(fresh, texts):
     nitet, folder = fresh()
@@ -264,8 +358,25 @@ def test_hostile_manuals_convert_to_pdf(fresh, texts):
 # reads it afterwards works, or it is refused with exit 2 and one sentence — no traceback, no
 # hang, nothing written.
 
-INVISIBLE = ["\x00", "\x01", "\x1f", "\x7f", "\x85", "\u200b", "\u200e", "\u202e", "\u2066", "\ufeff", "\u00ad",
-             "\ud800", "\udfff", " ", "\t", "\n", "\u3000"]
+INVISIBLE = [
+    "\x00",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\u200b",
+    "\u200e",
+    "\u202e",
+    "\u2066",
+    "\ufeff",
+    "\u00ad",
+    "\ud800",
+    "\udfff",
+    " ",
+    "\t",
+    "\n",
+    "\u3000",
+]
 invisible_text = st.lists(st.sampled_from(INVISIBLE), min_size=1, max_size=8).map("".join)
 
 numberish = st.one_of(
@@ -368,13 +479,37 @@ def test_any_duplicate_key_is_refused_with_its_line(fresh, data):
 
 operand = st.one_of(
     st.integers(min_value=-(10**6), max_value=10**6).map(str),
-    st.sampled_from(["9**9", "10**12", "(2**20)", "'x'", "'ก้'", "[1, 2]", "'%9999999d'", "'%s'", "range(10)",
-                     "profile.name", "duties", "0", "1.5", "''"]),
+    st.sampled_from(
+        [
+            "9**9",
+            "10**12",
+            "(2**20)",
+            "'x'",
+            "'ก้'",
+            "[1, 2]",
+            "'%9999999d'",
+            "'%s'",
+            "range(10)",
+            "profile.name",
+            "duties",
+            "0",
+            "1.5",
+            "''",
+        ]
+    ),
 )
 template_code = st.one_of(
-    st.builds(lambda a, op, b: "{{ %s %s %s }}" % (a, op, b), operand, st.sampled_from(["**", "*", "+", "%", "//", "/", "~"]), operand),
-    st.builds(lambda a, b: "{%% for i in range(%s) %%}{%% for j in range(%s) %%}{%% endfor %%}{%% endfor %%}" % (a, b),
-              st.integers(0, 10**6), st.integers(0, 10**6)),
+    st.builds(
+        lambda a, op, b: "{{ %s %s %s }}" % (a, op, b),
+        operand,
+        st.sampled_from(["**", "*", "+", "%", "//", "/", "~"]),
+        operand,
+    ),
+    st.builds(
+        lambda a, b: "{%% for i in range(%s) %%}{%% for j in range(%s) %%}{%% endfor %%}{%% endfor %%}" % (a, b),
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+    ),
     st.builds(lambda a: "{{ %s|length }}" % a, operand),
 )
 
@@ -412,7 +547,9 @@ def test_markup_in_any_text_is_printed_as_typed_by_every_command(initialised, tm
     """A school, an entry, a manual or a path whose text is rich markup: no MarkupError traceback, shown literally."""
     nitet = initialised
     wide = {"COLUMNS": "400"}
-    out = nitet("school", "add", "--code", "57019998", "--name", f"โรงเรียน{MARKUP}", "--group", MARKUP, "--district", MARKUP).stdout
+    out = nitet(
+        "school", "add", "--code", "57019998", "--name", f"โรงเรียน{MARKUP}", "--group", MARKUP, "--district", MARKUP
+    ).stdout
     assert MARKUP in out
     csv_file = tmp_path / "schools.csv"
     csv_file.write_text(f"code,name,group,district\n57019997,โรงเรียน{MARKUP}ใหม่,{MARKUP},{MARKUP}\n", encoding="utf-8")
@@ -482,9 +619,31 @@ def test_a_number_too_large_for_sqlite_is_one_sentence_and_nothing_written(initi
 # Rich markup, emoji codes, terminal escape sequences (CSI, OSC 8 links, the 8-bit CSI U+009B that
 # nitet's cleaning keeps, the bell), beside the document-breaking strings above.
 TERMINAL_NASTY = [
-    "[/b]", "[/]", "[bold]", "[/i]", "[link=https://evil.example]คลิก[/link]", "[red on white]", "[", "]", "\\[",
-    ":smile:", ":thumbs_up:", "\x1b[31m", "\x1b[2J", "\x1b]8;;https://evil.example\x07", "\x9b31m", "\x9b", "\x85",
-    "\x07", "\x1b", "%s", "{0}", "😀", "👩🏽‍🏫", "🇹🇭", "ก้้้้้",
+    "[/b]",
+    "[/]",
+    "[bold]",
+    "[/i]",
+    "[link=https://evil.example]คลิก[/link]",
+    "[red on white]",
+    "[",
+    "]",
+    "\\[",
+    ":smile:",
+    ":thumbs_up:",
+    "\x1b[31m",
+    "\x1b[2J",
+    "\x1b]8;;https://evil.example\x07",
+    "\x9b31m",
+    "\x9b",
+    "\x85",
+    "\x07",
+    "\x1b",
+    "%s",
+    "{0}",
+    "😀",
+    "👩🏽‍🏫",
+    "🇹🇭",
+    "ก้้้้้",
 ]
 terminal_piece = st.one_of(st.sampled_from(TERMINAL_NASTY), st.sampled_from(NASTY), st.text(max_size=8))
 terminal_text = st.lists(terminal_piece, min_size=1, max_size=8).map("".join)
@@ -528,7 +687,9 @@ def run_readable(nitet, *args):
     return result.stdout
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(
     manual_texts_=st.lists(terminal_block, min_size=3, max_size=5),
     school=terminal_line,
@@ -542,9 +703,14 @@ def run_readable(nitet, *args):
 )
 @example(
     manual_texts_=[TERMINAL_EVERYTHING, "[/b] ทดสอบ", "\x1b[2Jมาตรฐาน :smile:"],
-    school="ร.ร. [/b] ทดสอบ", district="[link=https://evil.example]อำเภอ[/link]", title="นิเทศ [/i] \x9b31m 😀",
-    findings="ผล [bold]\n\x1b[31mแดง", caption="[/]", evidence_name="\x1b[31mภาพ [/b]",
-    follow_up="จัดมุม [red]อ่าน[/red] \x9b31m \x1b]8;;https://evil.example\x07 :smile:", result="ทำแล้ว [/] \x9b2J",
+    school="ร.ร. [/b] ทดสอบ",
+    district="[link=https://evil.example]อำเภอ[/link]",
+    title="นิเทศ [/i] \x9b31m 😀",
+    findings="ผล [bold]\n\x1b[31mแดง",
+    caption="[/]",
+    evidence_name="\x1b[31mภาพ [/b]",
+    follow_up="จัดมุม [red]อ่าน[/red] \x9b31m \x1b]8;;https://evil.example\x07 :smile:",
+    result="ทำแล้ว [/] \x9b2J",
 )
 def test_every_readable_command_shows_hostile_text_as_typed(
     fresh, manual_texts_, school, district, title, findings, caption, evidence_name, follow_up, result
@@ -557,9 +723,21 @@ def test_every_readable_command_shows_hostile_text_as_typed(
     evidence = folder / file_name(evidence_name)
     evidence.write_bytes(b"evidence")
     entry = nitet(
-        "log-visit", "--school", "57019999", f"--title={title}", f"--findings={findings}", f"--caption={caption}",
-        "-e", evidence, "--link", "https://drive.google.com/x", "-d", "2026-11-20", f"--follow-up={follow_up}",
-        "--check-by", "2026-11-30",
+        "log-visit",
+        "--school",
+        "57019999",
+        f"--title={title}",
+        f"--findings={findings}",
+        f"--caption={caption}",
+        "-e",
+        evidence,
+        "--link",
+        "https://drive.google.com/x",
+        "-d",
+        "2026-11-20",
+        f"--follow-up={follow_up}",
+        "--check-by",
+        "2026-11-30",
     ).stdout.strip()
     stored = nitet.json("show", entry)
     manual = nitet.json("manual", "show")
@@ -569,14 +747,21 @@ def test_every_readable_command_shows_hostile_text_as_typed(
     listed = run_readable(nitet, "list")
     assert shown(stored["title"], listed) and shown(stored["schools"][0]["name"], listed)
     one = run_readable(nitet, "show", entry)
-    for value in (stored["title"], stored["findings"], stored["schools"][0]["name"], *(e["caption"] for e in stored["evidence"])):
+    for value in (
+        stored["title"],
+        stored["findings"],
+        stored["schools"][0]["name"],
+        *(e["caption"] for e in stored["evidence"]),
+    ):
         assert shown(value, one), value
     assert shown(stored["evidence"][0]["original_name"], one)
     items = run_readable(nitet, "evidence", "list", entry)
     assert shown(stored["evidence"][0]["original_name"], items) and shown(stored["evidence"][0]["caption"], items)
     book = run_readable(nitet, "manual", "show")
     for value in [manual["title"], manual["profile"]["name"], manual["profile"]["office"]] + [
-        t for d in manual["duties"] for t in (d["title"], *(x for s in d["standards"] for x in (s["activity"], s["standard"])))
+        t
+        for d in manual["duties"]
+        for t in (d["title"], *(x for s in d["standards"] for x in (s["activity"], s["standard"])))
     ]:
         assert shown(value, book), value
     (item,) = stored["follow_ups"]

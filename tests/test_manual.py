@@ -7,10 +7,9 @@ import stat
 
 import pytest
 import yaml
+from conftest import BUNDLED_MANUAL, docx_text
 from docx import Document
 from docx.oxml.ns import qn
-
-from conftest import BUNDLED_MANUAL, docx_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -28,7 +27,15 @@ def test_init_loads_nine_duties_and_43_rows(nitet):
     assert ids[:5] == ["1.1", "1.2", "1.3", "1.4", "1.5"]
     assert ids[-1] == "9.4"
     assert [r[0] for r in nitet.query("SELECT count(*) FROM standards GROUP BY duty_number ORDER BY duty_number")] == [
-        5, 7, 4, 6, 5, 4, 4, 4, 4,
+        5,
+        7,
+        4,
+        6,
+        5,
+        4,
+        4,
+        4,
+        4,
     ]
 
 
@@ -99,7 +106,10 @@ BAD_MANUALS = {
         "      - {step: 1, activity: ก, standard: ข}\n      - {step: 1, activity: ค, standard: ง}\n",
         ["เรื่องที่ 2", "2.1", "ซ้ำ"],
     ),
-    "empty_duty": ("profile: {name: ก}\nduties:\n  - number: 3\n    title: ก\n    standards: []\n", ["เรื่องที่ 3", "อย่างน้อย"]),
+    "empty_duty": (
+        "profile: {name: ก}\nduties:\n  - number: 3\n    title: ก\n    standards: []\n",
+        ["เรื่องที่ 3", "อย่างน้อย"],
+    ),
     "duplicate_duty": (
         "profile: {name: ก}\nduties:\n  - {number: 1, title: ก, standards: [{step: 1, activity: ก, standard: ข}]}\n"
         "  - {number: 1, title: ข, standards: [{step: 1, activity: ก, standard: ข}]}\n",

@@ -7,13 +7,12 @@ import copy
 
 import pytest
 import yaml
+from conftest import BUNDLED_MANUAL, Nitet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import BUNDLED_MANUAL, Nitet
-from nitet_cli.text import clean_text
-
 from test_hostile import hostile_block, hostile_line
+
+from nitet_cli.text import clean_text
 
 
 def bundled() -> dict:
@@ -74,7 +73,12 @@ def test_every_target_key_round_trips(nitet, tmp_path):
     """Every key the loader keeps on a target comes back: ``counts: every_visit`` too."""
     data = bundled()
     rows = {f"{d['number']}.{r['step']}": r for d in data["duties"] for r in d["standards"]}
-    rows["7.3"]["target"] = {"kind": "school_visits", "min_per_term": 2, "school_groups": ["บ้านคู่"], "counts": "every_visit"}
+    rows["7.3"]["target"] = {
+        "kind": "school_visits",
+        "min_per_term": 2,
+        "school_groups": ["บ้านคู่"],
+        "counts": "every_visit",
+    }
     nitet("init", "--manual", write(tmp_path / "counts.yaml", data))
     before, after = roundtrip(nitet, tmp_path)
     assert after == before
@@ -89,7 +93,10 @@ def test_retired_rows_stay_retired(initialised, tmp_path):
     initialised("manual", "load", write(tmp_path / "fewer.yaml", data))
     before, after = roundtrip(initialised, tmp_path)
     assert after == before
-    assert "1.5" not in (tmp_path / "my-duties.yaml").read_text(encoding="utf-8").split("standards:")[1].split("- number: 2")[0]
+    assert (
+        "1.5"
+        not in (tmp_path / "my-duties.yaml").read_text(encoding="utf-8").split("standards:")[1].split("- number: 2")[0]
+    )
 
 
 def test_comments_say_what_a_supervisor_edits(initialised, tmp_path):
@@ -140,7 +147,9 @@ SMALL = {
 }
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(texts=st.lists(hostile_block, min_size=4, max_size=4), group=hostile_line)
 def test_hostile_texts_round_trip(tmp_path_factory, texts, group):
     """Any text the loader keeps (Thai, emoji, quotes, YAML syntax, NEL/LS/PS, control characters

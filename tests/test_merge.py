@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import typer
-
 from conftest import Nitet
 from exchange_data import SCHOOLS, content, manual_for, query, store_files, supervisor_db
+
 from nitet_cli.cli.common import State
 from nitet_cli.db import connect
 from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_NOT_FOUND
@@ -53,7 +53,9 @@ def test_merge_into_a_new_group_database(group, tmp_path):
     for source in (a, b):
         own = content(source.db_path)["activities"]
         assert {uuid: merged[uuid] for uuid in own} == own
-    rows = query(into, "SELECT s.name, count(*) FROM activities a JOIN supervisors s ON s.id = a.supervisor_id GROUP BY s.name")
+    rows = query(
+        into, "SELECT s.name, count(*) FROM activities a JOIN supervisors s ON s.id = a.supervisor_id GROUP BY s.name"
+    )
     assert dict(rows) == {MALI: 4, SOMCHAI: 3}
     # A school known in both databases under one code is one school.
     assert query(into, "SELECT count(*) FROM schools") == [(len(SCHOOLS),)]
@@ -66,7 +68,11 @@ def test_merge_into_a_new_group_database(group, tmp_path):
     )
     # Evidence files copied into the group's store and intact.
     files = store_files(into)
-    assert len(files) == 5 and all(k in files for k in store_files(a.db_path)) and all(k in files for k in store_files(b.db_path))
+    assert (
+        len(files) == 5
+        and all(k in files for k in store_files(a.db_path))
+        and all(k in files for k in store_files(b.db_path))
+    )
     conn = connect(into)
     try:
         report = doctor(conn, into)
@@ -125,8 +131,14 @@ def test_disagreement_is_reported_and_the_newer_kept(group, tmp_path):
     a("backup", copy_path)
     uuid_newer, uuid_older = [r[0] for r in query(a.db_path, "SELECT uuid FROM activities ORDER BY id LIMIT 2")]
     conn = sqlite3.connect(copy_path)
-    conn.execute("UPDATE activities SET title = 'แก้ในเครื่องโน้ตบุ๊ก', updated_at = '2027-01-01T00:00:00+00:00' WHERE uuid = ?", (uuid_newer,))
-    conn.execute("UPDATE activities SET findings = 'ฉบับเก่า', updated_at = '2020-01-01T00:00:00+00:00' WHERE uuid = ?", (uuid_older,))
+    conn.execute(
+        "UPDATE activities SET title = 'แก้ในเครื่องโน้ตบุ๊ก', updated_at = '2027-01-01T00:00:00+00:00' WHERE uuid = ?",
+        (uuid_newer,),
+    )
+    conn.execute(
+        "UPDATE activities SET findings = 'ฉบับเก่า', updated_at = '2020-01-01T00:00:00+00:00' WHERE uuid = ?",
+        (uuid_older,),
+    )
     conn.commit()
     conn.close()
     runner = Nitet(into)
@@ -161,7 +173,9 @@ def _corrupt(source, path):
         handle.write(b"\xff" * 4096 * 25)
 
 
-@pytest.mark.parametrize("kind", ["foreign", "corrupt", "not sqlite", "empty sqlite", "empty file", "newer nitet", "missing"])
+@pytest.mark.parametrize(
+    "kind", ["foreign", "corrupt", "not sqlite", "empty sqlite", "empty file", "newer nitet", "missing"]
+)
 def test_bad_source_is_refused_and_target_unchanged(group, tmp_path, kind):
     a, b, _into = group
     bad = tmp_path / f"bad-{kind.replace(' ', '-')}.db"
@@ -339,7 +353,9 @@ def test_a_merge_killed_half_way_leaves_the_target_as_it_was(group):
     snapshot = a.snapshot()
     child = subprocess.Popen(
         [sys.executable, "-c", KILL_MID_MERGE, str(a.db_path), str(b.db_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     line = child.stdout.readline()
     assert line.strip() == "MID", (line, child.stderr.read())

@@ -39,7 +39,9 @@ def rows_by_table(db: Path) -> dict[str, tuple[list[str], list[dict]]]:
     try:
         tables = [
             r[0]
-            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
         ]
         result = {}
         for table in tables:
@@ -104,7 +106,9 @@ def test_upgrade_keeps_every_row(version, tmp_path):
         new_columns, new_rows = after[table]
         assert set(columns) <= set(new_columns), f"{table} lost columns {set(columns) - set(new_columns)}"
         new_rows = [{c: r[c] for c in columns} for r in new_rows]
-        if table == "progress_visits" and "m009_progress_every_visit" not in {r["name"] for r in before[migrations.MIGRATIONS_TABLE][1]}:
+        if table == "progress_visits" and "m009_progress_every_visit" not in {
+            r["name"] for r in before[migrations.MIGRATIONS_TABLE][1]
+        }:
             # m009 rebuilds the '' rows (now every visit, whatever its standards; held to a recount by
             # test_progress_speed_shape.py::test_upgrade_fills_the_summary); every other row stays.
             new_rows, rows = ([r for r in rs if r["standard"] != ""] for rs in (new_rows, rows))

@@ -8,7 +8,6 @@ import json
 import zipfile
 
 import pytest
-
 from conftest import Nitet, docx_text
 from exchange_data import content, store_files, supervisor_db
 
@@ -183,7 +182,10 @@ def test_terms_travel_and_disagreements_are_reported(old, tmp_path):
         a["evidence"] = [e for e in a["evidence"] if e["kind"] == "link"]
     out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     result = colleague("import", out)
-    assert "! ภาคเรียน 2/2569 ใน" in result.stdout and "(2026-11-02 – 2027-03-31) ไม่ตรงกับวันที่ที่กำหนดไว้ในฐานข้อมูลนี้ (2026-11-01 – 2027-03-31)" in result.stdout
+    assert (
+        "! ภาคเรียน 2/2569 ใน" in result.stdout
+        and "(2026-11-02 – 2027-03-31) ไม่ตรงกับวันที่ที่กำหนดไว้ในฐานข้อมูลนี้ (2026-11-01 – 2027-03-31)" in result.stdout
+    )
     assert "nitet term set 2569 2 --start" in result.stdout
     assert colleague.query("SELECT year, term, start_date, end_date FROM terms ORDER BY term") == [
         (2569, 1, "2026-05-16", "2026-10-10"),  # added: the colleague had not set it

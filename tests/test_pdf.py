@@ -7,13 +7,14 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import docx_text
+
 from nitet_cli.errors import EXIT_NOT_FOUND, EXIT_OUTPUT, NotFoundError, OutputError
 from nitet_cli.pdf import convert_to_pdf, find_soffice
 
 needs_soffice = pytest.mark.skipif(
-    find_soffice() is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui fonts-thai-tlwg"
+    find_soffice() is None,
+    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui fonts-thai-tlwg",
 )
 
 

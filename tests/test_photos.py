@@ -10,9 +10,9 @@ import pytest
 
 pillow_heif = pytest.importorskip("pillow_heif")
 
+from conftest import docx_text  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from conftest import docx_text  # noqa: E402
 from nitet_cli import photos  # noqa: E402
 from nitet_cli.evidence_store import store_file  # noqa: E402
 
@@ -70,8 +70,23 @@ def test_heic_photos_are_shown_in_the_report(initialised, tmp_path):
     heic = make_heic(tmp_path / "IMG_0003.HEIC")
     jpeg = tmp_path / "ห้องเรียน.jpg"
     Image.new("RGB", (300, 300), (0, 160, 0)).save(jpeg, "JPEG")
-    nitet("log-visit", "-s", "ดอยงาม", "-t", "นิเทศ", "-d", "2/11/2569", "-e", heic, "--caption", "ภาพจาก iPhone",
-          "-e", jpeg, "--caption", "ภาพจากกล้อง")
+    nitet(
+        "log-visit",
+        "-s",
+        "ดอยงาม",
+        "-t",
+        "นิเทศ",
+        "-d",
+        "2/11/2569",
+        "-e",
+        heic,
+        "--caption",
+        "ภาพจาก iPhone",
+        "-e",
+        jpeg,
+        "--caption",
+        "ภาพจากกล้อง",
+    )
     out = tmp_path / "report.docx"
     nitet("report", "--term", "2", "-o", out)
     from docx import Document

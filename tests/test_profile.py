@@ -9,7 +9,6 @@ import sqlite3
 
 import pytest
 import yaml
-
 from conftest import BUNDLED_MANUAL, docx_text
 
 SAMPLE = "นายรณชัย สิงห์คำ"
@@ -57,7 +56,16 @@ def test_profile_set_changes_only_the_given_fields(initialised):
     assert changed["changed"] == ["name", "office"]
     after = owner_row(initialised)
     assert after["name"] == NAME and after["office"] == OFFICE  # cleaned: ends stripped
-    for field in ("uuid", "position", "academic_standing", "work_unit", "work_group", "agency", "ministry", "endorser_name"):
+    for field in (
+        "uuid",
+        "position",
+        "academic_standing",
+        "work_unit",
+        "work_group",
+        "agency",
+        "ministry",
+        "endorser_name",
+    ):
         assert after[field] == before[field], field
     assert after["updated_at"] >= before["updated_at"]
     # The same values again: nothing changes, not even updated_at.

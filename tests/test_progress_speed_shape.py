@@ -10,10 +10,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import Nitet
 from exchange_data import supervisor_db
 from term_data import build_term
-
-from conftest import Nitet
 
 
 def recount(db: Path) -> tuple[dict, dict]:
@@ -21,7 +20,9 @@ def recount(db: Path) -> tuple[dict, dict]:
     should be, counted in Python from the rows."""
     conn = sqlite3.connect(db)
     try:
-        dates = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, date, coalesce(supervisor_id, 0) FROM activities")}
+        dates = {
+            r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, date, coalesce(supervisor_id, 0) FROM activities")
+        }
         standards: dict[int, set] = defaultdict(set)
         for activity, standard in conn.execute("SELECT activity_id, standard_id FROM activity_standards"):
             standards[activity].add(standard)
@@ -47,8 +48,14 @@ def recount(db: Path) -> tuple[dict, dict]:
 def stored(db: Path) -> tuple[dict, dict]:
     conn = sqlite3.connect(db)
     try:
-        sets = {(d, s): (a, e) for d, s, a, e in conn.execute("SELECT date, standards, activities, evidence FROM progress_sets")}
-        visits = {(s, c, d, p): v for s, c, d, p, v in conn.execute("SELECT standard, school, date, supervisor, visits FROM progress_visits")}
+        sets = {
+            (d, s): (a, e)
+            for d, s, a, e in conn.execute("SELECT date, standards, activities, evidence FROM progress_sets")
+        }
+        visits = {
+            (s, c, d, p): v
+            for s, c, d, p, v in conn.execute("SELECT standard, school, date, supervisor, visits FROM progress_visits")
+        }
     finally:
         conn.close()
     return sets, visits
@@ -77,8 +84,25 @@ def test_summary_after_recording(term):
 def test_summary_after_a_mix_of_writes(term, tmp_path):
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0 another photo")
-    new = term.json("log-visit", "-s", "57010001", "-s", "57010005", "--standard", "7.3", "--standard", "8.3",
-                    "-t", "นิเทศ PLC", "--date", "2026-11-10", "-e", str(photo), "--link", "https://example.org/a")
+    new = term.json(
+        "log-visit",
+        "-s",
+        "57010001",
+        "-s",
+        "57010005",
+        "--standard",
+        "7.3",
+        "--standard",
+        "8.3",
+        "-t",
+        "นิเทศ PLC",
+        "--date",
+        "2026-11-10",
+        "-e",
+        str(photo),
+        "--link",
+        "https://example.org/a",
+    )
     meeting = term.json("log", "1.2", "-t", "ประชุม", "-k", "meeting", "--date", "2026-11-11")
     assert_summary_is_a_recount(term.db_path)
 
@@ -101,9 +125,10 @@ def test_summary_after_a_mix_of_writes(term, tmp_path):
     assert_summary_is_a_recount(term.db_path)
     # Every figure of `status` still equals a plain count (tests/test_status.py does the per-standard check).
     data = term.json("status")
-    assert data["totals"]["activities"] == term.query(
-        "SELECT count(*) FROM activities WHERE date BETWEEN '2026-11-01' AND '2027-05-15'"
-    )[0][0]
+    assert (
+        data["totals"]["activities"]
+        == term.query("SELECT count(*) FROM activities WHERE date BETWEEN '2026-11-01' AND '2027-05-15'")[0][0]
+    )
 
 
 def test_summary_after_sql_by_hand(term):
@@ -137,7 +162,9 @@ def test_summary_after_sql_by_hand(term):
             "INSERT INTO supervisors (id, uuid, name, updated_at) VALUES (77, '77777777-0000-4000-8000-000000000077', 'อีกคน', 'x')"
         )
         conn.execute("UPDATE activities SET supervisor_id = 77 WHERE id = 900")  # another supervisor's entry
-        conn.execute("UPDATE activities SET supervisor_id = NULL WHERE id = (SELECT max(id) FROM activities WHERE id < 900)")
+        conn.execute(
+            "UPDATE activities SET supervisor_id = NULL WHERE id = (SELECT max(id) FROM activities WHERE id < 900)"
+        )
         conn.commit()
         assert_summary_is_a_recount(term.db_path)
         assert {r[0] for r in conn.execute("SELECT supervisor FROM progress_visits")} >= {0, 77}
@@ -178,7 +205,9 @@ def test_summary_after_export_import_and_merge(group_dbs, tmp_path):
 
     # Deletions travel (issue 9): a visit deleted at its source leaves both the target's and the
     # group's figures equal to a recount, with the visit's standards, schools and evidence gone.
-    gone = a.query("SELECT id FROM activities WHERE id IN (SELECT activity_id FROM activity_schools) ORDER BY id LIMIT 1")[0][0]
+    gone = a.query(
+        "SELECT id FROM activities WHERE id IN (SELECT activity_id FROM activity_schools) ORDER BY id LIMIT 1"
+    )[0][0]
     a("delete", gone, "--yes")
     later = tmp_path / "a-later.zip"
     a("export", "-o", later, "--with-evidence")
@@ -247,7 +276,9 @@ def test_per_supervisor_figures_of_a_merged_database(group_dbs, tmp_path):
     Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)
     conn = connect(into)
     try:
-        conn.execute("UPDATE activities SET supervisor_id = NULL WHERE id = (SELECT max(activity_id) FROM activity_schools)")
+        conn.execute(
+            "UPDATE activities SET supervisor_id = NULL WHERE id = (SELECT max(activity_id) FROM activity_schools)"
+        )
         term = get_term(conn, 2569, 2)
         rows = conn.execute(
             "SELECT a.id, a.supervisor_id, y.school_code FROM activities a JOIN activity_schools y ON y.activity_id = a.id"

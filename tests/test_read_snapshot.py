@@ -118,7 +118,14 @@ def test_docx_report_made_while_another_process_writes(term, tmp_path, monkeypat
     assert result.exit_code == 0 and (tmp_path / "r.docx").exists()
 
 
-@pytest.mark.parametrize("marker", ["GROUP BY standards", "SELECT code, name, school_group FROM schools ORDER BY", "FROM supervisors ORDER BY is_self"])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "GROUP BY standards",
+        "SELECT code, name, school_group FROM schools ORDER BY",
+        "FROM supervisors ORDER BY is_self",
+    ],
+)
 def test_status_while_another_process_writes_is_one_moment(term, monkeypatch, marker):
     before = term.json("status")
     made = interleave(monkeypatch, term.db_path, marker)
@@ -162,7 +169,10 @@ def test_parallel_report_while_another_process_writes(term, tmp_path, monkeypatc
     after = term.json("status")
     assert after["totals"] != before["totals"]
     during["totals"].pop("teachers")  # the report's totals add the teachers of its entries to status's
-    assert (during["totals"], during["supervisors"]) in ((before["totals"], before["supervisors"]), (after["totals"], after["supervisors"]))
+    assert (during["totals"], during["supervisors"]) in (
+        (before["totals"], before["supervisors"]),
+        (after["totals"], after["supervisors"]),
+    )
 
 
 def test_snapshot_helpers_are_closed_and_the_transaction_ended(initialised):

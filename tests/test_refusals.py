@@ -199,7 +199,14 @@ def test_fifo_as_database_is_refused_without_hanging(nitet, tmp_path):
     fifo = tmp_path / "pipe.db"
     os.mkfifo(fifo)
     nitet("init")  # a source for merge
-    for args in (("status",), ("init",), ("log", "7.3", "--title", "x"), ("merge", nitet.db_path), ("doctor",), ("backup", tmp_path / "b")):
+    for args in (
+        ("status",),
+        ("init",),
+        ("log", "7.3", "--title", "x"),
+        ("merge", nitet.db_path),
+        ("doctor",),
+        ("backup", tmp_path / "b"),
+    ):
         result = nitet.runner.invoke(app, ["--db", str(fifo), *map(str, args)])
         assert result.exit_code == 4, (args, result.output)
         assert "FIFO" in result.stderr
@@ -296,7 +303,9 @@ def test_every_accepted_min_per_term_works_in_status_and_report(initialised, tmp
 def test_duplicate_key_is_refused_with_its_line(initialised, tmp_path):
     """A second `duties:` used to replace the first silently and retire every row of it."""
     text = (ROOT / "data" / "duties.yaml").read_text(encoding="utf-8")
-    text += "\nduties:\n  - number: 1\n    title: เรื่องเดียว\n    standards:\n      - {step: 1, activity: ก, standard: ข}\n"
+    text += (
+        "\nduties:\n  - number: 1\n    title: เรื่องเดียว\n    standards:\n      - {step: 1, activity: ก, standard: ข}\n"
+    )
     path = tmp_path / "twice.yaml"
     path.write_text(text, encoding="utf-8")
     line = text.splitlines().index("duties:", text.splitlines().index("duties:") + 1) + 1

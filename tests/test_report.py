@@ -43,7 +43,8 @@ def open_docx(path: Path):
 
 def find_tables(document, first_header: str, second_header: str):
     return [
-        t for t in document.tables
+        t
+        for t in document.tables
         if len(t.rows) and t.rows[0].cells[0].text == first_header and t.rows[0].cells[1].text == second_header
     ]
 
@@ -104,7 +105,9 @@ def test_schools_below_target_are_marked(report):
     for table in tables:
         for row in table.rows[1:]:
             name, visits, target, mark = (c.text for c in row.cells[2:6])
-            matches = [r for (sid, n), r in expected.items() if n == name and r["visits"] == int(to_arabic_digits(visits))]
+            matches = [
+                r for (sid, n), r in expected.items() if n == name and r["visits"] == int(to_arabic_digits(visits))
+            ]
             assert matches, name
             (run,) = [r for r in row.cells[5].paragraphs[0].runs if r.text]
             if all(not m["met"] for m in matches):
@@ -313,7 +316,16 @@ def test_report_as_pdf_through_libreoffice(report, tmp_path):
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
     out = tmp_path / "pdf"
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(report.report)],
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(report.report),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
@@ -321,7 +333,9 @@ def test_report_as_pdf_through_libreoffice(report, tmp_path):
     pdf = out / "report.pdf"
     assert pdf.is_file()
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "รายงานผลการปฏิบัติงาน" in text and "ภาคผนวก" in text
         assert "ลงชื่อ" in text and "นายรณชัย สิงห์คำ" in text
     if shutil.which("pdfinfo"):
@@ -340,9 +354,42 @@ def test_term_recorded_through_the_cli(initialised, tmp_path):
         nitet("school", "add", "--code", code, "--name", name, "--group", group)
     photo_a = make_photo(tmp_path / "a.jpg", (900, 600), "orange")
     photo_b = make_photo(tmp_path / "b.jpg", (600, 900), "purple", orientation=3)
-    nitet("log-visit", "-s", "57010001", "-s", "57010002", "-d", "2026-11-03", "--standard", "7.3", "--standard", "7.4",
-          "-t", "นิเทศชั้นเรียน ป.๑", "--findings", "อ่านคล่อง", "-e", photo_a, "-e", photo_b, "--caption", "ในห้องเรียน")
-    nitet("log-visit", "-s", "57010001", "-d", "2026-11-10", "--standard", "7.3", "-t", "ติดตามผล", "--link", "https://drive.google.com/x")
+    nitet(
+        "log-visit",
+        "-s",
+        "57010001",
+        "-s",
+        "57010002",
+        "-d",
+        "2026-11-03",
+        "--standard",
+        "7.3",
+        "--standard",
+        "7.4",
+        "-t",
+        "นิเทศชั้นเรียน ป.๑",
+        "--findings",
+        "อ่านคล่อง",
+        "-e",
+        photo_a,
+        "-e",
+        photo_b,
+        "--caption",
+        "ในห้องเรียน",
+    )
+    nitet(
+        "log-visit",
+        "-s",
+        "57010001",
+        "-d",
+        "2026-11-10",
+        "--standard",
+        "7.3",
+        "-t",
+        "ติดตามผล",
+        "--link",
+        "https://drive.google.com/x",
+    )
     nitet("log", "7.2", "-t", "ประชุมวางแผน", "-k", "meeting", "-d", "2026-11-12")
     out = tmp_path / "cli.docx"
     nitet("report", "--term", "2", "-o", out)
@@ -370,7 +417,9 @@ def test_the_readme_report_commands_run_in_order_from_a_fresh_folder(term, tmp_p
     folder.mkdir()
     monkeypatch.chdir(folder)
     monkeypatch.setenv("HOME", str(folder))
-    lines = [shlex.split(line.split("  #", 1)[0], comments=True) for line in block.splitlines() if line.startswith("nitet ")]
+    lines = [
+        shlex.split(line.split("  #", 1)[0], comments=True) for line in block.splitlines() if line.startswith("nitet ")
+    ]
     assert any("--template" in args for args in lines)
     for args in lines:
         args = [os.path.expanduser(a) for a in args[1:]]

@@ -40,15 +40,29 @@ def cycle(world):
     """Term 1: one item (not in term 2's report). Term 2: items at three schools — done, partly,
     not done, open and overdue, open at the next visit."""
     visit(world, "-s", DOI_NGAM, "--date", "2026-09-01", "--follow-up", "ทำแผนนิเทศภายใน")  # term 1
-    visit(world, "-s", SAN_SAI, "--date", "2026-11-02", "--follow-up", "จัดมุม[bold]อ่าน[/bold]", "--check-by", "2026-11-16")
+    visit(
+        world, "-s", SAN_SAI, "--date", "2026-11-02", "--follow-up", "จัดมุม[bold]อ่าน[/bold]", "--check-by", "2026-11-16"
+    )
     visit(world, "-s", BAN_KHU, "--date", "2026-11-03", "--follow-up", "บันทึกหลังสอน", "--follow-up", "ประชุม PLC",
           "--check-by", "2026-11-30")  # fmt: skip
     visit(world, "-s", BAN_KHU, "--date", "2026-11-05", "--follow-up", "ใช้ข้อมูล O-NET")  # at the next visit
     visit(world, "-s", DOI_NGAM, "--date", "2026-11-06", "--follow-up", "เพิ่มเวลาอ่าน")
     ids = {i["text"]: i["id"] for i in world.json("follow-up", "list", "--all")}
     world("follow-up", "close", ids["บันทึกหลังสอน"], "--result", "ครูบันทึกครบทุกชั้น", "--date", "2026-11-20")
-    world("follow-up", "close", ids["ประชุม PLC"], "--result", "ประชุมแล้วครั้งเดียว", "--status", "partly", "--date", "2026-11-20")
-    world("follow-up", "close", ids["เพิ่มเวลาอ่าน"], "--result", "ยังไม่ได้เริ่ม", "--status", "not-done", "--date", "2026-11-21")
+    world(
+        "follow-up",
+        "close",
+        ids["ประชุม PLC"],
+        "--result",
+        "ประชุมแล้วครั้งเดียว",
+        "--status",
+        "partly",
+        "--date",
+        "2026-11-20",
+    )
+    world(
+        "follow-up", "close", ids["เพิ่มเวลาอ่าน"], "--result", "ยังไม่ได้เริ่ม", "--status", "not-done", "--date", "2026-11-21"
+    )
     visit(world, "-s", BAN_KHU, "--date", "2026-11-20")  # "ใช้ข้อมูล O-NET" is due at this visit: now overdue
     return world
 
@@ -113,7 +127,9 @@ def test_the_section_in_the_docx(cycle, tmp_path):
         ["๒", "ประชุม PLC", "๓ พ.ย. ๒๕๖๙", "๓๐ พ.ย. ๒๕๖๙", "ดำเนินการบางส่วน", "ประชุมแล้วครั้งเดียว (๒๐ พ.ย. ๒๕๖๙)"],
         ["๓", "ใช้ข้อมูล O-NET", "๕ พ.ย. ๒๕๖๙", "นิเทศครั้งถัดไป (๒๐ พ.ย. ๒๕๖๙)", "รอติดตาม (เลยกำหนด)", ""],
     ]
-    assert tables[1][1:] == [["๑", "เพิ่มเวลาอ่าน", "๖ พ.ย. ๒๕๖๙", "นิเทศครั้งถัดไป", "ยังไม่ได้ดำเนินการ", "ยังไม่ได้เริ่ม (๒๑ พ.ย. ๒๕๖๙)"]]
+    assert tables[1][1:] == [
+        ["๑", "เพิ่มเวลาอ่าน", "๖ พ.ย. ๒๕๖๙", "นิเทศครั้งถัดไป", "ยังไม่ได้ดำเนินการ", "ยังไม่ได้เริ่ม (๒๑ พ.ย. ๒๕๖๙)"]
+    ]
     assert tables[2][1:] == [["๑", "จัดมุม[bold]อ่าน[/bold]", "๒ พ.ย. ๒๕๖๙", "๑๖ พ.ย. ๒๕๖๙", "รอติดตาม (เลยกำหนด)", ""]]
     assert "ทำแผนนิเทศภายใน" not in text + str(tables)  # given in term 1
     # numbers and dates of the section in Thai digits (only the user's own text keeps its Latin letters)
@@ -137,7 +153,17 @@ def test_json_has_the_same_section(cycle, tmp_path):
     assert sorted(rows) == sorted(i["id"] for i in listed)
     for item in listed:
         row = rows[item["id"]]
-        for key in ("text", "given_on", "check_by", "due_on", "status", "status_label", "result", "closed_on", "overdue"):
+        for key in (
+            "text",
+            "given_on",
+            "check_by",
+            "due_on",
+            "status",
+            "status_label",
+            "result",
+            "closed_on",
+            "overdue",
+        ):
             assert row[key] == item[key], key
     onet = next(r for r in rows.values() if r["text"] == "ใช้ข้อมูล O-NET")
     assert (onet["check_by"], onet["due_on"], onet["status_text"]) == (None, "2026-11-20", "รอติดตาม (เลยกำหนด)")

@@ -28,20 +28,74 @@ def term(initialised, tmp_path):
     nitet = initialised
     nitet.data = build_term(nitet.db_path, tmp_path / "files")
     nitet("school", "add", "--code", LONG_CODE, "--name", "โรงเรียนบ้านรหัสสิบหลัก", "--group", "บ้านคู่")
-    nitet("log-visit", "-s", LONG_CODE, "-d", "2026-11-15", "--standard", "7.3", "--standard", "7.4",
-          "-t", "นิเทศการสอนคณิตศาสตร์", "--teachers", "5")
-    nitet("log", "7.2", "-k", "meeting", "--mode", "online", "-d", "2026-11-16", "-t", "ประชุมครูแกนนำ", "--teachers", "12")
+    nitet(
+        "log-visit",
+        "-s",
+        LONG_CODE,
+        "-d",
+        "2026-11-15",
+        "--standard",
+        "7.3",
+        "--standard",
+        "7.4",
+        "-t",
+        "นิเทศการสอนคณิตศาสตร์",
+        "--teachers",
+        "5",
+    )
+    nitet(
+        "log", "7.2", "-k", "meeting", "--mode", "online", "-d", "2026-11-16", "-t", "ประชุมครูแกนนำ", "--teachers", "12"
+    )
     nitet("log", "5.4", "-k", "website", "-d", "2026-11-17", "-t", "ปรับปรุงหน้าเว็บกลุ่มนิเทศ")
-    nitet("log-visit", "-s", "57010003", "-d", "2026-11-18", "--standard", "7.3", "--mode", "online",
-          "-t", "นิเทศทางไกล", "--teachers", "0")
+    nitet(
+        "log-visit",
+        "-s",
+        "57010003",
+        "-d",
+        "2026-11-18",
+        "--standard",
+        "7.3",
+        "--mode",
+        "online",
+        "-t",
+        "นิเทศทางไกล",
+        "--teachers",
+        "0",
+    )
     # A school of บ้านคู่ visited under another standard only: below 7.3's target, with a note.
     nitet("log-visit", "-s", "05701004", "-d", "2026-11-19", "--standard", "1.1", "-t", "สำรวจความต้องการสื่อ")
     # Follow-ups: one overdue (รอติดตาม (เลยกำหนด)), one closed as partly done, one until the next visit.
-    nitet("log-visit", "-s", "57010002", "-d", "2026-11-06", "--standard", "7.3", "-t", "นิเทศการอ่าน",
-          "--follow-up", "ทำแบบบันทึกการอ่านรายสัปดาห์", "--follow-up", "จัดมุมหนังสือในห้องเรียน", "--check-by", "20/11/2569")
+    nitet(
+        "log-visit",
+        "-s",
+        "57010002",
+        "-d",
+        "2026-11-06",
+        "--standard",
+        "7.3",
+        "-t",
+        "นิเทศการอ่าน",
+        "--follow-up",
+        "ทำแบบบันทึกการอ่านรายสัปดาห์",
+        "--follow-up",
+        "จัดมุมหนังสือในห้องเรียน",
+        "--check-by",
+        "20/11/2569",
+    )
     nitet("follow-up", "close", "2", "--result", "จัดแล้วบางส่วน", "--status", "partly", "--date", "21/11/2569")
-    nitet("log-visit", "-s", LONG_CODE, "-d", "2026-11-22", "--standard", "7.3", "-t", "นิเทศการเขียน",
-          "--follow-up", "ฝึกเขียนตามคำบอกทุกวัน")
+    nitet(
+        "log-visit",
+        "-s",
+        LONG_CODE,
+        "-d",
+        "2026-11-22",
+        "--standard",
+        "7.3",
+        "-t",
+        "นิเทศการเขียน",
+        "--follow-up",
+        "ฝึกเขียนตามคำบอกทุกวัน",
+    )
     return nitet
 
 
@@ -87,7 +141,9 @@ def test_teachers_in_the_document(report):
 def test_the_mode_is_said_of_visits_only(report):
     text = docx_text(report.report)
     lines = text.splitlines()
-    assert "ประชุม" in lines and "อบรม" in lines and "ปรับปรุงเว็บไซต์" in lines  # meeting online, training and website on site
+    assert (
+        "ประชุม" in lines and "อบรม" in lines and "ปรับปรุงเว็บไซต์" in lines
+    )  # meeting online, training and website on site
     assert not re.search(r"(ประชุม|อบรม|ปรับปรุงเว็บไซต์) \(", text)
     assert "นิเทศโรงเรียน (ลงพื้นที่) ณ โรงเรียนบ้านรหัสสิบหลัก" in lines
     assert "นิเทศโรงเรียน (ออนไลน์) ณ โรงเรียนบ้านห้วยส้าน" in lines
@@ -122,8 +178,14 @@ def test_endorsement_block_after_the_signature_with_dotted_lines(report):
 
 
 def test_endorsement_block_names_the_endorser_from_the_profile(term, tmp_path):
-    term("profile", "set", "--endorser-name", "นางสาวผู้อำนวยการ ใจดี",
-         "--endorser-position", "ผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา")
+    term(
+        "profile",
+        "set",
+        "--endorser-name",
+        "นางสาวผู้อำนวยการ ใจดี",
+        "--endorser-position",
+        "ผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา",
+    )
     out = tmp_path / "endorsed.docx"
     term("report", "--term", "2", "-o", out)
     lines = _endorsement(docx_text(out)).splitlines()
@@ -148,7 +210,9 @@ def _plain(text: str) -> str:
 def pdf_rows(pdf: Path) -> list[list[list[tuple[float, float, str]]]]:
     """Per page, the visual rows of words (``pdftotext -bbox-layout``), top to bottom; in a row,
     words as (x0, x1, text) left to right, the pieces of one word (a tone mark set apart) joined."""
-    xhtml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     ns = "{http://www.w3.org/1999/xhtml}"
     pages = []
     for page in ET.fromstring(xhtml).iter(f"{ns}page"):
@@ -240,7 +304,9 @@ STATUS_PIECES = {  # the two lines a status may take, cut between words
 def layout_problems(pdf: Path, data: dict) -> list[str]:
     """What a person would see as cut in the report of ``data`` (its JSON): a header word, a status."""
     pages = pdf_rows(pdf)
-    statuses = [label for d in data["duties"] for label in [d["state_label"], *(s["state_label"] for s in d["standards"])]]
+    statuses = [
+        label for d in data["duties"] for label in [d["state_label"], *(s["state_label"] for s in d["standards"])]
+    ]
     lines, problems = column_lines(pages, ["กิจกรรม", "โรงเรียน", "ครู", "หลักฐาน", "สถานะ"])
     problems += cells_problems(lines, statuses, STATUS_PIECES)
     marks = [r["mark"] for c in data["coverage"] for g in c["groups"] for r in g["rows"]]
@@ -264,7 +330,11 @@ def test_pdf_headers_statuses_and_codes_are_whole(report, tmp_path):
     layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     # The 10-digit code on one line of the page, the summary's header words together on one line.
     assert sum(LONG_CODE_THAI in line for line in layout.splitlines()) == 3  # under 6.3 and 7.3, and its follow-ups
-    assert any(line.split()[-5:] == ["กิจกรรม", "โรงเรียน", "ครู", "หลักฐาน", "สถานะ"] for line in layout.splitlines() if line.split())
+    assert any(
+        line.split()[-5:] == ["กิจกรรม", "โรงเรียน", "ครู", "หลักฐาน", "สถานะ"]
+        for line in layout.splitlines()
+        if line.split()
+    )
     # Every status of the summary (43 standards, 9 duties) and every coverage mark, whole.
     marks = [r["mark"] for c in data["coverage"] for g in c["groups"] for r in g["rows"]]
     assert "ต่ำกว่าเป้าหมาย (นิเทศในมาตรฐานอื่น ๑ ครั้ง)" in marks
@@ -288,7 +358,9 @@ def test_pdf_group_tables_break_headers_between_words(tmp_path, monkeypatch):
     monkeypatch.delenv("NITET_DB", raising=False)
     monkeypatch.setenv("NITET_TODAY", "2026-11-24")
     a = supervisor_db(tmp_path / "a" / "nitet.db", "นางสาวมาลี ใจดี", tmp_path / "work-a", visits=3)
-    b = supervisor_db(tmp_path / "b" / "nitet.db", "นายสมชาย รักเรียน", tmp_path / "work-b", schools=SCHOOLS[:2], visits=2)
+    b = supervisor_db(
+        tmp_path / "b" / "nitet.db", "นายสมชาย รักเรียน", tmp_path / "work-b", schools=SCHOOLS[:2], visits=2
+    )
     group = Nitet(tmp_path / "group.db")
     group("merge", a.db_path, b.db_path, "--into", group.db_path)
     pdf = Path(group.json("report", "--term", "2", "-o", tmp_path / "group.docx", "--pdf")["pdf"])
@@ -299,8 +371,20 @@ def test_pdf_group_tables_break_headers_between_words(tmp_path, monkeypatch):
                 headers += 1
                 words |= {_plain(t) for r in rows[i : i + 3] for _, _, t in r}  # its three lines
     assert headers == 4  # the per-supervisor table and one per target (6.3, 7.3, 8.3)
-    whole = ["ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตาม", "เป้าหมาย", "(ครั้ง)", "สถานศึกษา", "ที่นิเทศ",
-             "ถึงเป้าหมาย", "ด้วยตนเอง", "(แห่ง)"]
+    whole = [
+        "ศึกษานิเทศก์",
+        "กิจกรรม",
+        "โรงเรียน",
+        "หลักฐาน",
+        "นิเทศตาม",
+        "เป้าหมาย",
+        "(ครั้ง)",
+        "สถานศึกษา",
+        "ที่นิเทศ",
+        "ถึงเป้าหมาย",
+        "ด้วยตนเอง",
+        "(แห่ง)",
+    ]
     assert [w for w in whole if _plain(w) not in words] == []
     cut = ["เป้า", "หมาย", "ถึงเป้า", "หมายด้วย", "กิจกร", "หลัก"]
     assert [w for w in cut if _plain(w) in words] == []

@@ -9,7 +9,6 @@ import subprocess
 from datetime import date
 
 import pytest
-
 from term_data import build_term
 
 from nitet_cli.pdf import find_soffice
@@ -72,7 +71,11 @@ def test_thumbnail_progress_is_reported_photo_by_photo(term, tmp_path):
     conn = connect(term.db_path)
     try:
         result = export_report(
-            conn, term.db_path, get_term(conn, 2569, 2), date(2026, 11, 24), tmp_path / "r.docx",
+            conn,
+            term.db_path,
+            get_term(conn, 2569, 2),
+            date(2026, 11, 24),
+            tmp_path / "r.docx",
             on_progress=lambda *args: calls.append(args),
         )
     finally:

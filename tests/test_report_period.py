@@ -94,13 +94,20 @@ def test_date_range_counts_only_its_days_and_the_same_sections(term, tmp_path):
     assert data["totals"]["activities"] == 3
     # The figures of the range are those of the term report over the same days.
     assert {s["id"]: s["activities"] for d in data["duties"] for s in d["standards"] if s["activities"]} == {
-        "7.3": 2, "7.4": 1, "8.3": 1,
+        "7.3": 2,
+        "7.4": 1,
+        "8.3": 1,
     }
     assert data["coverage"], "the coverage section is there for a period too"
     out = tmp_path / "range.docx"
     term("report", "--from", "3/11/2569", "--to", "2026-11-10", "-o", out)
     text = docx_text(out)
-    for section in ("ส่วนที่ ๑ สรุปผลการปฏิบัติงาน", "ส่วนที่ ๒ การนิเทศสถานศึกษาตามเป้าหมาย", "ส่วนที่ ๓ ผลการปฏิบัติงานตามมาตรฐาน", "ภาคผนวก"):
+    for section in (
+        "ส่วนที่ ๑ สรุปผลการปฏิบัติงาน",
+        "ส่วนที่ ๒ การนิเทศสถานศึกษาตามเป้าหมาย",
+        "ส่วนที่ ๓ ผลการปฏิบัติงานตามมาตรฐาน",
+        "ภาคผนวก",
+    ):
         assert section in text
     assert "ระหว่างวันที่ ๓–๑๐ พฤศจิกายน ๒๕๖๙" in text
     assert "นับการนิเทศระหว่างวันที่ ๓ พฤศจิกายน ๒๕๖๙ ถึงวันที่ ๑๐ พฤศจิกายน ๒๕๖๙" in text

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import yaml
-
 from conftest import BUNDLED_MANUAL
 
 WARNING = "ไม่ตรงกับเป้าหมายรายกลุ่มใดในคู่มือ"

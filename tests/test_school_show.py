@@ -25,11 +25,44 @@ def world(initialised, tmp_path):
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"\xff\xd8\xff a photo")
     w = initialised
-    w("log-visit", "-s", BAN_KHU, "-t", "นิเทศการอ่าน ภาคเรียนที่ ๑", "--date", "15/6/2569", "--findings", "อ่านคล่อง ๘๐%",
-      "--suggestions", "ควรเพิ่มเวลาอ่าน", "--follow-up", "เพิ่มเวลาอ่าน ๑๕ นาที", "-e", photo, "--link", "https://drive.google.com/x")
-    w("log-visit", "-s", BAN_KHU, "-s", "ดอยงาม", "-t", "[red]นิเทศ[/red] ภาคเรียนที่ ๒", "--date", "2/11/2569",
-      "--findings", "[bold]ดี[/bold]", "--close-follow-up", "1:เพิ่มแล้วทุกเช้า", "--follow-up", "จัดมุมรักการอ่าน",
-      "--check-by", "30/11/2569")
+    w(
+        "log-visit",
+        "-s",
+        BAN_KHU,
+        "-t",
+        "นิเทศการอ่าน ภาคเรียนที่ ๑",
+        "--date",
+        "15/6/2569",
+        "--findings",
+        "อ่านคล่อง ๘๐%",
+        "--suggestions",
+        "ควรเพิ่มเวลาอ่าน",
+        "--follow-up",
+        "เพิ่มเวลาอ่าน ๑๕ นาที",
+        "-e",
+        photo,
+        "--link",
+        "https://drive.google.com/x",
+    )
+    w(
+        "log-visit",
+        "-s",
+        BAN_KHU,
+        "-s",
+        "ดอยงาม",
+        "-t",
+        "[red]นิเทศ[/red] ภาคเรียนที่ ๒",
+        "--date",
+        "2/11/2569",
+        "--findings",
+        "[bold]ดี[/bold]",
+        "--close-follow-up",
+        "1:เพิ่มแล้วทุกเช้า",
+        "--follow-up",
+        "จัดมุมรักการอ่าน",
+        "--check-by",
+        "30/11/2569",
+    )
     w("log", "1.2", "--kind", "meeting", "-t", "ประชุมครูโรงเรียนบ้านคู่", "-s", BAN_KHU, "--date", "10/11/2569")
     w("log-visit", "-s", "บ้านคู่ใต้", "-t", "นิเทศโรงเรียนอื่น", "--date", "3/11/2569")
     return w  # fmt: skip
@@ -64,7 +97,9 @@ def test_targets_are_counted_as_status_counts_them(world):
     """school show asks progress.py, as status does: its rows equal status --json's for the term."""
     for term in ("1", "2"):
         status = world.json("status", "--year", "2569", "--term", term)
-        expected = {r["standard"]: (r["visits"], r["target"], r["met"]) for r in status["schools"] if r["code"] == BAN_KHU}
+        expected = {
+            r["standard"]: (r["visits"], r["target"], r["met"]) for r in status["schools"] if r["code"] == BAN_KHU
+        }
         shown = world.json("school", "show", BAN_KHU)
         [t] = [t for t in shown["terms"] if t["term"] == int(term)]
         assert {x["standard"]: (x["visits"], x["target"], x["met"]) for x in t["targets"]} == expected

@@ -21,7 +21,9 @@ def write(tmp_path, text: str, name="schools.csv", encoding="utf-8"):
 
 def test_add_and_list(initialised):
     nitet = initialised
-    out = nitet("school", "add", "--code", "0157010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่", "--district", "เมือง")
+    out = nitet(
+        "school", "add", "--code", "0157010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่", "--district", "เมือง"
+    )
     assert "เพิ่มโรงเรียน" in out.stdout
     data = nitet.json("school", "list")
     assert data == [{"code": "0157010001", "name": "โรงเรียนบ้านคู่", "group": "บ้านคู่", "district": "เมือง"}]
@@ -52,7 +54,9 @@ def test_add_existing_code_with_other_data_refused_unless_update(initialised):
     assert result.exit_code == 2
     assert "มีโรงเรียนรหัส 57010002 อยู่แล้ว" in result.stderr and "--update" in result.stderr
     assert nitet.snapshot() == before
-    data = nitet.json("school", "add", "--code", "57010002", "--name", "โรงเรียนดอยงามใหม่", "--group", "พื้นที่สูง", "--update")
+    data = nitet.json(
+        "school", "add", "--code", "57010002", "--name", "โรงเรียนดอยงามใหม่", "--group", "พื้นที่สูง", "--update"
+    )
     assert data["result"] == "updated"
     assert nitet.query("SELECT name FROM schools") == [("โรงเรียนดอยงามใหม่",)]
 

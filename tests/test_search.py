@@ -17,10 +17,56 @@ from nitet_cli.db import connect, transaction
 from nitet_cli.text import clean_text
 
 PIECES = [
-    "นิเทศ", "ติดตาม", "การอ่านออกเขียนได้", "ชุมชนการเรียนรู้ทางวิชาชีพ", "(PLC)", "plc", "Plc", "ครูใช้แบบฝึกอ่าน",
-    "นักเรียน ป.๑ อ่านคล่อง ๘๐%", "100%", "a_b", "a%b", 'คำว่า "ดี"', "*ดาว*", "back\\slash", "it's", "ÉCOLE", "école",
-    "\u212a", "K", "k", "ﬁ", "e\u0301", "é", "ผู้บริหาร", "น้ำ", "ก่", "กั่", "😀", "ABC", "abc", "aBc", "  ", "-", "ส้ม",
-    "คณิตศาสตร์", "ค่ะ", "โรงเรียนบ้านห้วยผา 15394", "[x]", "^", "$", "OR", "AND", "NEAR", "'", ":", "(", ")", "{", "}",
+    "นิเทศ",
+    "ติดตาม",
+    "การอ่านออกเขียนได้",
+    "ชุมชนการเรียนรู้ทางวิชาชีพ",
+    "(PLC)",
+    "plc",
+    "Plc",
+    "ครูใช้แบบฝึกอ่าน",
+    "นักเรียน ป.๑ อ่านคล่อง ๘๐%",
+    "100%",
+    "a_b",
+    "a%b",
+    'คำว่า "ดี"',
+    "*ดาว*",
+    "back\\slash",
+    "it's",
+    "ÉCOLE",
+    "école",
+    "\u212a",
+    "K",
+    "k",
+    "ﬁ",
+    "e\u0301",
+    "é",
+    "ผู้บริหาร",
+    "น้ำ",
+    "ก่",
+    "กั่",
+    "😀",
+    "ABC",
+    "abc",
+    "aBc",
+    "  ",
+    "-",
+    "ส้ม",
+    "คณิตศาสตร์",
+    "ค่ะ",
+    "โรงเรียนบ้านห้วยผา 15394",
+    "[x]",
+    "^",
+    "$",
+    "OR",
+    "AND",
+    "NEAR",
+    "'",
+    ":",
+    "(",
+    ")",
+    "{",
+    "}",
 ]
 
 
@@ -34,8 +80,12 @@ def reference(db, text: str, standard: str | None = None) -> list[int]:
     text = (clean_text(text, multiline=False) or "").translate(fold)
     conn = sqlite3.connect(db)
     try:
-        rows = conn.execute("SELECT id, date, title, findings, suggestions FROM activities ORDER BY date DESC, id DESC").fetchall()
-        linked = {r[0] for r in conn.execute("SELECT activity_id FROM activity_standards WHERE standard_id = ?", (standard,))}
+        rows = conn.execute(
+            "SELECT id, date, title, findings, suggestions FROM activities ORDER BY date DESC, id DESC"
+        ).fetchall()
+        linked = {
+            r[0] for r in conn.execute("SELECT activity_id FROM activity_standards WHERE standard_id = ?", (standard,))
+        }
     finally:
         conn.close()
     return [
@@ -56,10 +106,17 @@ def texts(initialised):
                 conn.execute(
                     "INSERT INTO activities (uuid, date, title, findings, suggestions, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, 'x', 'x')",
-                    (f"00000000-0000-4000-8000-{n:012d}", f"2026-{6 + n % 6:02d}-{1 + n % 28:02d}",
-                     random_text(rng, 1 + n % 3) or "x", random_text(rng, n % 4), random_text(rng, n % 2)),
+                    (
+                        f"00000000-0000-4000-8000-{n:012d}",
+                        f"2026-{6 + n % 6:02d}-{1 + n % 28:02d}",
+                        random_text(rng, 1 + n % 3) or "x",
+                        random_text(rng, n % 4),
+                        random_text(rng, n % 2),
+                    ),
                 )
-                conn.execute("INSERT INTO activity_standards VALUES (last_insert_rowid(), ?)", ("7.3" if n % 3 else "1.1",))
+                conn.execute(
+                    "INSERT INTO activity_standards VALUES (last_insert_rowid(), ?)", ("7.3" if n % 3 else "1.1",)
+                )
     finally:
         conn.close()
     return initialised
@@ -76,8 +133,31 @@ def queries() -> list[str]:
         text = rng.choice(PIECES) + " " + rng.choice(PIECES)
         start = rng.randrange(len(text))
         chosen.add(text[start : start + rng.randint(2, 8)])
-    chosen |= {"pLC", "PLC", "ÉCO", "éco", "écol", "\u212a", "kk", '"ดี"', '"', '""', "%", "%b", "_", "a_", "\\", "\\s",
-               "*", "OR ", " AND ", "NEAR(", "ไม่มีคำนี้เลย", "e\u0301", unicodedata.normalize("NFD", "é")}
+    chosen |= {
+        "pLC",
+        "PLC",
+        "ÉCO",
+        "éco",
+        "écol",
+        "\u212a",
+        "kk",
+        '"ดี"',
+        '"',
+        '""',
+        "%",
+        "%b",
+        "_",
+        "a_",
+        "\\",
+        "\\s",
+        "*",
+        "OR ",
+        " AND ",
+        "NEAR(",
+        "ไม่มีคำนี้เลย",
+        "e\u0301",
+        unicodedata.normalize("NFD", "é"),
+    }
     return sorted(q for q in chosen if (clean_text(q, multiline=False) or ""))
 
 
@@ -115,10 +195,29 @@ def test_many_matches_path_gives_the_same(texts, monkeypatch):
 def test_search_follows_add_edit_delete_through_the_cli(initialised):
     nitet = initialised
     nitet("school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่")
-    first = nitet.json("log", "7.4", "-t", "ประชุมชุมชนการเรียนรู้ทางวิชาชีพ", "--date", "2026-11-02",
-                       "--findings", "ครูร่วมวง PLC ครบทุกคน", "--json")["id"]
-    second = nitet.json("log-visit", "-s", "57010001", "-t", "นิเทศการอ่าน", "--date", "2026-11-03",
-                        "--suggestions", "ควรอ่านทุกวัน 100%", "--json")["id"]
+    first = nitet.json(
+        "log",
+        "7.4",
+        "-t",
+        "ประชุมชุมชนการเรียนรู้ทางวิชาชีพ",
+        "--date",
+        "2026-11-02",
+        "--findings",
+        "ครูร่วมวง PLC ครบทุกคน",
+        "--json",
+    )["id"]
+    second = nitet.json(
+        "log-visit",
+        "-s",
+        "57010001",
+        "-t",
+        "นิเทศการอ่าน",
+        "--date",
+        "2026-11-03",
+        "--suggestions",
+        "ควรอ่านทุกวัน 100%",
+        "--json",
+    )["id"]
 
     def ids(text):
         return [r["id"] for r in nitet.json("list", "--search", text)["entries"]]

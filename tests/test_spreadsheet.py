@@ -12,8 +12,8 @@ import zipfile
 from datetime import datetime
 
 import pytest
-
 from exchange_data import supervisor_db
+
 from nitet_cli.errors import EXIT_INPUT
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -49,8 +49,23 @@ def test_workbook_has_two_sheets_typed_cells_and_thai_layout(source, tmp_path):
     sheet = book["กิจกรรม"]
     col = columns(sheet)
     assert list(col) == [
-        "ID", "ภาคเรียน", "วันที่", "วันที่ (พ.ศ.)", "ศึกษานิเทศก์", "ประเภท", "รูปแบบ", "ชื่อกิจกรรม", "มาตรฐาน",
-        "รหัสโรงเรียน", "โรงเรียน", "ผลการนิเทศ", "ข้อเสนอแนะ", "ผู้เข้าร่วม", "จำนวนครู", "หลักฐาน", "แก้ไขล่าสุด",
+        "ID",
+        "ภาคเรียน",
+        "วันที่",
+        "วันที่ (พ.ศ.)",
+        "ศึกษานิเทศก์",
+        "ประเภท",
+        "รูปแบบ",
+        "ชื่อกิจกรรม",
+        "มาตรฐาน",
+        "รหัสโรงเรียน",
+        "โรงเรียน",
+        "ผลการนิเทศ",
+        "ข้อเสนอแนะ",
+        "ผู้เข้าร่วม",
+        "จำนวนครู",
+        "หลักฐาน",
+        "แก้ไขล่าสุด",
         "รหัสอ้างอิง (UUID)",
     ]  # the CSV's columns
     assert sheet.max_row == 5
@@ -198,7 +213,11 @@ def test_export_by_term_year_and_dates(terms, tmp_path):
     assert len(titles_of(terms, tmp_path, "--year", "2569")) == 6  # the whole academic year
     assert titles_of(terms, tmp_path, "--year", "2570") == ["ปีหน้า"]
     between = titles_of(terms, tmp_path, "--from", "3/11/2569", "--to", "2026-11-20")  # both days included
-    assert [t.split(" (")[0] for t in between] == ["นิเทศการอ่านออกเขียนได้ ครั้งที่ 2", "นิเทศการอ่านออกเขียนได้ ครั้งที่ 3", "ประชุมสรุปผล <&> {{ x }}"]
+    assert [t.split(" (")[0] for t in between] == [
+        "นิเทศการอ่านออกเขียนได้ ครั้งที่ 2",
+        "นิเทศการอ่านออกเขียนได้ ครั้งที่ 3",
+        "ประชุมสรุปผล <&> {{ x }}",
+    ]
     assert titles_of(terms, tmp_path, "--from", "1/1/2570") == ["ปลายภาค 2", "ปีหน้า"]
     assert titles_of(terms, tmp_path, "--to", "30/6/2569") == ["ภาค 1"]
     assert titles_of(terms, tmp_path, "--term", "2", "--year", "2569", "--from", "1/1/2570") == ["ปลายภาค 2"]

@@ -34,7 +34,9 @@ def sql_counts(db, standard: str) -> tuple[int, int, int]:
             )
         ]
         marks = ",".join("?" * len(ids))
-        schools = conn.execute(f"SELECT count(DISTINCT school_code) FROM activity_schools WHERE activity_id IN ({marks})", ids).fetchone()[0]
+        schools = conn.execute(
+            f"SELECT count(DISTINCT school_code) FROM activity_schools WHERE activity_id IN ({marks})", ids
+        ).fetchone()[0]
         evidence = conn.execute(f"SELECT count(*) FROM evidence WHERE activity_id IN ({marks})", ids).fetchone()[0]
         return len(ids), schools, evidence
     finally:
@@ -84,9 +86,9 @@ def test_every_school_of_the_target_group_with_visits(term):
 def test_text_output_marks_schools_never_visited(term):
     out = term("status").stdout
     assert f"เหลืออีก {(date(2027, 5, 15) - date(2026, 11, 24)).days + 1} วัน" in out
-    line = next(l for l in out.splitlines() if "โรงเรียนบ้านห้วยส้าน" in l and "0/2" in l)
+    line = next(ln for ln in out.splitlines() if "โรงเรียนบ้านห้วยส้าน" in ln and "0/2" in ln)
     assert "ยังไม่ได้นิเทศ" in line
-    assert "✓" in next(l for l in out.splitlines() if "โรงเรียนบ้านคู่ [" in l and "2/2" in l)
+    assert "✓" in next(ln for ln in out.splitlines() if "โรงเรียนบ้านคู่ [" in ln and "2/2" in ln)
 
 
 def test_fail_on_gap_exit_code(term):
@@ -133,7 +135,13 @@ def test_status_does_not_load_the_document_stack(term):
         "heavy = [m for m in ('docx', 'docxtpl', 'PIL', 'lxml') if m in sys.modules];"
         "print(heavy)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "NITET_TODAY": "2026-11-24"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NITET_TODAY": "2026-11-24"},
+    )
     assert json.loads(out.stdout.strip().replace("'", '"')) == []
 
 

@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import Nitet
 from exchange_data import SCHOOLS, supervisor_db
 
@@ -72,7 +71,9 @@ def _recount(db: Path, start: str, end: str) -> dict:
             standards[activity].add(standard)
         group_of = dict(conn.execute("SELECT code, school_group FROM schools"))
         targets = {}
-        for sid, raw in conn.execute("SELECT id, target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL"):
+        for sid, raw in conn.execute(
+            "SELECT id, target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL"
+        ):
             target = json.loads(raw)
             every = target.get("counts") == "every_visit"
             targets[sid] = (int(target.get("min_per_term", 1)), set(target.get("school_groups") or []), every)
@@ -143,7 +144,9 @@ def test_shared_path_equals_the_stand_alone_one(group):
     for scope, together in zip(shared.targets, shared.group.targets):
         rows = [r for r in progress.schools if r.standard == scope.standard]
         assert (scope.target_schools, together.visits, together.schools_met) == (
-            len(rows), sum(r.visits for r in rows), sum(r.met for r in rows)
+            len(rows),
+            sum(r.visits for r in rows),
+            sum(r.met for r in rows),
         )
     assert shared.group.schools == progress.schools_reached
 
@@ -223,7 +226,7 @@ def test_a_new_database_is_made_without_the_notice(tmp_path, monkeypatch):
 def test_print_json_is_indented_only_on_a_terminal(monkeypatch, tty):
     from nitet_cli.cli.common import print_json
 
-    data = {"ชื่อ": "โรงเรียนบ้านคู่ \"ตัวอย่าง\"", "schools": [{"code": "05701002", "visits": 2, "met": True}], "none": None}
+    data = {"ชื่อ": 'โรงเรียนบ้านคู่ "ตัวอย่าง"', "schools": [{"code": "05701002", "visits": 2, "met": True}], "none": None}
     out = _Terminal(tty)
     monkeypatch.setattr("sys.stdout", out)
     print_json(data)
@@ -231,7 +234,7 @@ def test_print_json_is_indented_only_on_a_terminal(monkeypatch, tty):
     assert text.endswith("\n") and json.loads(text) == data
     assert "โรงเรียนบ้านคู่" in text  # Thai as it is, not \u escapes
     if tty:
-        assert text.startswith("{\n  \"ชื่อ\": ")
+        assert text.startswith('{\n  "ชื่อ": ')
     else:
         assert text.count("\n") == 1 and ", " not in text.replace("บ้านคู่ ", "") and '": ' not in text
 

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 import typer
+from conftest import BUNDLED_MANUAL
 from rich.cells import cell_len
 from typer.testing import CliRunner
-
-from conftest import BUNDLED_MANUAL
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "nitet_cli"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -42,9 +41,13 @@ def test_a_school_named_like_markup_is_added_and_listed(initialised):
 
 
 def test_markup_emoji_codes_and_links_in_entries_show_as_typed(initialised):
-    initialised("school", "add", "--code", "57010099", "--name", "โรงเรียน [bold]ตัวหนา[/bold] :smile:", "--group", "บ้านคู่")
+    initialised(
+        "school", "add", "--code", "57010099", "--name", "โรงเรียน [bold]ตัวหนา[/bold] :smile:", "--group", "บ้านคู่"
+    )
     title = "นิเทศ [/i] [link=https://evil.example]คลิก[/link] :thumbs_up: [red]x"
-    entry = initialised("log-visit", "-s", "57010099", "-t", title, "--findings", "[/]", "-d", "2026-11-20").stdout.strip()
+    entry = initialised(
+        "log-visit", "-s", "57010099", "-t", title, "--findings", "[/]", "-d", "2026-11-20"
+    ).stdout.strip()
     shown = initialised("show", entry).stdout
     assert title in shown and "ผลการนิเทศ: [/]" in shown and ":smile:" in shown
     listed = initialised("list", env={"COLUMNS": "300"}).stdout
@@ -122,7 +125,11 @@ USAGE_ERRORS = [
     ("unknown subcommand", ["school", "lst"], ["lst", "nitet school"]),
     ("missing argument of school show", ["school", "show"], ["SCHOOL"]),
     ("missing option of follow-up close", ["follow-up", "close", "1"], ["--result"]),
-    ("missing value in follow-up close", ["follow-up", "close", "1", "--result"], ["--result", "nitet follow-up close --help"]),
+    (
+        "missing value in follow-up close",
+        ["follow-up", "close", "1", "--result"],
+        ["--result", "nitet follow-up close --help"],
+    ),
     ("bad integer of follow-up close", ["follow-up", "close", "x", "--result", "y"], ["ID", "จำนวนเต็ม"]),
     ("unknown subcommand of follow-up", ["follow-up", "lst"], ["lst", "nitet follow-up"]),
     ("unknown option of profile", ["profile", "new-identity", "--bogus"], ["--bogus"]),
@@ -163,7 +170,9 @@ def test_choices_and_numbers_of_any_command_are_translated():
     app = typer.Typer(cls=NitetGroup)
 
     @app.command()
-    def paint(colour: Colour = typer.Option(Colour.red, "--colour", help="สี"), size: float = typer.Option(1.0, "--size")):
+    def paint(
+        colour: Colour = typer.Option(Colour.red, "--colour", help="สี"), size: float = typer.Option(1.0, "--size")
+    ):
         typer.echo(colour.value)
 
     @app.command()
@@ -257,7 +266,9 @@ def test_manual_show_full_and_short_in_a_terminal(initialised):
     terminal = {"COLUMNS": "150", "FORCE_COLOR": "1"}
     short = ANSI.sub("", initialised("manual", "show", env=terminal).stdout)
     assert "…" in short and "nitet manual show --full" in short  # a look over it, saying how to see it whole
-    ids = [s["id"] for d in json.loads(initialised("manual", "show", "--json").stdout)["duties"] for s in d["standards"]]
+    ids = [
+        s["id"] for d in json.loads(initialised("manual", "show", "--json").stdout)["duties"] for s in d["standards"]
+    ]
     for width in ("80", "150"):
         table = ANSI.sub("", initialised("manual", "show", "--short", env={**terminal, "COLUMNS": width}).stdout)
         assert max(cell_len(line) for line in table.splitlines()) <= int(width)

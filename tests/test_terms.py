@@ -27,7 +27,12 @@ def test_default_boundaries(initialised, day, year, term):
 
 @pytest.mark.parametrize(
     "typed, iso",
-    [("15/5/2569", "2026-05-15"), ("16/5/2569", "2026-05-16"), ("31/10/2026", "2026-10-31"), ("๑/๑๑/๒๕๖๙", "2026-11-01")],
+    [
+        ("15/5/2569", "2026-05-15"),
+        ("16/5/2569", "2026-05-16"),
+        ("31/10/2026", "2026-10-31"),
+        ("๑/๑๑/๒๕๖๙", "2026-11-01"),
+    ],
 )
 def test_show_accepts_be_dates(initialised, typed, iso):
     assert initialised.json("term", "show", typed)["date"] == iso

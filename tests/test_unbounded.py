@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stress_data import SMALL_MANUAL, write_manual_yaml
+from stress_data import SMALL_MANUAL
 
 from nitet_cli import template_limits
 
@@ -94,7 +94,11 @@ duties:
     path.write_text(text, encoding="utf-8")
     initialised("manual", "load", path)
     rows = initialised.json("manual", "show")["duties"][0]["standards"]
-    assert rows[0]["target"] == rows[1]["target"] == {"kind": "school_visits", "min_per_term": 2, "school_groups": ["บ้านคู่"]}
+    assert (
+        rows[0]["target"]
+        == rows[1]["target"]
+        == {"kind": "school_visits", "min_per_term": 2, "school_groups": ["บ้านคู่"]}
+    )
 
 
 def test_manual_file_over_the_size_limit_is_refused(initialised, tmp_path):
@@ -175,7 +179,8 @@ def test_memory_backstop(reported, tmp_path, monkeypatch):
     """A string doubled forty times: no operator check sees it; the child's memory limit does."""
     monkeypatch.setattr(template_limits, "RENDER_MEMORY", 256 << 20)
     template = template_with(
-        tmp_path, "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}"
+        tmp_path,
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
     )
     result = reported("report", "--template", template, "-o", tmp_path / "r.docx", ok=False)
     assert result.exit_code == 2 and "หน่วยความจำ" in result.stderr and str(template) in result.stderr
@@ -187,7 +192,9 @@ def test_time_backstop(reported, tmp_path, monkeypatch):
     """Loops no step budget counts (the budget raised out of reach here): killed at the time limit."""
     monkeypatch.setattr(template_limits, "RENDER_SECONDS", 2)
     monkeypatch.setattr(template_limits, "MAX_STEPS", 10**12)
-    template = template_with(tmp_path, "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}")
+    template = template_with(
+        tmp_path, "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    )
     result = reported("report", "--template", template, "-o", tmp_path / "r.docx", ok=False)
     assert result.exit_code == 2 and "เกิน 2 วินาที" in result.stderr and str(template) in result.stderr
     assert not (tmp_path / "r.docx").exists()

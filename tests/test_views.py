@@ -6,9 +6,9 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-
 from conftest import Nitet
 from exchange_data import SCHOOLS, query, supervisor_db
+
 from nitet_cli.db import connect
 from nitet_cli.terms import set_term, term_of
 
@@ -51,7 +51,12 @@ def test_activities_readable(db):
 
 @pytest.mark.parametrize(
     "iso, expected",
-    [("2026-01-01", "1 ม.ค. 2569"), ("2026-05-16", "16 พ.ค. 2569"), ("2027-12-31", "31 ธ.ค. 2570"), ("2026-09-09", "9 ก.ย. 2569")],
+    [
+        ("2026-01-01", "1 ม.ค. 2569"),
+        ("2026-05-16", "16 พ.ค. 2569"),
+        ("2027-12-31", "31 ธ.ค. 2570"),
+        ("2026-09-09", "9 ก.ย. 2569"),
+    ],
 )
 def test_be_dates_match_the_documents(db, iso, expected):
     from nitet_cli.thai import thai_date_short
@@ -71,7 +76,11 @@ def test_terms_in_views_agree_with_the_terms_module(db):
         set_term(conn, 2569, 1, date(2026, 5, 18), date(2026, 10, 9))  # announced: 10–31 Oct is a break
         set_term(conn, 2569, 2, date(2026, 11, 2), date(2027, 3, 31))
         first = date(2026, 1, 1)
-        days = [first + timedelta(days=n) for n in range(0, 730, 3)] + [date(2026, 10, 9), date(2026, 10, 10), date(2026, 5, 17)]
+        days = [first + timedelta(days=n) for n in range(0, 730, 3)] + [
+            date(2026, 10, 9),
+            date(2026, 10, 10),
+            date(2026, 5, 17),
+        ]
         expected = {}
         with conn:
             for n, day in enumerate(days):
@@ -84,7 +93,9 @@ def test_terms_in_views_agree_with_the_terms_module(db):
                 expected[cur.lastrowid] = (term.year, term.term) if term else (None, None)
         got = {
             r["activity_id"]: (r["academic_year"], r["term"])
-            for r in conn.execute("SELECT * FROM activity_terms WHERE activity_id IN (%s)" % ",".join(map(str, expected)))
+            for r in conn.execute(
+                "SELECT * FROM activity_terms WHERE activity_id IN (%s)" % ",".join(map(str, expected))
+            )
         }
     finally:
         conn.close()
@@ -114,7 +125,9 @@ def test_visits_per_school_term_counts_every_school(db):
 
 
 def test_visits_per_school_term_on_a_merged_database(db, tmp_path):
-    other = supervisor_db(tmp_path / "b" / "nitet.db", "นายสมชาย รักเรียน", tmp_path / "work-b", schools=SCHOOLS[:2], visits=2)
+    other = supervisor_db(
+        tmp_path / "b" / "nitet.db", "นายสมชาย รักเรียน", tmp_path / "work-b", schools=SCHOOLS[:2], visits=2
+    )
     group = tmp_path / "group.db"
     Nitet(group)("merge", db, other.db_path, "--into", group)
     by_code = {r["school_code"]: r for r in rows(group, "SELECT * FROM visits_per_school_term")}
@@ -132,7 +145,9 @@ def test_evidence_and_standards_readable(db):
     sha = query(db, "SELECT sha256 FROM evidence WHERE id = ?", (photo["id"],))[0][0]
     assert photo["stored_as"] == f"{sha[:2]}/{sha}.jpg"  # m013: stored files keep their extension
     assert (db.parent / "nitet-evidence" / photo["stored_as"]).is_file()
-    assert evidence[1]["kind"] == "link" and evidence[1]["url"].startswith("https://") and evidence[1]["stored_as"] is None
+    assert (
+        evidence[1]["kind"] == "link" and evidence[1]["url"].startswith("https://") and evidence[1]["stored_as"] is None
+    )
     standards = {r["id"]: r for r in rows(db, "SELECT * FROM standards_readable")}
     assert len(standards) == 43
     assert standards["7.3"]["activities"] == 3 and standards["7.4"]["activities"] == 2
@@ -150,9 +165,13 @@ def test_a_text_filter_as_datasette_sends_it_finds_the_rows(db):
     as_text = rows(db, DATASETTE_FILTER, {"p0": "2569", "p1": "2"})
     as_numbers = rows(db, DATASETTE_FILTER, {"p0": 2569, "p1": 2})
     assert len(as_text) == len(SCHOOLS) and as_text == as_numbers
-    assert rows(db, 'SELECT id FROM activities_readable WHERE "academic_year" = :p0 AND "term" = :p1', {"p0": "2569", "p1": "2"})
+    assert rows(
+        db, 'SELECT id FROM activities_readable WHERE "academic_year" = :p0 AND "term" = :p1', {"p0": "2569", "p1": "2"}
+    )
     assert rows(db, 'SELECT id FROM activities_readable WHERE "evidence" = :p0', {"p0": "2"})
-    assert rows(db, 'SELECT id FROM standards_readable WHERE "retired" = :p0 AND "activities" = :p1', {"p0": "0", "p1": "3"})
+    assert rows(
+        db, 'SELECT id FROM standards_readable WHERE "retired" = :p0 AND "activities" = :p1', {"p0": "0", "p1": "3"}
+    )
 
 
 def test_every_number_in_every_view_is_found_by_its_text(db):
@@ -164,7 +183,9 @@ def test_every_number_in_every_view_is_found_by_its_text(db):
             for row in conn.execute(f"SELECT * FROM [{view}]").fetchall():
                 for column, value in zip(columns, row):
                     if isinstance(value, int):
-                        found = conn.execute(f'SELECT count(*) FROM [{view}] WHERE "{column}" = :p0', {"p0": str(value)})
+                        found = conn.execute(
+                            f'SELECT count(*) FROM [{view}] WHERE "{column}" = :p0', {"p0": str(value)}
+                        )
                         assert found.fetchone()[0] >= 1, (view, column, value)
     finally:
         conn.close()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BUNDLED_MANUAL, Nitet, docx_text
+
 from nitet_cli.thai import to_arabic_digits
 
 BAAN_KHU = ("57010001", "โรงเรียนบ้านคู่", "บ้านคู่")
@@ -217,7 +217,10 @@ def assert_report_agrees_with_status(nitet: Nitet, tmp_path: Path) -> None:
     assert data["schools"] == status["schools"]
     standards = {s["id"]: s for d in status["duties"] for s in d["standards"]}
     for c in data["coverage"]:
-        assert (c["schools_met"], c["schools"]) == (standards[c["standard"]]["schools_met"], standards[c["standard"]]["target_schools"])
+        assert (c["schools_met"], c["schools"]) == (
+            standards[c["standard"]]["schools_met"],
+            standards[c["standard"]]["target_schools"],
+        )
         assert c["schools_met"] == sum(g["schools_met"] for g in c["groups"])
 
     # DOCX: the printed visits, targets and marks of every row.
@@ -310,7 +313,12 @@ def test_group_database_counts_everyones_visits_for_6_3(tmp_path, monkeypatch):
 
 
 def test_bundled_manual_counts_every_visit_for_6_3_only(initialised):
-    targets = {s["id"]: s["target"] for d in initialised.json("manual", "show")["duties"] for s in d["standards"] if s["target"]}
+    targets = {
+        s["id"]: s["target"]
+        for d in initialised.json("manual", "show")["duties"]
+        for s in d["standards"]
+        if s["target"]
+    }
     assert targets["6.3"]["counts"] == "every_visit"
     assert "counts" not in targets["7.3"] and "counts" not in targets["8.3"]  # the default: linked visits
 
@@ -359,9 +367,11 @@ def test_school_show_uses_the_same_rule(initialised):
         }
     shown = initialised.json("school", "show", BAAN_KHU[0])
     assert {x["standard"]: x["mark"] for t in shown["terms"] if t["current"] for x in t["targets"]} == {
-        "6.3": "ถึงเป้าหมาย", "7.3": "ถึงเป้าหมาย"
+        "6.3": "ถึงเป้าหมาย",
+        "7.3": "ถึงเป้าหมาย",
     }
     shown = initialised.json("school", "show", BAAN_KHU_2[0])
     assert {x["standard"]: x["mark"] for t in shown["terms"] if t["current"] for x in t["targets"]} == {
-        "6.3": "ขาดอีก 1 ครั้ง", "7.3": "ขาดอีก 2 ครั้ง (นิเทศในมาตรฐานอื่น 1 ครั้ง)"
+        "6.3": "ขาดอีก 1 ครั้ง",
+        "7.3": "ขาดอีก 2 ครั้ง (นิเทศในมาตรฐานอื่น 1 ครั้ง)",
     }

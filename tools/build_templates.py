@@ -69,19 +69,55 @@ def set_run_properties(rpr, *, size_pt: float | None = None, bold: bool | None =
 # The order ECMA-376 gives the children of a run's properties (CT_RPr, w:rPr): Word refuses or
 # "repairs" a document whose w:rPr has them in another order.
 RPR_ORDER = [
-    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
-    "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
-    "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em",
-    "lang", "eastAsianLayout", "specVanish", "oMath",
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
 ]
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def in_schema_order(rpr) -> None:
     """Put the children of a ``w:rPr`` in the schema's order (a stable sort: unknown ones last)."""
+
     def rank(element) -> int:
         tag = element.tag
-        name = tag[len(_W):] if isinstance(tag, str) and tag.startswith(_W) else None
+        name = tag[len(_W) :] if isinstance(tag, str) and tag.startswith(_W) else None
         return RPR_ORDER.index(name) if name in RPR_ORDER else len(RPR_ORDER)
 
     children = sorted(rpr, key=rank)
@@ -347,7 +383,13 @@ def build_manual(path: Path) -> None:
     # Cover page, as the seed's: title, owner, office, spaced down the page.
     paragraph(d, "{{ manual.title }}", style="Title").paragraph_format.space_before = Pt(140)
     paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(120)
-    paragraph(d, "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}", align=center, bold=True, size_pt=18)
+    paragraph(
+        d,
+        "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+        align=center,
+        bold=True,
+        size_pt=18,
+    )
     for index, field in enumerate(("work_group", "office", "agency", "ministry")):
         p = paragraph(d, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
         if index == 0:
@@ -355,7 +397,10 @@ def build_manual(path: Path) -> None:
 
     # Whose manual, and the list of responsibilities.
     new_page(paragraph(d, "{{ profile.name }}", bold=True, size_pt=18))
-    paragraph(d, "{% if profile.position %}ตำแหน่ง {{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}")
+    paragraph(
+        d,
+        "{% if profile.position %}ตำแหน่ง {{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+    )
     paragraph(d, "{%p if profile.work_unit %}")
     paragraph(d, "กลุ่มงาน {{ profile.work_unit }}")
     paragraph(d, "{%p endif %}")
@@ -376,7 +421,9 @@ def build_manual(path: Path) -> None:
     widths = [1.3, 7.35, 7.35]
     t = table(d, widths, ["ที่", "กิจกรรม/วิธีปฏิบัติ", "มาตรฐานการปฏิบัติงาน"])
     add_row(t, ["{%tr for row in duty.standards %}", "", ""], widths)
-    row = add_row(t, ["{{ row.step|thai }}.", "{{ row.activity }}", "{{ row.standard }}"], widths, align_first_center=True)
+    row = add_row(
+        t, ["{{ row.step|thai }}.", "{{ row.activity }}", "{{ row.standard }}"], widths, align_first_center=True
+    )
     cant_split_row(row)
     add_row(t, ["{%tr endfor %}", "", ""], widths)
     paragraph(d)
@@ -482,15 +529,23 @@ def follow_up_section(d) -> None:
     )
     p.paragraph_format.first_line_indent = Cm(1.25)
     paragraph(d, "{%p for s in follow_ups.schools %}")
-    paragraph(d, "{{ s.name }} ({{ s.code|thai }}){% if s.group %} กลุ่มโรงเรียน{{ s.group }}{% endif %}", style="Heading 3")
+    paragraph(
+        d, "{{ s.name }} ({{ s.code|thai }}){% if s.group %} กลุ่มโรงเรียน{{ s.group }}{% endif %}", style="Heading 3"
+    )
     # สถานะ holds รอติดตาม (เลยกำหนด) and ดำเนินการบางส่วน on two lines, each word whole.
     widths = [0.9, 3.95, 2.1, 2.2, 2.85, 4.0]
     t = small_table(d, widths, ["ที่", "ข้อเสนอแนะ", "วันที่ให้", "ติดตาม\nภายใน", "สถานะ", "ผลการติดตาม"])
     tag_row(t, "{%tr for f in s.rows %}", widths)
     row = small_row(
         t,
-        ["{{ f.no|thai }}", "{{ f.text }}", "{{ f.given_on|thai_date_short }}", "{{ f.check_by_text }}",
-         "{{ f.status_text }}", "{{ f.result }}{% if f.closed_on %} ({{ f.closed_on|thai_date_short }}){% endif %}"],
+        [
+            "{{ f.no|thai }}",
+            "{{ f.text }}",
+            "{{ f.given_on|thai_date_short }}",
+            "{{ f.check_by_text }}",
+            "{{ f.status_text }}",
+            "{{ f.result }}{% if f.closed_on %} ({{ f.closed_on|thai_date_short }}){% endif %}",
+        ],
         widths,
         center=(0, 2, 3),
     )
@@ -566,7 +621,9 @@ def build_report(path: Path) -> None:
     paragraph(d, "{%p endif %}")
     paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(110)
     paragraph(d, "{%p if group.is_group %}")
-    paragraph(d, "รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors_active|thai }} คน", align=center, bold=True, size_pt=18)
+    paragraph(
+        d, "รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors_active|thai }} คน", align=center, bold=True, size_pt=18
+    )
     paragraph(d, "{%p endif %}")
     paragraph(
         d,
@@ -604,8 +661,15 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr for duty in duties %}", widths)
     row = small_row(
         t,
-        ["{{ duty.number|thai }}", "{{ duty.title }}", "{{ duty.activities|thai }}", "{{ duty.schools|thai }}",
-         "{{ duty.teachers|thai }}", "{{ duty.evidence|thai }}", "{{ duty.state_label }}"],
+        [
+            "{{ duty.number|thai }}",
+            "{{ duty.title }}",
+            "{{ duty.activities|thai }}",
+            "{{ duty.schools|thai }}",
+            "{{ duty.teachers|thai }}",
+            "{{ duty.evidence|thai }}",
+            "{{ duty.state_label }}",
+        ],
         widths,
         bold=True,
         center=(0, 2, 3, 4, 5),
@@ -614,8 +678,15 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr for s in duty.standards %}", widths)
     row = small_row(
         t,
-        ["{{ s.id|thai }}", "{{ s.activity }}", "{{ s.activities|thai }}", "{{ s.schools|thai }}",
-         "{{ s.teachers|thai }}", "{{ s.evidence|thai }}", "{{ s.state_label }}"],
+        [
+            "{{ s.id|thai }}",
+            "{{ s.activity }}",
+            "{{ s.activities|thai }}",
+            "{{ s.schools|thai }}",
+            "{{ s.teachers|thai }}",
+            "{{ s.evidence|thai }}",
+            "{{ s.state_label }}",
+        ],
         widths,
         center=(0, 2, 3, 4, 5),
     )
@@ -624,14 +695,25 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
-        ["", "รวม", "{{ totals.activities|thai }}", "{{ totals.schools|thai }}", "{{ totals.teachers|thai }}",
-         "{{ totals.evidence|thai }}", ""],
+        [
+            "",
+            "รวม",
+            "{{ totals.activities|thai }}",
+            "{{ totals.schools|thai }}",
+            "{{ totals.teachers|thai }}",
+            "{{ totals.evidence|thai }}",
+            "",
+        ],
         widths,
         bold=True,
         center=(2, 3, 4, 5),
     )
-    paragraph(d, "หมายเหตุ: นับกิจกรรมที่บันทึกไว้ระหว่างวันแรกถึงวันสุดท้ายของรายงาน กิจกรรมหนึ่งที่สัมพันธ์กับหลายมาตรฐานนับในทุกมาตรฐานนั้น"
-              " แต่นับครั้งเดียวในแต่ละเรื่องและในยอดรวม ครูคือจำนวนครูที่ได้รับการนิเทศหรือเข้าร่วมที่บันทึกไว้ในแต่ละกิจกรรม", size_pt=14)
+    paragraph(
+        d,
+        "หมายเหตุ: นับกิจกรรมที่บันทึกไว้ระหว่างวันแรกถึงวันสุดท้ายของรายงาน กิจกรรมหนึ่งที่สัมพันธ์กับหลายมาตรฐานนับในทุกมาตรฐานนั้น"
+        " แต่นับครั้งเดียวในแต่ละเรื่องและในยอดรวม ครูคือจำนวนครูที่ได้รับการนิเทศหรือเข้าร่วมที่บันทึกไว้ในแต่ละกิจกรรม",
+        size_pt=14,
+    )
 
     # A group (merged) database: what each supervisor did, and the group together against the targets.
     paragraph(d, "{%p if group.is_group %}")
@@ -648,8 +730,14 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr for p in supervisors %}", widths)
     row = small_row(
         t,
-        ["{{ loop.index|thai }}", "{{ p.name }}", "{{ p.activities|thai }}", "{{ p.schools|thai }}",
-         "{{ p.evidence|thai }}", "{{ p.target_visits|thai }}"],
+        [
+            "{{ loop.index|thai }}",
+            "{{ p.name }}",
+            "{{ p.activities|thai }}",
+            "{{ p.schools|thai }}",
+            "{{ p.evidence|thai }}",
+            "{{ p.target_visits|thai }}",
+        ],
         widths,
         center=(0, 2, 3, 4, 5),
     )
@@ -657,8 +745,14 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
-        ["", "รวมทั้งกลุ่ม", "{{ group.activities|thai }}", "{{ group.schools|thai }}", "{{ group.evidence|thai }}",
-         "{{ group.target_visits|thai }}"],
+        [
+            "",
+            "รวมทั้งกลุ่ม",
+            "{{ group.activities|thai }}",
+            "{{ group.schools|thai }}",
+            "{{ group.evidence|thai }}",
+            "{{ group.target_visits|thai }}",
+        ],
         widths,
         bold=True,
         center=(2, 3, 4, 5),
@@ -681,7 +775,13 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr for r in t.rows %}", widths)
     row = small_row(
         t,
-        ["{{ loop.index|thai }}", "{{ r.name }}", "{{ r.visits|thai }}", "{{ r.schools_visited|thai }}", "{{ r.schools_met|thai }}"],
+        [
+            "{{ loop.index|thai }}",
+            "{{ r.name }}",
+            "{{ r.visits|thai }}",
+            "{{ r.schools_visited|thai }}",
+            "{{ r.schools_met|thai }}",
+        ],
         widths,
         center=(0, 2, 3, 4),
     )
@@ -689,8 +789,13 @@ def build_report(path: Path) -> None:
     tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
-        ["", "รวมทั้งกลุ่ม", "{{ t.together.visits|thai }}", "{{ t.together.schools_visited|thai }}",
-         "{{ t.together.schools_met|thai }}"],
+        [
+            "",
+            "รวมทั้งกลุ่ม",
+            "{{ t.together.visits|thai }}",
+            "{{ t.together.schools_visited|thai }}",
+            "{{ t.together.schools_met|thai }}",
+        ],
         widths,
         bold=True,
         center=(2, 3, 4),
@@ -732,7 +837,10 @@ def build_report(path: Path) -> None:
         "มาตรฐานที่ {{ c.standard|thai }} {{ c.scope }} ได้รับการนิเทศอย่างน้อยภาคเรียนละ {{ c.min_per_term|thai }} ครั้ง",
         style="Heading 2",
     )
-    paragraph(d, "ถึงเป้าหมาย {{ c.schools_met|thai }} จาก {{ c.schools|thai }} แห่ง{% if c.counts_note %} ({{ c.counts_note }}){% endif %}")
+    paragraph(
+        d,
+        "ถึงเป้าหมาย {{ c.schools_met|thai }} จาก {{ c.schools|thai }} แห่ง{% if c.counts_note %} ({{ c.counts_note }}){% endif %}",
+    )
     paragraph(d, "{%p if not c.groups %}")
     paragraph(d, "ยังไม่มีรายชื่อสถานศึกษาในกลุ่มนี้")
     paragraph(d, "{%p endif %}")
@@ -786,9 +894,15 @@ def build_report(path: Path) -> None:
     p.paragraph_format.space_before = Pt(6)
     p.paragraph_format.keep_with_next = True
     # The mode (ลงพื้นที่/ออนไลน์) is said of a visit only: a meeting or a website update has none to speak of.
-    indented(d, "{{ e.kind_label }}{% if e.kind == 'visit' %} ({{ e.mode_label }}){% endif %}{% if e.school_names %} ณ {{ e.school_names }}{% endif %}{% if group.is_group and e.supervisor %} โดย {{ e.supervisor }}{% endif %}", cm=1.5)
+    indented(
+        d,
+        "{{ e.kind_label }}{% if e.kind == 'visit' %} ({{ e.mode_label }}){% endif %}{% if e.school_names %} ณ {{ e.school_names }}{% endif %}{% if group.is_group and e.supervisor %} โดย {{ e.supervisor }}{% endif %}",
+        cm=1.5,
+    )
     paragraph(d, "{%p if e.teachers %}")
-    indented(d, "{% if e.kind == 'visit' %}ครูที่ได้รับการนิเทศ{% else %}ครูที่เข้าร่วม{% endif %} {{ e.teachers|thai }} คน", cm=1.5)
+    indented(
+        d, "{% if e.kind == 'visit' %}ครูที่ได้รับการนิเทศ{% else %}ครูที่เข้าร่วม{% endif %} {{ e.teachers|thai }} คน", cm=1.5
+    )
     paragraph(d, "{%p endif %}")
     paragraph(d, "{%p if e.participants %}")
     indented(d, "ผู้เข้าร่วม: {{ e.participants }}", cm=1.5)
@@ -856,7 +970,11 @@ def build_report(path: Path) -> None:
     paragraph(d, "{%p if files %}")
     paragraph(d, "ไฟล์หลักฐานอื่น", style="Heading 2")
     paragraph(d, "{%p for f in files %}")
-    indented(d, "{{ loop.index|thai }}. {{ f.name }} — {{ f.date|thai_date_short }}{% if f.school %} {{ f.school }}{% endif %}{% if f.caption %} ({{ f.caption }}){% endif %}", cm=0)
+    indented(
+        d,
+        "{{ loop.index|thai }}. {{ f.name }} — {{ f.date|thai_date_short }}{% if f.school %} {{ f.school }}{% endif %}{% if f.caption %} ({{ f.caption }}){% endif %}",
+        cm=0,
+    )
     paragraph(d, "{%p endfor %}")
     paragraph(d, "{%p endif %}")
 

@@ -110,7 +110,7 @@ def check_schools(conn: sqlite3.Connection, codes: list[str]) -> list[str]:
 def check_activity_fields(new: NewActivity) -> NewActivity:
     new.title = clean_text(new.title, multiline=False) or ""
     if not new.title:
-        raise InputError("ชื่อกิจกรรมว่าง — ใส่ --title เช่น \"นิเทศการจัดการเรียนรู้ภาษาอังกฤษ\"")
+        raise InputError('ชื่อกิจกรรมว่าง — ใส่ --title เช่น "นิเทศการจัดการเรียนรู้ภาษาอังกฤษ"')
     if new.kind not in KINDS:
         raise InputError(f"ประเภทกิจกรรม (--kind) '{new.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
     if new.mode not in MODES:
@@ -131,7 +131,9 @@ def check_activity_fields(new: NewActivity) -> NewActivity:
     return new
 
 
-def insert_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, items: list[EvidenceInput], stored: dict) -> list[int]:
+def insert_evidence(
+    conn: sqlite3.Connection, db_path: Path, activity_id: int, items: list[EvidenceInput], stored: dict
+) -> list[int]:
     """Evidence rows for files already in the store (``stored`` maps path → StoredFile) and links."""
     ids = []
     now = now_iso()
@@ -146,7 +148,16 @@ def insert_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, i
             cur = conn.execute(
                 "INSERT INTO evidence (uuid, activity_id, kind, sha256, original_name, media_type, size, caption, created_at)"
                 " VALUES (?, ?, 'file', ?, ?, ?, ?, ?, ?)",
-                (str(uuid.uuid4()), activity_id, f.sha256, clean_text(f.original_name, multiline=False), f.media_type, f.size, item.caption, now),
+                (
+                    str(uuid.uuid4()),
+                    activity_id,
+                    f.sha256,
+                    clean_text(f.original_name, multiline=False),
+                    f.media_type,
+                    f.size,
+                    item.caption,
+                    now,
+                ),
             )
         ids.append(cur.lastrowid)
     return ids
@@ -185,7 +196,7 @@ def add_activity(
         check_entry_date(conn, new.date, allow_future=allow_future)
     new.follow_ups = follow_ups.check_texts(new.follow_ups)
     if new.check_by is not None and not new.follow_ups:
-        raise InputError("--check-by ใช้กับ --follow-up เท่านั้น — ใส่ข้อเสนอแนะที่ต้องติดตามด้วย --follow-up \"…\"")
+        raise InputError('--check-by ใช้กับ --follow-up เท่านั้น — ใส่ข้อเสนอแนะที่ต้องติดตามด้วย --follow-up "…"')
     follow_ups.check_check_by(new.check_by, new.date)
     if new.follow_ups and not new.schools:
         raise InputError("ข้อเสนอแนะที่ต้องติดตามต้องเป็นของโรงเรียน — ใส่ --school ของการนิเทศนี้")
@@ -243,7 +254,10 @@ def get_activity(conn: sqlite3.Connection, activity_id: int) -> dict:
         raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
     entry = {k: row[k] for k in row.keys()}
     entry["standards"] = [
-        r[0] for r in conn.execute("SELECT standard_id FROM activity_standards WHERE activity_id = ? ORDER BY standard_id", (activity_id,))
+        r[0]
+        for r in conn.execute(
+            "SELECT standard_id FROM activity_standards WHERE activity_id = ? ORDER BY standard_id", (activity_id,)
+        )
     ]
     entry["schools"] = [
         {"code": r["code"], "name": r["name"], "group": r["school_group"]}
@@ -287,7 +301,9 @@ def earliest_entry_date(conn: sqlite3.Connection, today: date) -> date:
     return get_term(conn, manual_year(conn, today), 1).start
 
 
-def check_entry_date(conn: sqlite3.Connection, day: date, *, today: date | None = None, allow_future: bool = False) -> date:
+def check_entry_date(
+    conn: sqlite3.Connection, day: date, *, today: date | None = None, allow_future: bool = False
+) -> date:
     """Refuse a date before the manual's year, or after today unless ``allow_future``."""
     from nitet_cli.clock import today as clock_today
     from nitet_cli.thai import be_date
@@ -313,7 +329,9 @@ def active_standards(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(id, activity text) of every standard in force, in manual order: the choices to show."""
     return [
         (r["id"], r["activity"])
-        for r in conn.execute("SELECT id, activity FROM standards WHERE retired_at IS NULL ORDER BY position, duty_number, step")
+        for r in conn.execute(
+            "SELECT id, activity FROM standards WHERE retired_at IS NULL ORDER BY position, duty_number, step"
+        )
     ]
 
 
@@ -330,7 +348,9 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     if not school_codes:
         return []
     marks = ", ".join("?" for _ in school_codes)
-    groups = {r[0] for r in conn.execute(f"SELECT DISTINCT school_group FROM schools WHERE code IN ({marks})", school_codes)}
+    groups = {
+        r[0] for r in conn.execute(f"SELECT DISTINCT school_group FROM schools WHERE code IN ({marks})", school_codes)
+    }
     targets = []
     for sid, raw in conn.execute(
         "SELECT id, target FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
@@ -400,7 +420,11 @@ def update_activity(
     from nitet_cli import follow_ups
 
     moves = follow_ups.check_visit_change(
-        conn, activity_id, new_date=merged.date, old_schools=[s["code"] for s in current["schools"]], new_schools=merged.schools
+        conn,
+        activity_id,
+        new_date=merged.date,
+        old_schools=[s["code"] for s in current["schools"]],
+        new_schools=merged.schools,
     )
     with transaction(conn):
         conn.execute(
@@ -459,9 +483,16 @@ def delete_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -
         if row is None:
             raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
         hashes = sorted(
-            {r[0] for r in conn.execute("SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (activity_id,))}
+            {
+                r[0]
+                for r in conn.execute(
+                    "SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (activity_id,)
+                )
+            }
         )
-        evidence_rows = conn.execute("SELECT count(*) FROM evidence WHERE activity_id = ?", (activity_id,)).fetchone()[0]
+        evidence_rows = conn.execute("SELECT count(*) FROM evidence WHERE activity_id = ?", (activity_id,)).fetchone()[
+            0
+        ]
         record_activity_deleted(conn, activity_id)  # deletions travel (m008)
         conn.execute("DELETE FROM evidence WHERE activity_id = ?", (activity_id,))
         conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
@@ -513,7 +544,22 @@ def remove_evidence(conn: sqlite3.Connection, db_path: Path, evidence_id: int) -
 def _evidence_dict(row, db_path: Path) -> dict:
     from nitet_cli.evidence_store import stored_path
 
-    item = {k: row[k] for k in ("id", "uuid", "activity_id", "kind", "sha256", "original_name", "media_type", "size", "url", "caption", "created_at")}
+    item = {
+        k: row[k]
+        for k in (
+            "id",
+            "uuid",
+            "activity_id",
+            "kind",
+            "sha256",
+            "original_name",
+            "media_type",
+            "size",
+            "url",
+            "caption",
+            "created_at",
+        )
+    }
     item["path"] = str(stored_path(db_path, row["sha256"], row["original_name"])) if row["kind"] == "file" else None
     return item
 
@@ -521,7 +567,10 @@ def _evidence_dict(row, db_path: Path) -> dict:
 def list_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int) -> list[dict]:
     if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
         raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
-    return [_evidence_dict(r, db_path) for r in conn.execute("SELECT * FROM evidence WHERE activity_id = ? ORDER BY id", (activity_id,))]
+    return [
+        _evidence_dict(r, db_path)
+        for r in conn.execute("SELECT * FROM evidence WHERE activity_id = ? ORDER BY id", (activity_id,))
+    ]
 
 
 def get_evidence(conn: sqlite3.Connection, db_path: Path, evidence_id: int) -> dict:
@@ -570,7 +619,6 @@ def check_standard_filter(conn: sqlite3.Connection, value: str) -> str:
     return sid
 
 
-
 # --- search: a trigram index (migration m005) in front of LIKE ---------------------------------
 
 _LIKE_CLAUSE = "(a.title LIKE ? ESCAPE '\\' OR a.findings LIKE ? ESCAPE '\\' OR a.suggestions LIKE ? ESCAPE '\\')"
@@ -611,7 +659,9 @@ def _search_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list, int 
     # "+a.id" keeps SQLite on the date index (newest first) when the matches are many.
     clause = f"{'a.id' if few else '+a.id'} IN ({matches})"
     if len(text) == 3:  # one piece, found as typed: the index is exact
-        total = conn.execute("SELECT count(*) FROM activities_search WHERE activities_search MATCH ?", (query,)).fetchone()[0]
+        total = conn.execute(
+            "SELECT count(*) FROM activities_search WHERE activities_search MATCH ?", (query,)
+        ).fetchone()[0]
         return clause, [query], total
     return f"{clause} AND {_LIKE_CLAUSE}", [query, *like], None
 
@@ -635,7 +685,9 @@ def list_activities(conn: sqlite3.Connection, where: ActivityFilter) -> Activity
     if where.standard:
         sid = check_standard_filter(conn, where.standard)
         if sid.isdigit():
-            clauses.append("a.id IN (SELECT activity_id FROM activity_standards WHERE standard_id >= ? AND standard_id < ?)")
+            clauses.append(
+                "a.id IN (SELECT activity_id FROM activity_standards WHERE standard_id >= ? AND standard_id < ?)"
+            )
             params.extend([f"{sid}.", f"{sid}/"])  # '/' sorts right after '.'
         else:
             clauses.append("a.id IN (SELECT activity_id FROM activity_standards WHERE standard_id = ?)")
@@ -695,9 +747,15 @@ def describe_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int)
     entry["academic_year"] = term.year if term else None
     entry["term"] = term.term if term else None
     for item in entry["evidence"]:
-        item["path"] = str(stored_path(db_path, item["sha256"], item["original_name"])) if item["kind"] == "file" else None
+        item["path"] = (
+            str(stored_path(db_path, item["sha256"], item["original_name"])) if item["kind"] == "file" else None
+        )
     marks = ", ".join("?" for _ in entry["standards"])
-    texts = dict(conn.execute(f"SELECT id, activity FROM standards WHERE id IN ({marks})", entry["standards"]).fetchall()) if marks else {}
+    texts = (
+        dict(conn.execute(f"SELECT id, activity FROM standards WHERE id IN ({marks})", entry["standards"]).fetchall())
+        if marks
+        else {}
+    )
     entry["standard_texts"] = {sid: texts.get(sid, "") for sid in entry["standards"]}
     from nitet_cli.follow_ups import list_follow_ups
 

@@ -49,9 +49,7 @@ _MONTHS = _month_lookup()
 
 def _year_ce(year_text: str, original: str, examples: str = EXAMPLES) -> int:
     if len(year_text) != 4:
-        raise InputError(
-            f"ปีใน '{original}' ต้องเขียนเต็ม ๔ หลัก (เช่น 2569 หรือ 2026) ไม่ใช่ '{year_text}' — {examples}"
-        )
+        raise InputError(f"ปีใน '{original}' ต้องเขียนเต็ม ๔ หลัก (เช่น 2569 หรือ 2026) ไม่ใช่ '{year_text}' — {examples}")
     year = int(year_text)
     if year > BE_THRESHOLD:
         year -= BE_OFFSET
@@ -102,7 +100,6 @@ def parse_date(text: str | date | None, today: date | None = None) -> date:
             raise InputError(f"ไม่รู้จักเดือน '{month_text}' ใน '{original}' — ใช้ชื่อเดือนไทย เช่น มิ.ย. หรือ มิถุนายน")
         return _make(_year_ce(year, original), month, int(day), original)
     raise InputError(f"อ่านวันที่ '{original}' ไม่ได้ — {EXAMPLES}")
-
 
 
 def parse_month(text: str, today: date | None = None) -> tuple[int, int]:

@@ -13,8 +13,8 @@ import contextlib
 import os
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 
@@ -40,7 +40,16 @@ def _create_private_file(path: Path) -> None:
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT = 5, 6, 8, 10, 11
 SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 13, 14, 26
 SQLITE_READONLY_DIRECTORY = 1544  # the folder is read-only: no -wal/-shm can be made beside the file
-_ENVIRONMENT = {SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB}
+_ENVIRONMENT = {
+    SQLITE_BUSY,
+    SQLITE_LOCKED,
+    SQLITE_READONLY,
+    SQLITE_IOERR,
+    SQLITE_CORRUPT,
+    SQLITE_FULL,
+    SQLITE_CANTOPEN,
+    SQLITE_NOTADB,
+}
 
 
 def _error_code(exc: sqlite3.Error) -> int | None:
@@ -103,9 +112,7 @@ def explain(exc: sqlite3.Error, path: Path | str | None) -> DatabaseError:
             f"{where} ถูกโปรแกรมอื่นใช้อยู่นานเกิน {BUSY_TIMEOUT_MS // 1000} วินาที — ฐานข้อมูลไม่ถูกเปลี่ยน; รอให้คำสั่งนั้นเสร็จแล้วลองอีกครั้ง"
         )
     if primary == SQLITE_CANTOPEN:
-        return DatabaseError(
-            f"เปิด{where} ไม่ได้ ({exc}) — ตรวจว่าเป็นไฟล์ที่อ่านได้ และโฟลเดอร์ {folder} มีอยู่และเขียนได้"
-        )
+        return DatabaseError(f"เปิด{where} ไม่ได้ ({exc}) — ตรวจว่าเป็นไฟล์ที่อ่านได้ และโฟลเดอร์ {folder} มีอยู่และเขียนได้")
     if primary == SQLITE_IOERR:
         return DatabaseError(
             f"อ่านหรือเขียน{where} ไม่ได้ (ข้อผิดพลาดของดิสก์: {exc}) — ไม่มีอะไรถูกบันทึกลงฐานข้อมูล; ตรวจดิสก์และพื้นที่ว่าง แล้วลองอีกครั้ง"
@@ -145,9 +152,7 @@ def connect(path: Path | str, *, create: bool = True, migrate: bool = True) -> s
     check_database_file(path)
     if not path.exists():
         if not create:
-            raise NotFoundError(
-                f"ไม่พบฐานข้อมูล {path} — สร้างด้วย 'nitet init' หรือระบุไฟล์ที่มีอยู่ด้วย --db หรือ NITET_DB"
-            )
+            raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — สร้างด้วย 'nitet init' หรือระบุไฟล์ที่มีอยู่ด้วย --db หรือ NITET_DB")
         _create_private_file(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -247,7 +252,9 @@ def _open_helper(main: sqlite3.Connection) -> sqlite3.Connection | None:
     if not files or not files[0]:  # an in-memory database has no second connection
         return None
     uri = Path(files[0]).as_uri() + "?mode=ro"
-    helper = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    helper = sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
     helper.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return helper
 
@@ -300,7 +307,7 @@ def read_snapshot(conn: sqlite3.Connection, *, helpers: int = 0) -> Iterator[sql
             future.cancel()
             try:
                 future.exception()  # wait: a helper is closed only once its work is over
-            except BaseException:  # noqa: BLE001 - cancelled; its error was not asked for
+            except BaseException:
                 pass
         for helper in snapshot.helpers:
             helper.close()

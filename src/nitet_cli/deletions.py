@@ -32,7 +32,9 @@ def _when(version: str | None) -> str:
     return version if version and instant(version) > instant(now) else now
 
 
-def save(conn: sqlite3.Connection, uuid: str, kind: str, deleted_at: str, deleted_by: str | None, activity: str | None) -> None:
+def save(
+    conn: sqlite3.Connection, uuid: str, kind: str, deleted_at: str, deleted_by: str | None, activity: str | None
+) -> None:
     """Keep the record of one deletion (the later one when there is already a record of that UUID)."""
     row = conn.execute("SELECT deleted_at FROM deletions WHERE uuid = ?", (uuid,)).fetchone()
     if row is not None and instant(row[0]) >= instant(deleted_at):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from nitet_cli.manual import get_manual, manual_as_dict
 from nitet_cli.files import atomic_write, check_output
+from nitet_cli.manual import get_manual, manual_as_dict
 from nitet_cli.render import render_docx, template_path
 
 
@@ -15,7 +15,9 @@ def manual_context(conn: sqlite3.Connection) -> dict:
     return {"manual": {"title": data["title"]}, "profile": data["profile"], "duties": data["duties"]}
 
 
-def export_manual(conn: sqlite3.Connection, db_path: Path, out: Path, *, template: str = "manual", pdf: Path | None = None) -> Path:
+def export_manual(
+    conn: sqlite3.Connection, db_path: Path, out: Path, *, template: str = "manual", pdf: Path | None = None
+) -> Path:
     """The work manual as a Thai DOCX (atomically). ``pdf``: the PDF that will be made from it, checked now too."""
     _check_outputs(db_path, out, template, pdf)
     return render_docx(template, manual_context(conn), out, db=db_path)
@@ -73,4 +75,11 @@ def export_report_json(conn: sqlite3.Connection, db_path: Path, term, today, out
     text = json.dumps(data, ensure_ascii=False, indent=2)
     atomic_write(out, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"), db=db_path)
     photos = sum(f["media_type"].startswith("image/") for e in data["entries"] for f in e["files"])
-    return {"output": str(out), "format": "json", "activities": data["totals"]["activities"], "photos_embedded": 0, "photos": photos, "files_listed": 0}
+    return {
+        "output": str(out),
+        "format": "json",
+        "activities": data["totals"]["activities"],
+        "photos_embedded": 0,
+        "photos": photos,
+        "files_listed": 0,
+    }

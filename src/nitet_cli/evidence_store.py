@@ -37,9 +37,9 @@ that lock exclusively (no command is storing), so it never takes a live copy awa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
-import contextlib
 import os
 import re
 import sqlite3
@@ -98,9 +98,7 @@ def _check_kind(path: Path, st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์หลักฐานทีละไฟล์")
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(
-            f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็นท่อ อุปกรณ์ หรือ <(…)) — บันทึกเป็นไฟล์บนดิสก์ก่อน แล้วระบุไฟล์นั้นเป็นหลักฐาน"
-        )
+        raise InputError(f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็นท่อ อุปกรณ์ หรือ <(…)) — บันทึกเป็นไฟล์บนดิสก์ก่อน แล้วระบุไฟล์นั้นเป็นหลักฐาน")
     if st.st_size > MAX_FILE_BYTES:
         raise _too_big(path, st.st_size)
 
@@ -276,7 +274,7 @@ def _open_source(path: Path) -> tuple[int, os.stat_result]:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _copy(path: Path, source_fd: int, before: os.stat_result, out_fd: int) -> tuple[str, int]:
@@ -341,7 +339,7 @@ class Staging:
         self._temps: dict[str, tuple[str, Path]] = {}  # stored name -> (sha256, copy waiting to be placed)
         self._lock_fd: int | None = None
 
-    def __enter__(self) -> "Staging":
+    def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -426,7 +424,9 @@ class Staging:
             return
         got = self.add(source, name)
         if got.sha256 != sha:
-            raise InputError(f"ไฟล์หลักฐาน {source} ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง")
+            raise InputError(
+                f"ไฟล์หลักฐาน {source} ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง"
+            )
         self.place()
 
     def discard(self) -> None:
@@ -491,7 +491,9 @@ FOREIGN = "foreign"  # not nitet's: left alone
 def referenced_names(conn: sqlite3.Connection) -> dict[str, set[str]]:
     """sha256 -> the stored names the evidence rows of that content have."""
     names: dict[str, set[str]] = {}
-    for sha, original in conn.execute("SELECT sha256, original_name FROM evidence WHERE kind = 'file' AND sha256 IS NOT NULL"):
+    for sha, original in conn.execute(
+        "SELECT sha256, original_name FROM evidence WHERE kind = 'file' AND sha256 IS NOT NULL"
+    ):
         names.setdefault(sha, set()).add(stored_name(sha, original))
     return names
 

@@ -67,10 +67,11 @@ import tempfile
 import uuid as uuid_module
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
 from nitet_cli.text import clean_text, decode_utf8
@@ -96,9 +97,13 @@ def sqlite_head(path: Path) -> bytes:
     import stat
 
     if not stat.S_ISREG(os.stat(path).st_mode):
-        raise InputError(f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็น FIFO อุปกรณ์ หรือโฟลเดอร์) — ระบุไฟล์ที่ได้จาก 'nitet export' หรือไฟล์ฐานข้อมูล .db")
+        raise InputError(
+            f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็น FIFO อุปกรณ์ หรือโฟลเดอร์) — ระบุไฟล์ที่ได้จาก 'nitet export' หรือไฟล์ฐานข้อมูล .db"
+        )
     with open(path, "rb") as handle:
         return handle.read(len(SQLITE_HEADER))
+
+
 PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
 ENDORSER_FIELDS = ("endorser_name", "endorser_position")  # m012; optional in a file
 ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "participants", "teachers")
@@ -208,7 +213,13 @@ def collect(
     follow_ups = _collect_follow_ups(conn, {r["id"]: r["uuid"] for r in rows})
     used_schools = {code for a in activities for code in a["schools"]}
     schools = [
-        {"code": r["code"], "name": r["name"], "group": r["school_group"], "district": r["district"], "updated_at": r["updated_at"]}
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "group": r["school_group"],
+            "district": r["district"],
+            "updated_at": r["updated_at"],
+        }
         for r in conn.execute("SELECT * FROM schools ORDER BY code")
         if not clause or r["code"] in used_schools
     ]
@@ -407,12 +418,16 @@ def check_export(data: Any) -> dict:
 
     top = _obj(data, "ระดับบนสุด")
     if top.get("format") != FORMAT:
-        raise _fail("format", f"ต้องเป็น \"{FORMAT}\" ไม่ใช่ {top.get('format')!r} — ไฟล์นี้ไม่ได้มาจาก 'nitet export --format json'")
+        raise _fail(
+            "format", f"ต้องเป็น \"{FORMAT}\" ไม่ใช่ {top.get('format')!r} — ไฟล์นี้ไม่ได้มาจาก 'nitet export --format json'"
+        )
     version = top.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise _fail("version", f"ต้องเป็นตัวเลข เช่น {VERSION} ไม่ใช่ {version!r}")
     if version > VERSION:
-        raise InputError(f"ไฟล์ส่งออกรุ่น {version} มาจาก nitet ที่ใหม่กว่า (โปรแกรมนี้อ่านได้ถึงรุ่น {VERSION}) — ปรับรุ่น nitet ก่อนนำเข้า")
+        raise InputError(
+            f"ไฟล์ส่งออกรุ่น {version} มาจาก nitet ที่ใหม่กว่า (โปรแกรมนี้อ่านได้ถึงรุ่น {VERSION}) — ปรับรุ่น nitet ก่อนนำเข้า"
+        )
     if version < 1:
         raise _fail("version", f"ต้องเป็น 1 ถึง {VERSION} ไม่ใช่ {version}")
     stamp = _timestamp(top, "exported_at", "exported_at", _now())
@@ -484,15 +499,15 @@ def check_export(data: Any) -> dict:
         a["standards"] = []
         for j, sid in enumerate(standards):
             if not isinstance(sid, str) or not sid.strip():
-                raise _fail(f"{where}.standards[{j}]", f"ต้องเป็นรหัสมาตรฐาน เช่น \"7.3\" ไม่ใช่ {sid!r}")
+                raise _fail(f"{where}.standards[{j}]", f'ต้องเป็นรหัสมาตรฐาน เช่น "7.3" ไม่ใช่ {sid!r}')
             if sid.strip() not in a["standards"]:
                 a["standards"].append(sid.strip())
         if not a["standards"]:  # as 'nitet log' refuses an entry without a standard
-            raise _fail(f"{where}.standards", "ว่าง — กิจกรรมต้องมีมาตรฐานอย่างน้อย ๑ รายการ เช่น [\"7.3\"]")
+            raise _fail(f"{where}.standards", 'ว่าง — กิจกรรมต้องมีมาตรฐานอย่างน้อย ๑ รายการ เช่น ["7.3"]')
         a["schools"] = []
         for j, code in enumerate(_list(item, "schools", where + ".")):
             if not isinstance(code, str) or not code.strip():
-                raise _fail(f"{where}.schools[{j}]", f"ต้องเป็นรหัสโรงเรียน เช่น \"57010001\" ไม่ใช่ {code!r}")
+                raise _fail(f"{where}.schools[{j}]", f'ต้องเป็นรหัสโรงเรียน เช่น "57010001" ไม่ใช่ {code!r}')
             if code.strip() not in a["schools"]:
                 a["schools"].append(code.strip())
         a["evidence"] = []
@@ -519,7 +534,7 @@ def check_export(data: Any) -> dict:
                     raise _fail(f"{ew}.url", f"'{url}' ไม่ใช่ลิงก์ http(s)://…")
                 e["url"] = url
             else:
-                raise _fail(f"{ew}.kind", f"ต้องเป็น \"file\" หรือ \"link\" ไม่ใช่ {e['kind']!r}")
+                raise _fail(f"{ew}.kind", f'ต้องเป็น "file" หรือ "link" ไม่ใช่ {e["kind"]!r}')
             e["caption"] = _str(e_item, "caption", ew, multiline=False)
             e["created_at"] = _timestamp(e_item, "created_at", ew, stamp)
             a["evidence"].append(e)
@@ -539,7 +554,7 @@ def check_export(data: Any) -> dict:
             raise _fail(f"{where}.uuid", f"{d['uuid']} ทั้งถูกลบและยังอยู่ในไฟล์เดียวกัน — ส่งออกใหม่จากต้นทาง")
         d["kind"] = _str(item, "kind", where, required=True, multiline=False)
         if d["kind"] not in ("activity", "evidence"):
-            raise _fail(f"{where}.kind", f"ต้องเป็น \"activity\" หรือ \"evidence\" ไม่ใช่ {d['kind']!r}")
+            raise _fail(f"{where}.kind", f'ต้องเป็น "activity" หรือ "evidence" ไม่ใช่ {d["kind"]!r}')
         if item.get("deleted_at") is None:
             raise _fail(f"{where}.deleted_at", "ไม่มีค่านี้ (ต้องมี) — วันเวลาที่ลบแบบ ISO เช่น 2026-11-24T09:00:00+00:00")
         d["deleted_at"] = _timestamp(item, "deleted_at", where, stamp)
@@ -577,9 +592,16 @@ def check_export(data: Any) -> dict:
             raise _fail(where, exc.message) from None
         terms.append(t)
     return {
-        "format": FORMAT, "version": VERSION, "owner": owner, "owner_stated": "owner" in top,
-        "supervisors": supervisors, "schools": schools,
-        "activities": activities, "deletions": deletions, "follow_ups": follow_ups, "terms": terms,
+        "format": FORMAT,
+        "version": VERSION,
+        "owner": owner,
+        "owner_stated": "owner" in top,
+        "supervisors": supervisors,
+        "schools": schools,
+        "activities": activities,
+        "deletions": deletions,
+        "follow_ups": follow_ups,
+        "terms": terms,
     }
 
 
@@ -655,7 +677,7 @@ class Scratch:
                 ) from exc
         return self._path
 
-    def __enter__(self) -> "Scratch":
+    def __enter__(self) -> Scratch:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -707,9 +729,13 @@ def _parse_json(raw: bytes, label: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{label}: JSON ผิดรูปแบบที่บรรทัด {exc.lineno} คอลัมน์ {exc.colno} ({exc.msg}) — ระบุไฟล์ .json จาก 'nitet export'") from exc
+        raise InputError(
+            f"{label}: JSON ผิดรูปแบบที่บรรทัด {exc.lineno} คอลัมน์ {exc.colno} ({exc.msg}) — ระบุไฟล์ .json จาก 'nitet export'"
+        ) from exc
     except RecursionError:
-        raise InputError(f"{label}: JSON ซ้อนกันลึกเกินไป ไม่ใช่ไฟล์จาก 'nitet export' — ระบุไฟล์ .json จาก 'nitet export'") from None
+        raise InputError(
+            f"{label}: JSON ซ้อนกันลึกเกินไป ไม่ใช่ไฟล์จาก 'nitet export' — ระบุไฟล์ .json จาก 'nitet export'"
+        ) from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise InputError(f"{label}: JSON มีค่าที่อ่านไม่ได้ ({exc}) — ระบุไฟล์ .json จาก 'nitet export'") from None
     return check_export(data)
@@ -771,8 +797,12 @@ class Conflict:
 
     def message(self) -> str:
         thing = {
-            "supervisor": "ศึกษานิเทศก์", "school": "โรงเรียน", "activity": "กิจกรรม", "evidence": "หลักฐาน",
-            "follow_up": "ข้อเสนอแนะที่ต้องติดตาม", "term": "ภาคเรียน",
+            "supervisor": "ศึกษานิเทศก์",
+            "school": "โรงเรียน",
+            "activity": "กิจกรรม",
+            "evidence": "หลักฐาน",
+            "follow_up": "ข้อเสนอแนะที่ต้องติดตาม",
+            "term": "ภาคเรียน",
         }[self.kind]
         if self.kind == "term":
             return (
@@ -840,10 +870,22 @@ class ApplyResult:
     @property
     def changed(self) -> bool:
         return any(
-            (self.supervisors_added, self.supervisors_updated, self.schools_added, self.schools_updated,
-             self.terms_added, self.owner_taken, self.activities_added, self.activities_updated,
-             self.activities_deleted, self.evidence_added, self.evidence_deleted, self.follow_ups_added,
-             self.follow_ups_updated, self.manual_copied)
+            (
+                self.supervisors_added,
+                self.supervisors_updated,
+                self.schools_added,
+                self.schools_updated,
+                self.terms_added,
+                self.owner_taken,
+                self.activities_added,
+                self.activities_updated,
+                self.activities_deleted,
+                self.evidence_added,
+                self.evidence_deleted,
+                self.follow_ups_added,
+                self.follow_ups_updated,
+                self.manual_copied,
+            )
         )
 
     def as_dict(self) -> dict:
@@ -880,7 +922,11 @@ def plan_files(
                 sha = e["sha256"]
                 if e["kind"] != "file" or sha in wanted or stored_path(db_path, sha, e["original_name"]).is_file():
                     continue
-                wanted[sha] = (source, e["original_name"] or sha[:12], f"กิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])")
+                wanted[sha] = (
+                    source,
+                    e["original_name"] or sha[:12],
+                    f"กิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])",
+                )
     needed: dict[str, Path] = {}
     for done, (sha, (source, name, where)) in enumerate(wanted.items(), 1):
         path = source.files(sha)
@@ -894,7 +940,9 @@ def plan_files(
         try:
             actual = sha256_of(Path(path))
         except OSError as exc:
-            raise InputError(f"{source.label}: อ่านไฟล์หลักฐาน '{name}' ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์ {path}") from exc
+            raise InputError(
+                f"{source.label}: อ่านไฟล์หลักฐาน '{name}' ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์ {path}"
+            ) from exc
         if actual != sha:
             raise InputError(
                 f"{source.label}: ไฟล์หลักฐาน '{name}' ไม่ตรงกับ SHA-256 ที่บันทึกไว้ (ไฟล์เสียหายหรือถูกแก้ไข) — ส่งออกหรือสำรองใหม่จากต้นทาง"
@@ -964,7 +1012,11 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
                         "SELECT a.uuid, a.title FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?",
                         (e["uuid"],),
                     ).fetchone()
-                    known = (row[0], f"กิจกรรม '{row[1]}' ในฐานข้อมูลปลายทาง") if row else (a["uuid"], f"กิจกรรม '{a['title']}' ใน {source.label}")
+                    known = (
+                        (row[0], f"กิจกรรม '{row[1]}' ในฐานข้อมูลปลายทาง")
+                        if row
+                        else (a["uuid"], f"กิจกรรม '{a['title']}' ใน {source.label}")
+                    )
                     entry_of[e["uuid"]] = known
                 if known[0] != a["uuid"]:
                     raise InputError(
@@ -978,7 +1030,8 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
             known = visit_of.get(f["uuid"])
             if known is None:
                 row = conn.execute(
-                    "SELECT a.uuid FROM follow_ups f JOIN activities a ON a.id = f.activity_id WHERE f.uuid = ?", (f["uuid"],)
+                    "SELECT a.uuid FROM follow_ups f JOIN activities a ON a.id = f.activity_id WHERE f.uuid = ?",
+                    (f["uuid"],),
                 ).fetchone()
                 known = visit_of[f["uuid"]] = row[0] if row else f["activity"]
             if known != f["activity"]:
@@ -1044,7 +1097,9 @@ def written_or_undone(conn: sqlite3.Connection, db_path: Path) -> Iterator[None]
     try:
         yield
     except sqlite3.Error as exc:
-        raise DatabaseError(f"เขียนฐานข้อมูล {db_path} ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่") from exc
+        raise DatabaseError(
+            f"เขียนฐานข้อมูล {db_path} ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่"
+        ) from exc
 
 
 def copy_manual(conn: sqlite3.Connection, manual: dict) -> None:
@@ -1105,7 +1160,9 @@ class _Applier:
             self.result.conflicts.append(Conflict("supervisor", s["uuid"], row["name"], source, differ, "owner"))
             return
         newer = _newer(s["updated_at"], row["updated_at"])
-        self.result.conflicts.append(Conflict("supervisor", s["uuid"], s["name"], source, differ, "source" if newer else "target"))
+        self.result.conflicts.append(
+            Conflict("supervisor", s["uuid"], s["name"], source, differ, "source" if newer else "target")
+        )
         if newer:
             self.conn.execute(
                 f"UPDATE supervisors SET {', '.join(f'{k} = ?' for k in PROFILE_FIELDS)}, updated_at = ? WHERE id = ?",
@@ -1128,7 +1185,9 @@ class _Applier:
         if not differ:
             return
         newer = _newer(s["updated_at"], row["updated_at"])
-        self.result.conflicts.append(Conflict("school", s["code"], s["name"], source, differ, "source" if newer else "target"))
+        self.result.conflicts.append(
+            Conflict("school", s["code"], s["name"], source, differ, "source" if newer else "target")
+        )
         if newer:
             self.conn.execute(
                 "UPDATE schools SET name = ?, school_group = ?, district = ?, updated_at = ? WHERE code = ?",
@@ -1153,7 +1212,9 @@ class _Applier:
                 label = f"({shown}) ไม่ตรงกับวันที่ที่กำหนดไว้ในฐานข้อมูลนี้ ({row[0]} – {row[1]})"
                 self.result.conflicts.append(Conflict("term", key, label, source, differ, "target"))
             return
-        clash = clashing_term(self.conn, t["year"], t["term"], date.fromisoformat(t["start"]), date.fromisoformat(t["end"]))
+        clash = clashing_term(
+            self.conn, t["year"], t["term"], date.fromisoformat(t["start"]), date.fromisoformat(t["end"])
+        )
         if clash is not None:
             label = f"({shown}) ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้ในฐานข้อมูลนี้ จึงไม่ได้เพิ่ม"
             self.result.conflicts.append(Conflict("term", key, label, source, ["start", "end"], "target"))
@@ -1181,8 +1242,18 @@ class _Applier:
         comparable = {
             "supervisor": row["supervisor_uuid"],
             **{k: row[k] for k in ACTIVITY_FIELDS},
-            "standards": sorted(r[0] for r in self.conn.execute("SELECT standard_id FROM activity_standards WHERE activity_id = ?", (row["id"],))),
-            "schools": sorted(r[0] for r in self.conn.execute("SELECT school_code FROM activity_schools WHERE activity_id = ?", (row["id"],))),
+            "standards": sorted(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT standard_id FROM activity_standards WHERE activity_id = ?", (row["id"],)
+                )
+            ),
+            "schools": sorted(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT school_code FROM activity_schools WHERE activity_id = ?", (row["id"],)
+                )
+            ),
             "evidence": sorted(
                 (r["uuid"], *(r[k] for k in EVIDENCE_FIELDS))
                 for r in self.conn.execute("SELECT * FROM evidence WHERE activity_id = ?", (row["id"],))
@@ -1225,7 +1296,9 @@ class _Applier:
             if deletion is not None and deletion["kind"] == "evidence":
                 if not _newer(a["updated_at"], deletion["deleted_at"]):
                     continue
-                self._edited_after_deletion(e["uuid"], "evidence", e["caption"] or e["original_name"] or e["url"] or "", source)
+                self._edited_after_deletion(
+                    e["uuid"], "evidence", e["caption"] or e["original_name"] or e["url"] or "", source
+                )
             evidence.append(e)
         return a if len(evidence) == len(a["evidence"]) else {**a, "evidence": evidence}
 
@@ -1257,7 +1330,9 @@ class _Applier:
             count.unchanged += 1
             return
         newer = _newer(a["updated_at"], row["updated_at"])
-        self.result.conflicts.append(Conflict("activity", a["uuid"], a["title"], source, differ, "source" if newer else "target"))
+        self.result.conflicts.append(
+            Conflict("activity", a["uuid"], a["title"], source, differ, "source" if newer else "target")
+        )
         if not newer:
             count.kept_target += 1
             return
@@ -1285,10 +1360,12 @@ class _Applier:
 
     def _links(self, activity_id: int, a: dict) -> None:
         self.conn.executemany(
-            "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)", [(activity_id, s) for s in a["standards"]]
+            "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
+            [(activity_id, s) for s in a["standards"]],
         )
         self.conn.executemany(
-            "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)", [(activity_id, c) for c in a["schools"]]
+            "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
+            [(activity_id, c) for c in a["schools"]],
         )
         for e in a["evidence"]:
             existed = self.conn.execute("SELECT 1 FROM evidence WHERE uuid = ?", (e["uuid"],)).fetchone() is not None
@@ -1327,7 +1404,9 @@ class _Applier:
         if not differ:
             return
         newer = _newer(f["updated_at"], row["updated_at"])
-        self.result.conflicts.append(Conflict("follow_up", f["uuid"], f["text"], source, differ, "source" if newer else "target"))
+        self.result.conflicts.append(
+            Conflict("follow_up", f["uuid"], f["text"], source, differ, "source" if newer else "target")
+        )
         if newer:
             self.conn.execute(
                 "UPDATE follow_ups SET school_code = ?, text = ?, given_on = ?, check_by = ?, status = ?, result = ?,"
@@ -1355,22 +1434,43 @@ class _Applier:
                 if row is not None:
                     if self._by_someone_else(d, row["supervisor_uuid"], in_target=True):
                         self.result.conflicts.append(
-                            Conflict("activity", uuid, row["title"], d["source"], ["deleted"], "owner", deleted_in=d["source"])
+                            Conflict(
+                                "activity",
+                                uuid,
+                                row["title"],
+                                d["source"],
+                                ["deleted"],
+                                "owner",
+                                deleted_in=d["source"],
+                            )
                         )
                         continue
                     if _newer(row["updated_at"], d["deleted_at"]):
                         self.result.conflicts.append(
-                            Conflict("activity", uuid, row["title"], d["source"], ["deleted"], "target", deleted_in=d["source"])
+                            Conflict(
+                                "activity",
+                                uuid,
+                                row["title"],
+                                d["source"],
+                                ["deleted"],
+                                "target",
+                                deleted_in=d["source"],
+                            )
                         )
                         continue
                     self.result.unused_files.update(
-                        r[0] for r in self.conn.execute("SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (row["id"],))
+                        r[0]
+                        for r in self.conn.execute(
+                            "SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (row["id"],)
+                        )
                     )
                     for table in ("evidence", "activity_standards", "activity_schools"):
                         self.conn.execute(f"DELETE FROM {table} WHERE activity_id = ?", (row["id"],))
                     self.conn.execute("DELETE FROM activities WHERE id = ?", (row["id"],))
                     self.result.activities_deleted += 1
-                    self._count(row["supervisor_uuid"], {row["supervisor_uuid"] or "": row["name"] or "(ไม่ระบุ)"}).deleted += 1
+                    self._count(
+                        row["supervisor_uuid"], {row["supervisor_uuid"] or "": row["name"] or "(ไม่ระบุ)"}
+                    ).deleted += 1
             else:
                 row = self.conn.execute(
                     "SELECT e.id, e.sha256, e.caption, e.original_name, e.url, a.updated_at, s.uuid AS supervisor_uuid"
@@ -1381,11 +1481,15 @@ class _Applier:
                 if row is not None:
                     label = row["caption"] or row["original_name"] or row["url"] or ""
                     if self._by_someone_else(d, row["supervisor_uuid"], in_target=True):
-                        self.result.conflicts.append(Conflict("evidence", uuid, label, d["source"], ["deleted"], "owner", deleted_in=d["source"]))
+                        self.result.conflicts.append(
+                            Conflict("evidence", uuid, label, d["source"], ["deleted"], "owner", deleted_in=d["source"])
+                        )
                         continue
                     if _newer(row["updated_at"], d["deleted_at"]):
                         self.result.conflicts.append(
-                            Conflict("evidence", uuid, label, d["source"], ["deleted"], "target", deleted_in=d["source"])
+                            Conflict(
+                                "evidence", uuid, label, d["source"], ["deleted"], "target", deleted_in=d["source"]
+                            )
                         )
                         continue
                     if row["sha256"]:
@@ -1398,7 +1502,10 @@ class _Applier:
 
 def _known_deletions(conn: sqlite3.Connection, sources: list[Source]) -> dict[str, dict]:
     """uuid -> the latest deletion of it known to the target or a source (``source``: its label, None for the target)."""
-    deletions = {r["uuid"]: {**dict(r), "source": None} for r in conn.execute(f"SELECT {', '.join(DELETION_FIELDS)} FROM deletions")}
+    deletions = {
+        r["uuid"]: {**dict(r), "source": None}
+        for r in conn.execute(f"SELECT {', '.join(DELETION_FIELDS)} FROM deletions")
+    }
     for source in sources:
         for d in source.data.get("deletions", []):
             known = deletions.get(d["uuid"])
@@ -1554,7 +1661,11 @@ def import_export(
                     candidate = export_owner(source)
                 except InputError:
                     candidate = None
-                if candidate is not None and not_fresh(conn, candidate["name"]) is None and ask_owner(candidate["name"]):
+                if (
+                    candidate is not None
+                    and not_fresh(conn, candidate["name"]) is None
+                    and ask_owner(candidate["name"])
+                ):
                     owner = candidate
             check_references(conn, [source])
             check_conflicts(conn, [source])
@@ -1586,8 +1697,13 @@ def damaged_database_says_so(db_path: Path) -> Iterator[None]:
 
 
 def export_period(
-    conn: sqlite3.Connection, today: date, *, year: str | int | None = None, term: int | None = None,
-    since: str | None = None, until: str | None = None,
+    conn: sqlite3.Connection,
+    today: date,
+    *,
+    year: str | int | None = None,
+    term: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> tuple[date | None, date | None, str | None]:
     """The dates ``export`` keeps (either may be None: no bound) and how to name them (None: everything).
 

@@ -23,8 +23,8 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from nitet_cli.errors import OutputError
 
@@ -117,8 +117,7 @@ def check_output(out: Path | str, *, db: Path | None, reading: Reading = ()) -> 
         raise OutputError(f"ไม่มีโฟลเดอร์ {out.parent} — สร้างโฟลเดอร์ก่อน หรือเลือกที่บันทึกอื่น")
     if is_sqlite_file(out):
         raise OutputError(
-            f"ไม่เขียนทับ {out} เพราะเป็นไฟล์ฐานข้อมูล SQLite (อาจเป็นฐานข้อมูล nitet ของคุณ ของคนอื่น หรือของกลุ่ม)"
-            " — เลือกชื่อไฟล์ผลลัพธ์อื่น"
+            f"ไม่เขียนทับ {out} เพราะเป็นไฟล์ฐานข้อมูล SQLite (อาจเป็นฐานข้อมูล nitet ของคุณ ของคนอื่น หรือของกลุ่ม) — เลือกชื่อไฟล์ผลลัพธ์อื่น"
         )
     return out
 
@@ -146,7 +145,11 @@ def _make_private(path: Path) -> None:
         os.chmod(path, mode)
     except OSError as exc:
         # FAT and exFAT (a USB stick) keep no permissions: the mount decides, nothing to narrow.
-        if exc.errno not in (errno.EPERM, getattr(errno, "ENOTSUP", errno.EPERM), getattr(errno, "EOPNOTSUPP", errno.EPERM)):
+        if exc.errno not in (
+            errno.EPERM,
+            getattr(errno, "ENOTSUP", errno.EPERM),
+            getattr(errno, "EOPNOTSUPP", errno.EPERM),
+        ):
             raise
 
 

@@ -46,7 +46,9 @@ def parse_status(text: str) -> str:
     """``done``, ``partly`` or ``not-done`` (as typed on the command line) -> the stored status."""
     value = (clean_text(text or "", multiline=False) or "").lower()
     if value not in _STATUS_WORDS:
-        raise InputError(f"สถานะ '{value}' ไม่มี — เลือก done (ดำเนินการแล้ว), partly (บางส่วน) หรือ not-done (ยังไม่ได้ดำเนินการ)")
+        raise InputError(
+            f"สถานะ '{value}' ไม่มี — เลือก done (ดำเนินการแล้ว), partly (บางส่วน) หรือ not-done (ยังไม่ได้ดำเนินการ)"
+        )
     return _STATUS_WORDS[value]
 
 
@@ -56,7 +58,7 @@ def check_texts(texts: list[str]) -> list[str]:
     for raw in texts:
         text = clean_text(raw) or ""
         if not text:
-            raise InputError("ข้อเสนอแนะที่ต้องติดตามว่าง — ใส่ข้อความหลัง --follow-up เช่น --follow-up \"จัดมุมรักการอ่าน\"")
+            raise InputError('ข้อเสนอแนะที่ต้องติดตามว่าง — ใส่ข้อความหลัง --follow-up เช่น --follow-up "จัดมุมรักการอ่าน"')
         if text not in result:
             result.append(text)
     return result
@@ -142,7 +144,16 @@ def insert_follow_ups(
             cur = conn.execute(
                 "INSERT INTO follow_ups (uuid, activity_id, school_code, text, given_on, check_by, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (str(uuid.uuid4()), activity_id, code, text, given_on.isoformat(), check_by.isoformat() if check_by else None, now, now),
+                (
+                    str(uuid.uuid4()),
+                    activity_id,
+                    code,
+                    text,
+                    given_on.isoformat(),
+                    check_by.isoformat() if check_by else None,
+                    now,
+                    now,
+                ),
             )
             ids.append(cur.lastrowid)
     return ids
@@ -183,7 +194,7 @@ def close_follow_up(
         raise InputError(f"สถานะปิด '{status}' ไม่มี — เลือก done, partly หรือ not-done")
     text = clean_text(result) or ""
     if not text:
-        raise InputError("ผลการติดตามว่าง — ใส่ --result เช่น --result \"โรงเรียนจัดมุมรักการอ่านแล้ว\"")
+        raise InputError('ผลการติดตามว่าง — ใส่ --result เช่น --result "โรงเรียนจัดมุมรักการอ่านแล้ว"')
     closure = Closure(follow_up_id, text, status)
     with transaction(conn):
         _check_closable(_row(conn, follow_up_id), on)
@@ -355,16 +366,24 @@ def get_follow_up(conn: sqlite3.Connection, follow_up_id: int, *, today: date | 
     return _as_dict(row, today or clock_today())
 
 
-def open_at_schools(conn: sqlite3.Connection, schools: list[str], *, today: date | None = None, before_activity: int | None = None) -> list[dict]:
+def open_at_schools(
+    conn: sqlite3.Connection, schools: list[str], *, today: date | None = None, before_activity: int | None = None
+) -> list[dict]:
     """The open items of these schools (a visit's), leaving out those given by ``before_activity``
     itself: what to check at this visit."""
     items = []
     for code in schools:
-        items.extend(i for i in list_follow_ups(conn, which="open", school=code, today=today) if i["activity_id"] != before_activity)
+        items.extend(
+            i
+            for i in list_follow_ups(conn, which="open", school=code, today=today)
+            if i["activity_id"] != before_activity
+        )
     return items
 
 
-def status_counts(conn: sqlite3.Connection, *, start: date | None = None, end: date | None = None, school: str | None = None) -> dict:
+def status_counts(
+    conn: sqlite3.Connection, *, start: date | None = None, end: date | None = None, school: str | None = None
+) -> dict:
     """How many items given from ``start`` to ``end`` (inclusive) are open, done, partly done
     and not done, and in all: {open, done, partly, not_done, total}."""
     clauses, params = [], []

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit
 from nitet_cli.terms import Term
@@ -184,7 +185,10 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
             continue
         result.append(
             TargetScope(
-                sid, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []), every_visit=counts_every_visit(target)
+                sid,
+                int(target.get("min_per_term", 1)),
+                list(target.get("school_groups") or []),
+                every_visit=counts_every_visit(target),
             )
         )
     return result
@@ -264,7 +268,9 @@ def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, cover
 
     found = coverage.get(target.standard)
     if found is None or found[4] != target.min_per_term:
-        rows = target_schools(conn, params, target.standard, target.min_per_term, target.school_groups, target.every_visit)
+        rows = target_schools(
+            conn, params, target.standard, target.min_per_term, target.school_groups, target.every_visit
+        )
         found = (len(rows), sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows))
     target.target_schools = found[0]
     return TargetFigures(target.standard, found[1], found[2], found[3])
@@ -275,7 +281,9 @@ def _group_progress(conn, term, params, started, progress) -> GroupProgress:
 
     targets, supervisor_rows = started
     people: dict[int | None, SupervisorFigures] = {}
-    for r in conn.execute("SELECT id, uuid, name, position, office, is_self FROM supervisors ORDER BY is_self DESC, name, id"):
+    for r in conn.execute(
+        "SELECT id, uuid, name, position, office, is_self FROM supervisors ORDER BY is_self DESC, name, id"
+    ):
         people[r[0]] = SupervisorFigures(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
 
     def person(supervisor_id) -> SupervisorFigures:

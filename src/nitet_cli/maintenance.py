@@ -159,8 +159,10 @@ def _remove_strays(conn: sqlite3.Connection, db_path: Path, report: DoctorReport
     gone = {str(p) for p in removed}
     report.removed = sorted(gone)
     report.problems = [
-        p for p in report.problems
-        if not (p.code == "stray_file" and p.path in gone) and not (p.code == "evidence_old_name" and not Path(p.path).exists())
+        p
+        for p in report.problems
+        if not (p.code == "stray_file" and p.path in gone)
+        and not (p.code == "evidence_old_name" and not Path(p.path).exists())
     ]
     if busy:
         report.problems.append(
@@ -227,14 +229,13 @@ def _check_schema(conn: sqlite3.Connection, report: DoctorReport) -> None:
                 " — ปรับรุ่นโปรแกรม nitet ก่อนใช้ไฟล์นี้",
             )
         )
-    elif missing and missing != known[len(known) - len(missing):]:
+    elif missing and missing != known[len(known) - len(missing) :]:
         # Applied migrations must be a prefix of the known list; a hole means a broken upgrade.
         report.problems.append(
             Problem(
                 ERROR,
                 "schema_unknown",
-                f"โครงสร้างฐานข้อมูลขาด migration กลางทาง ({', '.join(missing)}) ทั้งที่มีรุ่นหลังกว่าแล้ว"
-                " — กู้คืนจากไฟล์สำรอง",
+                f"โครงสร้างฐานข้อมูลขาด migration กลางทาง ({', '.join(missing)}) ทั้งที่มีรุ่นหลังกว่าแล้ว — กู้คืนจากไฟล์สำรอง",
             )
         )
     elif missing:
@@ -249,7 +250,7 @@ def _check_schema(conn: sqlite3.Connection, report: DoctorReport) -> None:
 
 
 def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorReport) -> None:
-    from nitet_cli.evidence_store import TEMPORARY, UNUSED, referenced_names, sha256_of, stray_files, stored_path
+    from nitet_cli.evidence_store import TEMPORARY, UNUSED, referenced_names, sha256_of, stored_path, stray_files
     from nitet_cli.paths import evidence_dir
 
     try:
@@ -278,7 +279,12 @@ def _check_evidence(conn: sqlite3.Connection, db_path: Path, report: DoctorRepor
             actual = sha256_of(path)
         except OSError as exc:
             report.problems.append(
-                Problem(ERROR, "evidence_unreadable", f"อ่านไฟล์หลักฐาน {label} ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์ {path}", str(path))
+                Problem(
+                    ERROR,
+                    "evidence_unreadable",
+                    f"อ่านไฟล์หลักฐาน {label} ไม่ได้ ({exc.strerror}) — ตรวจสิทธิ์ของไฟล์ {path}",
+                    str(path),
+                )
             )
             continue
         if actual != sha:
@@ -374,10 +380,9 @@ def backup_target(db_path: Path, dest: Path | str, when=None) -> Path:
     ``-wal``/``-shm``/``-journal`` or anything in its evidence store; a copy whose own
     evidence store would be the live one; a database another program has open.
     """
+    from nitet_cli.clock import now_local
     from nitet_cli.files import protected_by
     from nitet_cli.paths import evidence_dir
-
-    from nitet_cli.clock import now_local
 
     dest = Path(dest).expanduser()
     name = dated_name(db_path, when or now_local())
@@ -421,7 +426,7 @@ class _Identity:
     owner_name: str | None
     supervisors: frozenset[str]
 
-    def may_replace(self, older: "_Identity") -> bool:
+    def may_replace(self, older: _Identity) -> bool:
         """``older`` is (an earlier state of) a backup of this database."""
         if self.owner is not None:
             return older.owner == self.owner
@@ -514,9 +519,7 @@ BACKUP_TEMP_PREFIX = ".incoming-backup-"
 def _remove_leftovers(target: Path) -> None:
     """Temporary files a killed backup into the same place left (only backup's own names; under the lock)."""
     from nitet_cli.files import remove_quietly
-    from nitet_cli.paths import evidence_dir
-
-    from nitet_cli.paths import DATED_COPY
+    from nitet_cli.paths import DATED_COPY, evidence_dir
 
     dated = DATED_COPY.match(target.stem)
     names = {target.name}
@@ -526,7 +529,10 @@ def _remove_leftovers(target: Path) -> None:
             continue
         copy = path.name[1:].split(".db.", 1)[0] + ".db" if ".db." in path.name else None
         same = copy in names or (
-            dated is not None and copy is not None and (m := DATED_COPY.match(Path(copy).stem)) and m["stem"] == dated["stem"]
+            dated is not None
+            and copy is not None
+            and (m := DATED_COPY.match(Path(copy).stem))
+            and m["stem"] == dated["stem"]
         )
         if same:
             remove_quietly(path)
@@ -615,8 +621,8 @@ def _keep_newest(conn: sqlite3.Connection, target: Path, keep: int, result: Back
 def _prune_shared_store(target: Path) -> int:
     """Remove the stored files of ``target``'s shared store that no database in its folder using
     that store points to. Nothing is removed when any of them cannot be read."""
-    from nitet_cli.files import remove_quietly
     from nitet_cli.evidence_store import _STORED_NAME
+    from nitet_cli.files import remove_quietly
     from nitet_cli.paths import evidence_dir
 
     store = evidence_dir(target)
@@ -629,7 +635,9 @@ def _prune_shared_store(target: Path) -> int:
         try:
             other = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
             try:
-                referenced.update(r[0] for r in other.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL"))
+                referenced.update(
+                    r[0] for r in other.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL")
+                )
             finally:
                 other.close()
         except sqlite3.Error:
@@ -690,7 +698,13 @@ def list_backups(folder: Path | str) -> list[BackupCopy]:
 
 
 #: SQLite errors that mean the copy could not be written (not that the database is damaged).
-_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE", "SQLITE_CANTOPEN")
+_WRITE_FAILURES = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR_WRITE",
+    "SQLITE_IOERR_FSYNC",
+    "SQLITE_IOERR_TRUNCATE",
+    "SQLITE_CANTOPEN",
+)
 
 
 def _snapshot(conn: sqlite3.Connection, tmp: Path, target: Path, result: BackupResult) -> list[str]:

@@ -157,7 +157,11 @@ def _number(value: Any, where: str, name: str, maximum: int = MAX_NUMBER, exampl
         digits = to_arabic_digits(value.strip().rstrip("."))
         value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 6 else value
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        shown = repr(value) if isinstance(value, (int, float, str)) and len(repr(value)) <= 40 else f"ค่าชนิด {type(value).__name__}"
+        shown = (
+            repr(value)
+            if isinstance(value, (int, float, str)) and len(repr(value)) <= 40
+            else f"ค่าชนิด {type(value).__name__}"
+        )
         raise InputError(f"{where}: '{name}' ต้องเป็นเลขจำนวนเต็มตั้งแต่ 1 ถึง {maximum} เช่น {example} ไม่ใช่ {shown}")
     return value
 
@@ -166,7 +170,9 @@ def _target(value: Any, where: str) -> dict | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise InputError(f"{where}: 'target' ต้องเป็นชุดค่า เช่น {{kind: school_visits, min_per_term: 2, school_groups: [บ้านคู่]}}")
+        raise InputError(
+            f"{where}: 'target' ต้องเป็นชุดค่า เช่น {{kind: school_visits, min_per_term: 2, school_groups: [บ้านคู่]}}"
+        )
     kind = value.get("kind")
     if not isinstance(kind, str) or kind not in TARGET_KINDS:
         shown = repr(kind) if isinstance(kind, str) and len(kind) <= 40 else f"ค่าชนิด {type(kind).__name__}"
@@ -223,7 +229,9 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
         number = _number(duty_raw.get("number"), where, "number")
         where = f"{source}: เรื่องที่ {number}"
         if number in seen_duties:
-            raise InputError(f"{where}: หมายเลขเรื่องซ้ำ (duty #{seen_duties[number]} และ #{index}) — แต่ละเรื่องต้องมีหมายเลขไม่ซ้ำกัน")
+            raise InputError(
+                f"{where}: หมายเลขเรื่องซ้ำ (duty #{seen_duties[number]} และ #{index}) — แต่ละเรื่องต้องมีหมายเลขไม่ซ้ำกัน"
+            )
         seen_duties[number] = index
         title = _text(duty_raw.get("title"), where, "title")
         rows = duty_raw.get("standards")
@@ -316,7 +324,13 @@ def store_manual(conn: sqlite3.Connection, manual: Manual) -> LoadResult:
                         (row.id, *new[:-1]),
                     )
                     result.standards_added += 1
-                elif tuple(old[k] for k in ("duty_number", "step", "activity", "standard", "target", "position", "retired_at")) != new:
+                elif (
+                    tuple(
+                        old[k]
+                        for k in ("duty_number", "step", "activity", "standard", "target", "position", "retired_at")
+                    )
+                    != new
+                ):
                     conn.execute(
                         "UPDATE standards SET activity = ?, standard = ?, target = ?, position = ?, retired_at = NULL"
                         " WHERE id = ?",
@@ -490,7 +504,11 @@ def manual_yaml(conn: sqlite3.Connection, *, db_name: str = "", file_name: str =
         duties.append({"number": duty.number, "title": duty.title, "standards": rows})
     body = yaml.dump(
         {"manual": meta, "profile": profile, "duties": duties},
-        Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, width=120, default_flow_style=False,
+        Dumper=_yaml_dumper(),
+        allow_unicode=True,
+        sort_keys=False,
+        width=120,
+        default_flow_style=False,
     )
     header = YAML_HEADER.format(db=db_name or "ฐานข้อมูล", name=file_name)
     return header + ("" if manual.own_profile else NO_OWNER_NOTE) + "\n" + body

@@ -22,29 +22,29 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange import (
     SQLITE_HEADER,
-    sqlite_head,
     ApplyResult,
     Progress,
     Scratch,
     Source,
     apply_sources,
-    check_export,
     check_conflicts,
+    check_export,
     check_references,
     collect,
     collect_manual,
     copy_manual,
     damaged_database_says_so,
+    file_names,
+    place_files,
     plan_files,
     remove_unused_files,
-    place_files,
-    file_names,
+    sqlite_head,
     store_files,
     written_or_undone,
 )
@@ -93,7 +93,9 @@ def open_source(path: Path | str, shown: Path | str | None = None) -> sqlite3.Co
         raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
     try:
         try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}  # a damaged first page fails here
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }  # a damaged first page fails here
         except sqlite3.OperationalError as exc:
             if shown is None and _needs_a_copy(real, exc):
                 raise _WalNeedsACopy() from exc
@@ -111,7 +113,9 @@ def open_source(path: Path | str, shown: Path | str | None = None) -> sqlite3.Co
             )
     except sqlite3.Error as exc:
         conn.close()
-        raise DatabaseError(f"{path} เป็นฐานข้อมูลที่เสียหาย อ่านไม่ได้ ({exc}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน") from exc
+        raise DatabaseError(
+            f"{path} เป็นฐานข้อมูลที่เสียหาย อ่านไม่ได้ ({exc}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน"
+        ) from exc
     except BaseException:
         conn.close()
         raise
@@ -120,9 +124,8 @@ def open_source(path: Path | str, shown: Path | str | None = None) -> sqlite3.Co
 
 def check_target(path: Path) -> None:
     """Refuse a target that exists but is not a nitet database, before anything opens it for writing."""
-    from nitet_cli.migrations import check_is_nitet
-
     from nitet_cli.db import check_database_file
+    from nitet_cli.migrations import check_is_nitet
 
     path = Path(path)
     check_database_file(path)  # a folder, a FIFO (reading it would hang) or a device
@@ -180,7 +183,9 @@ def _read(conn: sqlite3.Connection, path: Path) -> tuple[dict, dict | None]:
         raise DatabaseError(f"{path}: ข้อมูลในฐานข้อมูลไม่ถูกต้อง ({exc.message})") from exc
 
 
-def read_source(path: Path | str, on_progress: Progress | None = None, scratch: Callable[[], Path] | None = None) -> Source:
+def read_source(
+    path: Path | str, on_progress: Progress | None = None, scratch: Callable[[], Path] | None = None
+) -> Source:
     """Everything in one source database (records, manual, where its evidence files are)."""
     from nitet_cli.evidence_store import stored_path
 

@@ -11,9 +11,9 @@ import re
 import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from nitet_cli.errors import DatabaseError
 
@@ -349,8 +349,8 @@ def _progress_triggers() -> str:
     schools_old = f"SELECT school_code FROM activity_schools WHERE activity_id = {a_old}"
     return f"""
         CREATE TRIGGER progress_standard_added AFTER INSERT ON activity_standards BEGIN
-            {_add_set(a_new, '-', extra=" AND standard_id <> NEW.standard_id")}
-            {_add_set(a_new, '+')}
+            {_add_set(a_new, "-", extra=" AND standard_id <> NEW.standard_id")}
+            {_add_set(a_new, "+")}
             INSERT INTO progress_visits (standard, school, date, visits)
             SELECT NEW.standard_id, y.school_code, a.date, 1
             FROM activities a JOIN activity_schools y ON y.activity_id = a.id
@@ -375,7 +375,7 @@ def _progress_triggers() -> str:
             WHERE a.id = OLD.activity_id
             ON CONFLICT (date, standards) DO UPDATE
             SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
-            {_add_set(a_old, '+')}
+            {_add_set(a_old, "+")}
             INSERT INTO progress_visits (standard, school, date, visits)
             SELECT OLD.standard_id, y.school_code, a.date, -1
             FROM activities a JOIN activity_schools y ON y.activity_id = a.id
@@ -397,54 +397,54 @@ def _progress_triggers() -> str:
         END;
 
         CREATE TRIGGER progress_school_added AFTER INSERT ON activity_schools BEGIN
-            {_add_visits(a_new, '+', school='NEW.school_code')}
+            {_add_visits(a_new, "+", school="NEW.school_code")}
         END;
 
         CREATE TRIGGER progress_school_removed AFTER DELETE ON activity_schools BEGIN
-            {_add_visits(a_old, '-', school='OLD.school_code')}
-            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+            {_add_visits(a_old, "-", school="OLD.school_code")}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), "OLD.school_code")}
         END;
 
         CREATE TRIGGER progress_school_changed AFTER UPDATE ON activity_schools
         WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.school_code IS NOT NEW.school_code BEGIN
-            {_add_visits(a_old, '-', school='OLD.school_code')}
-            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
-            {_add_visits(a_new, '+', school='NEW.school_code')}
+            {_add_visits(a_old, "-", school="OLD.school_code")}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), "OLD.school_code")}
+            {_add_visits(a_new, "+", school="NEW.school_code")}
         END;
 
         CREATE TRIGGER progress_evidence_added AFTER INSERT ON evidence BEGIN
             UPDATE progress_sets SET evidence = evidence + 1
-            WHERE date = {_date_of(a_new)} AND standards = {_SET_OF.format(id=a_new, extra='')};
+            WHERE date = {_date_of(a_new)} AND standards = {_SET_OF.format(id=a_new, extra="")};
         END;
 
         CREATE TRIGGER progress_evidence_removed AFTER DELETE ON evidence BEGIN
             UPDATE progress_sets SET evidence = evidence - 1
-            WHERE date = {_date_of(a_old)} AND standards = {_SET_OF.format(id=a_old, extra='')};
+            WHERE date = {_date_of(a_old)} AND standards = {_SET_OF.format(id=a_old, extra="")};
         END;
 
         CREATE TRIGGER progress_evidence_moved AFTER UPDATE OF activity_id ON evidence
         WHEN OLD.activity_id IS NOT NEW.activity_id BEGIN
             UPDATE progress_sets SET evidence = evidence - 1
-            WHERE date = {_date_of(a_old)} AND standards = {_SET_OF.format(id=a_old, extra='')};
+            WHERE date = {_date_of(a_old)} AND standards = {_SET_OF.format(id=a_old, extra="")};
             UPDATE progress_sets SET evidence = evidence + 1
-            WHERE date = {_date_of(a_new)} AND standards = {_SET_OF.format(id=a_new, extra='')};
+            WHERE date = {_date_of(a_new)} AND standards = {_SET_OF.format(id=a_new, extra="")};
         END;
 
         CREATE TRIGGER progress_activity_moved AFTER UPDATE OF date ON activities
         WHEN OLD.date IS NOT NEW.date BEGIN
-            {_add_set('NEW.id', '-', date='OLD.date')}
-            {_TIDY_SETS.format(date='OLD.date')}
-            {_add_set('NEW.id', '+', date='NEW.date')}
-            {_move_visits('NEW.id', 'OLD.date', '-')}
-            {_tidy_visits('OLD.date', _stds_of('NEW.id'), _schools_of('NEW.id'))}
-            {_move_visits('NEW.id', 'NEW.date', '+')}
+            {_add_set("NEW.id", "-", date="OLD.date")}
+            {_TIDY_SETS.format(date="OLD.date")}
+            {_add_set("NEW.id", "+", date="NEW.date")}
+            {_move_visits("NEW.id", "OLD.date", "-")}
+            {_tidy_visits("OLD.date", _stds_of("NEW.id"), _schools_of("NEW.id"))}
+            {_move_visits("NEW.id", "NEW.date", "+")}
         END;
 
         CREATE TRIGGER progress_activity_removed BEFORE DELETE ON activities BEGIN
-            {_add_set('OLD.id', '-', date='OLD.date')}
-            {_TIDY_SETS.format(date='OLD.date')}
-            {_move_visits('OLD.id', 'OLD.date', '-')}
-            {_tidy_visits('OLD.date', _stds_of('OLD.id'), _schools_of('OLD.id'))}
+            {_add_set("OLD.id", "-", date="OLD.date")}
+            {_TIDY_SETS.format(date="OLD.date")}
+            {_move_visits("OLD.id", "OLD.date", "-")}
+            {_tidy_visits("OLD.date", _stds_of("OLD.id"), _schools_of("OLD.id"))}
         END;
     """
 
@@ -501,7 +501,6 @@ def m004_progress_summary(conn: sqlite3.Connection) -> None:
         """
         + _progress_triggers()
     )
-
 
 
 @migration
@@ -591,13 +590,15 @@ def _visits_of_standard(activity: str, standard: str, sign: str) -> str:
 def _progress_triggers_v6() -> str:
     """m004's triggers with the supervisor in progress_visits (sets unchanged)."""
     a_new, a_old = "NEW.activity_id", "OLD.activity_id"
-    no_other_new = "NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id AND standard_id <> NEW.standard_id)"
+    no_other_new = (
+        "NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id AND standard_id <> NEW.standard_id)"
+    )
     no_other_old = "NOT EXISTS (SELECT 1 FROM activity_standards WHERE activity_id = a.id)"
     return f"""
         CREATE TRIGGER progress_standard_added AFTER INSERT ON activity_standards BEGIN
-            {_add_set(a_new, '-', extra=" AND standard_id <> NEW.standard_id")}
-            {_add_set(a_new, '+')}
-            {_visits_of_standard(a_new, 'NEW.standard_id', '+')}
+            {_add_set(a_new, "-", extra=" AND standard_id <> NEW.standard_id")}
+            {_add_set(a_new, "+")}
+            {_visits_of_standard(a_new, "NEW.standard_id", "+")}
             INSERT INTO progress_visits (standard, school, date, supervisor, visits)
             SELECT '', y.school_code, a.date, {_SUPERVISOR_OF_A}, -1
             FROM activities a JOIN activity_schools y ON y.activity_id = a.id
@@ -616,8 +617,8 @@ def _progress_triggers_v6() -> str:
             WHERE a.id = OLD.activity_id
             ON CONFLICT (date, standards) DO UPDATE
             SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
-            {_add_set(a_old, '+')}
-            {_visits_of_standard(a_old, 'OLD.standard_id', '-')}
+            {_add_set(a_old, "+")}
+            {_visits_of_standard(a_old, "OLD.standard_id", "-")}
             INSERT INTO progress_visits (standard, school, date, supervisor, visits)
             SELECT '', y.school_code, a.date, {_SUPERVISOR_OF_A}, 1
             FROM activities a JOIN activity_schools y ON y.activity_id = a.id
@@ -628,36 +629,36 @@ def _progress_triggers_v6() -> str:
         END;
 
         CREATE TRIGGER progress_school_added AFTER INSERT ON activity_schools BEGIN
-            {_visits_of_school(a_new, 'NEW.school_code', '+')}
+            {_visits_of_school(a_new, "NEW.school_code", "+")}
         END;
 
         CREATE TRIGGER progress_school_removed AFTER DELETE ON activity_schools BEGIN
-            {_visits_of_school(a_old, 'OLD.school_code', '-')}
-            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+            {_visits_of_school(a_old, "OLD.school_code", "-")}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), "OLD.school_code")}
         END;
 
         CREATE TRIGGER progress_school_changed AFTER UPDATE ON activity_schools
         WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.school_code IS NOT NEW.school_code BEGIN
-            {_visits_of_school(a_old, 'OLD.school_code', '-')}
-            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
-            {_visits_of_school(a_new, 'NEW.school_code', '+')}
+            {_visits_of_school(a_old, "OLD.school_code", "-")}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), "OLD.school_code")}
+            {_visits_of_school(a_new, "NEW.school_code", "+")}
         END;
 
         CREATE TRIGGER progress_activity_moved AFTER UPDATE OF date, supervisor_id ON activities
         WHEN OLD.date IS NOT NEW.date OR OLD.supervisor_id IS NOT NEW.supervisor_id BEGIN
-            {_add_set('NEW.id', '-', date='OLD.date')}
-            {_TIDY_SETS.format(date='OLD.date')}
-            {_add_set('NEW.id', '+', date='NEW.date')}
-            {_visits_of_activity('NEW.id', date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
-            {_tidy_visits('OLD.date', _stds_of('NEW.id'), _schools_of('NEW.id'))}
-            {_visits_of_activity('NEW.id', date='NEW.date', supervisor='NEW.supervisor_id', sign='+')}
+            {_add_set("NEW.id", "-", date="OLD.date")}
+            {_TIDY_SETS.format(date="OLD.date")}
+            {_add_set("NEW.id", "+", date="NEW.date")}
+            {_visits_of_activity("NEW.id", date="OLD.date", supervisor="OLD.supervisor_id", sign="-")}
+            {_tidy_visits("OLD.date", _stds_of("NEW.id"), _schools_of("NEW.id"))}
+            {_visits_of_activity("NEW.id", date="NEW.date", supervisor="NEW.supervisor_id", sign="+")}
         END;
 
         CREATE TRIGGER progress_activity_removed BEFORE DELETE ON activities BEGIN
-            {_add_set('OLD.id', '-', date='OLD.date')}
-            {_TIDY_SETS.format(date='OLD.date')}
-            {_visits_of_activity('OLD.id', date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
-            {_tidy_visits('OLD.date', _stds_of('OLD.id'), _schools_of('OLD.id'))}
+            {_add_set("OLD.id", "-", date="OLD.date")}
+            {_TIDY_SETS.format(date="OLD.date")}
+            {_visits_of_activity("OLD.id", date="OLD.date", supervisor="OLD.supervisor_id", sign="-")}
+            {_tidy_visits("OLD.date", _stds_of("OLD.id"), _schools_of("OLD.id"))}
         END;
     """
 
@@ -702,7 +703,6 @@ def m006_progress_supervisors(conn: sqlite3.Connection) -> None:
         """
         + _progress_triggers_v6()
     )
-
 
 
 @migration
@@ -772,9 +772,9 @@ def _progress_triggers_v9() -> str:
     links = "JOIN activity_schools y ON y.activity_id = a.id"
     return f"""
         CREATE TRIGGER progress_standard_added AFTER INSERT ON activity_standards BEGIN
-            {_add_set(a_new, '-', extra=" AND standard_id <> NEW.standard_id")}
-            {_add_set(a_new, '+')}
-            {_visits_of_standard(a_new, 'NEW.standard_id', '+')}
+            {_add_set(a_new, "-", extra=" AND standard_id <> NEW.standard_id")}
+            {_add_set(a_new, "+")}
+            {_visits_of_standard(a_new, "NEW.standard_id", "+")}
             {_TIDY_SETS.format(date=_date_of(a_new))}
         END;
 
@@ -787,43 +787,43 @@ def _progress_triggers_v9() -> str:
             WHERE a.id = OLD.activity_id
             ON CONFLICT (date, standards) DO UPDATE
             SET activities = activities + excluded.activities, evidence = evidence + excluded.evidence;
-            {_add_set(a_old, '+')}
-            {_visits_of_standard(a_old, 'OLD.standard_id', '-')}
+            {_add_set(a_old, "+")}
+            {_visits_of_standard(a_old, "OLD.standard_id", "-")}
             {_TIDY_SETS.format(date=_date_of(a_old))}
             {_tidy_visits(_date_of(a_old), "OLD.standard_id", _schools_of(a_old))}
         END;
 
         CREATE TRIGGER progress_school_added AFTER INSERT ON activity_schools BEGIN
-            {_visits_v9(a_new, school='NEW.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='+')}
+            {_visits_v9(a_new, school="NEW.school_code", schools="", date="a.date", supervisor="a.supervisor_id", sign="+")}
         END;
 
         CREATE TRIGGER progress_school_removed AFTER DELETE ON activity_schools BEGIN
-            {_visits_v9(a_old, school='OLD.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='-')}
-            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
+            {_visits_v9(a_old, school="OLD.school_code", schools="", date="a.date", supervisor="a.supervisor_id", sign="-")}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), "OLD.school_code")}
         END;
 
         CREATE TRIGGER progress_school_changed AFTER UPDATE ON activity_schools
         WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.school_code IS NOT NEW.school_code BEGIN
-            {_visits_v9(a_old, school='OLD.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='-')}
-            {_tidy_visits(_date_of(a_old), _stds_of(a_old), 'OLD.school_code')}
-            {_visits_v9(a_new, school='NEW.school_code', schools='', date='a.date', supervisor='a.supervisor_id', sign='+')}
+            {_visits_v9(a_old, school="OLD.school_code", schools="", date="a.date", supervisor="a.supervisor_id", sign="-")}
+            {_tidy_visits(_date_of(a_old), _stds_of(a_old), "OLD.school_code")}
+            {_visits_v9(a_new, school="NEW.school_code", schools="", date="a.date", supervisor="a.supervisor_id", sign="+")}
         END;
 
         CREATE TRIGGER progress_activity_moved AFTER UPDATE OF date, supervisor_id ON activities
         WHEN OLD.date IS NOT NEW.date OR OLD.supervisor_id IS NOT NEW.supervisor_id BEGIN
-            {_add_set('NEW.id', '-', date='OLD.date')}
-            {_TIDY_SETS.format(date='OLD.date')}
-            {_add_set('NEW.id', '+', date='NEW.date')}
-            {_visits_v9('NEW.id', school='y.school_code', schools=links, date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
-            {_tidy_visits('OLD.date', _stds_of('NEW.id'), _schools_of('NEW.id'))}
-            {_visits_v9('NEW.id', school='y.school_code', schools=links, date='NEW.date', supervisor='NEW.supervisor_id', sign='+')}
+            {_add_set("NEW.id", "-", date="OLD.date")}
+            {_TIDY_SETS.format(date="OLD.date")}
+            {_add_set("NEW.id", "+", date="NEW.date")}
+            {_visits_v9("NEW.id", school="y.school_code", schools=links, date="OLD.date", supervisor="OLD.supervisor_id", sign="-")}
+            {_tidy_visits("OLD.date", _stds_of("NEW.id"), _schools_of("NEW.id"))}
+            {_visits_v9("NEW.id", school="y.school_code", schools=links, date="NEW.date", supervisor="NEW.supervisor_id", sign="+")}
         END;
 
         CREATE TRIGGER progress_activity_removed BEFORE DELETE ON activities BEGIN
-            {_add_set('OLD.id', '-', date='OLD.date')}
-            {_TIDY_SETS.format(date='OLD.date')}
-            {_visits_v9('OLD.id', school='y.school_code', schools=links, date='OLD.date', supervisor='OLD.supervisor_id', sign='-')}
-            {_tidy_visits('OLD.date', _stds_of('OLD.id'), _schools_of('OLD.id'))}
+            {_add_set("OLD.id", "-", date="OLD.date")}
+            {_TIDY_SETS.format(date="OLD.date")}
+            {_visits_v9("OLD.id", school="y.school_code", schools=links, date="OLD.date", supervisor="OLD.supervisor_id", sign="-")}
+            {_tidy_visits("OLD.date", _stds_of("OLD.id"), _schools_of("OLD.id"))}
         END;
     """
 
@@ -1041,7 +1041,9 @@ def m011_ids_never_reused(conn: sqlite3.Connection) -> None:
         create, found = _ROWID_KEY.subn("id INTEGER PRIMARY KEY AUTOINCREMENT", tables[table], count=1)
         if not found:
             raise DatabaseError(f"ตาราง {table} ไม่มีคอลัมน์ id แบบที่คาดไว้ — ตรวจไฟล์ฐานข้อมูลด้วย 'nitet doctor'")
-        create = re.sub(rf'^\s*CREATE\s+TABLE\s+"?{table}"?', f"CREATE TABLE {table}_rebuilt", create, count=1, flags=re.I)
+        create = re.sub(
+            rf'^\s*CREATE\s+TABLE\s+"?{table}"?', f"CREATE TABLE {table}_rebuilt", create, count=1, flags=re.I
+        )
         conn.execute(create)
         conn.execute(f"INSERT INTO {table}_rebuilt SELECT * FROM {table}")
         conn.execute(f"DROP TABLE {table}")
@@ -1140,9 +1142,7 @@ def check_is_nitet(conn: sqlite3.Connection, path: Path | str) -> None:
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite ที่ใช้ได้ ({exc})") from exc
     if tables and MIGRATIONS_TABLE not in tables:
-        raise DatabaseError(
-            f"{path} เป็นฐานข้อมูลของโปรแกรมอื่น ไม่ใช่ของ nitet — ระบุไฟล์ฐานข้อมูล nitet หรือไฟล์ใหม่"
-        )
+        raise DatabaseError(f"{path} เป็นฐานข้อมูลของโปรแกรมอื่น ไม่ใช่ของ nitet — ระบุไฟล์ฐานข้อมูล nitet หรือไฟล์ใหม่")
     if MIGRATIONS_TABLE in tables:
         known = {name for name, _ in MIGRATIONS}
         applied = {r[0] for r in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
@@ -1180,9 +1180,7 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
     ran = 0
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         applied = {r[0] for r in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
         conn.execute("COMMIT")
     except BaseException:

@@ -60,7 +60,7 @@ def check_fields(values: dict[str, str | None]) -> dict[str, str]:
             raise InputError(f"ไม่มีข้อมูลโปรไฟล์ '{field}' — ใช้ได้: {', '.join(option_name(f) for f in FIELDS)}")
         text = clean_text(value, multiline=False) or ""
         if field == "name" and not text:
-            raise InputError("--name ว่างไม่ได้ — ใส่ชื่อ-นามสกุล เช่น --name \"นางสาวสมใจ ใฝ่ดี\"")
+            raise InputError('--name ว่างไม่ได้ — ใส่ชื่อ-นามสกุล เช่น --name "นางสาวสมใจ ใฝ่ดี"')
         if len(text) > MAX_FIELD:
             raise InputError(
                 f"{option_name(field)} ({FIELDS[field]}) ยาว {len(text)} ตัวอักษร เกิน {MAX_FIELD} — ใส่ให้สั้นลง"
@@ -107,7 +107,9 @@ def set_profile(conn: sqlite3.Connection, values: dict[str, str | None]) -> Prof
                 )
             after = get_owner_profile(conn)
     except sqlite3.Error as exc:
-        raise DatabaseError(f"บันทึกโปรไฟล์ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่") from exc
+        raise DatabaseError(
+            f"บันทึกโปรไฟล์ไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่"
+        ) from exc
     return ProfileChange(changed, after)
 
 
@@ -126,7 +128,7 @@ def first_profile(base: dict, given: dict[str, str | None]) -> dict:
         if "office" not in fields:
             raise InputError(
                 f"ใส่ --office ด้วย — สังกัดในคู่มือตัวอย่าง ({base.get('office')}) เป็นของผู้จัดทำตัวอย่าง"
-                " เช่น --office \"สำนักงานเขตพื้นที่การศึกษาประถมศึกษาน่าน เขต ๒\""
+                ' เช่น --office "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาน่าน เขต ๒"'
             )
         for field in SAMPLE_PERSONAL:
             profile[field] = ""
@@ -164,7 +166,9 @@ def new_identity(conn: sqlite3.Connection) -> NewIdentity:
     try:
         return _new_identity(conn)
     except sqlite3.Error as exc:
-        raise DatabaseError(f"เปลี่ยนตัวตนไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่") from exc
+        raise DatabaseError(
+            f"เปลี่ยนตัวตนไม่สำเร็จ ({exc}) — ไม่มีการเปลี่ยนแปลงใด ๆ; ตรวจด้วย 'nitet doctor' แล้วลองใหม่"
+        ) from exc
 
 
 def _new_identity(conn: sqlite3.Connection) -> NewIdentity:
@@ -175,7 +179,10 @@ def _new_identity(conn: sqlite3.Connection) -> NewIdentity:
         new_uuid = str(uuid.uuid4())
         conn.execute("UPDATE supervisors SET uuid = ?, updated_at = ? WHERE id = ?", (new_uuid, now_iso(), row["id"]))
         activity_ids = [
-            r[0] for r in conn.execute("SELECT id FROM activities WHERE supervisor_id = ? OR supervisor_id IS NULL", (row["id"],))
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM activities WHERE supervisor_id = ? OR supervisor_id IS NULL", (row["id"],)
+            )
         ]
         conn.executemany("UPDATE activities SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in activity_ids])
         evidence_ids = [

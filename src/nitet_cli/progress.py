@@ -279,7 +279,7 @@ EVERY_VISIT_KEY = ""
 _VISITS_OF = f"""coalesce((SELECT sum(v.visits) FROM progress_visits v
                   WHERE v.standard = {{key}} AND v.school = s.code AND v.{_IN_TERM}), 0)"""
 _VISITS = f"""
-    SELECT s.code, s.name, s.school_group, {_VISITS_OF.format(key=':standard')} AS visits{{every}}
+    SELECT s.code, s.name, s.school_group, {_VISITS_OF.format(key=":standard")} AS visits{{every}}
     FROM schools s
     {{where}}
     ORDER BY s.school_group, s.name, s.code
@@ -291,7 +291,12 @@ def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) 
     (one school's group); term_progress counts every target's rows in its pass (_target_rows)."""
     target = standard.target or {}
     return target_schools(
-        conn, params, standard.id, int(target.get("min_per_term", 1)), list(target.get("school_groups") or []), counts_every_visit(target)
+        conn,
+        params,
+        standard.id,
+        int(target.get("min_per_term", 1)),
+        list(target.get("school_groups") or []),
+        counts_every_visit(target),
     )
 
 
@@ -308,7 +313,11 @@ def _target_rows(standard: StandardProgress, every_school: list, visits: dict) -
         if groups and group not in groups:
             continue
         n = visits.get((key, code), 0)
-        rows.append(SchoolVisits(standard.id, code, name, group, n, minimum, n if every_visit else visits.get((EVERY_VISIT_KEY, code), 0)))
+        rows.append(
+            SchoolVisits(
+                standard.id, code, name, group, n, minimum, n if every_visit else visits.get((EVERY_VISIT_KEY, code), 0)
+            )
+        )
     return rows
 
 
@@ -400,7 +409,9 @@ def _schools_counts(conn: sqlite3.Connection, params: dict, targets: dict[str, d
         if groups:
             names = {f"l{i}g{j}": g for j, g in enumerate(groups)}
             query_params.update(names)
-            scope = f" AND school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+            scope = (
+                f" AND school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+            )
         linked.append(_LINKED_VISITS.format(i=i, scope=scope))
     per_standard, per_duty, reached, visits = {}, {}, 0, {}
     for kind, key, count, n in conn.execute(_SCHOOLS.format(linked="".join(linked)), query_params):
@@ -487,7 +498,9 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
 
     every_school = []
     if any(s.target is not None for s in standards):
-        every_school = conn.execute("SELECT code, name, school_group FROM schools ORDER BY school_group, name, code").fetchall()
+        every_school = conn.execute(
+            "SELECT code, name, school_group FROM schools ORDER BY school_group, name, code"
+        ).fetchall()
     schools_per_standard, schools_per_duty, reached, visits = schools()
 
     school_rows: list[SchoolVisits] = []
@@ -600,7 +613,8 @@ def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> list[tu
             params = {"key": standard, f"m{i}": minimum}
             scope = _scope(f"t{i}", groups, params)
             sql = _PER_SUPERVISOR.format(
-                scope="" if scope == "true" else f" AND {scope}", figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)"
+                scope="" if scope == "true" else f" AND {scope}",
+                figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)",
             )
             queries.append((sql, params, [i]))
     figures, params, indexes = every

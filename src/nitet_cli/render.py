@@ -48,9 +48,7 @@ def template_path(name_or_path: str | os.PathLike) -> Path:
         return templates_dir() / f"{text}.docx"
     path = Path(text).expanduser()
     if not path.exists():
-        raise NotFoundError(
-            f"ไม่พบแม่แบบ {path} — ใช้ชื่อแม่แบบในตัว ({', '.join(TEMPLATE_NAMES)}) หรือเส้นทางไฟล์ .docx ที่มีอยู่"
-        )
+        raise NotFoundError(f"ไม่พบแม่แบบ {path} — ใช้ชื่อแม่แบบในตัว ({', '.join(TEMPLATE_NAMES)}) หรือเส้นทางไฟล์ .docx ที่มีอยู่")
     if path.is_dir() or path.suffix.lower() != ".docx":
         raise InputError(f"แม่แบบ {path} ต้องเป็นไฟล์ .docx ที่เปิดแก้ได้ใน Word")
     return path
@@ -190,7 +188,7 @@ def _render(path: Path, context: dict, tmp: Path) -> None:
         _fast_image_lookup(document)
     except (KeyError, ValueError, OSError) as exc:  # not a DOCX, or a damaged one
         raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - e.g. zipfile.BadZipFile: still one sentence
+    except Exception as exc:
         raise InputError(f"แม่แบบ {path} ไม่ใช่ไฟล์ .docx ที่ใช้ได้ ({type(exc).__name__}: {exc})") from exc
     try:
         document.render(_with_images(sanitize(context), document), jinja_environment(), autoescape=True)

@@ -185,8 +185,24 @@ def _follow_ups(conn: sqlite3.Connection, term: Term, today: date) -> dict:
         school["rows"].append(
             {
                 "no": len(school["rows"]) + 1,
-                **{k: item[k] for k in ("id", "uuid", "activity_id", "text", "given_on", "check_by", "due_on", "status",
-                                        "status_label", "result", "closed_on", "overdue", "supervisor")},
+                **{
+                    k: item[k]
+                    for k in (
+                        "id",
+                        "uuid",
+                        "activity_id",
+                        "text",
+                        "given_on",
+                        "check_by",
+                        "due_on",
+                        "status",
+                        "status_label",
+                        "result",
+                        "closed_on",
+                        "overdue",
+                        "supervisor",
+                    )
+                },
                 "check_by_text": check_by_text,
                 "status_text": item["status_label"] + (f" ({OVERDUE_LABEL})" if item["overdue"] else ""),
             }
@@ -216,8 +232,7 @@ def _group(group: GroupProgress) -> tuple[dict, list[dict], list[dict]]:
                 "counts_note": COUNTS_EVERY_VISIT_NOTE if target.every_visit else "",
                 "together": together.as_dict(),
                 "rows": [
-                    {"name": s.name, "is_self": s.is_self, **s.targets[index].as_dict()}
-                    for s in group.supervisors
+                    {"name": s.name, "is_self": s.is_self, **s.targets[index].as_dict()} for s in group.supervisors
                 ],
             }
         )

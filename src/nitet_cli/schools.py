@@ -88,7 +88,9 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
         return _row_to_school(rows[0])
     bare = text.removeprefix("โรงเรียน").strip()
     pattern = "%" + bare.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = conn.execute("SELECT * FROM schools WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT 11", (pattern,)).fetchall()
+    rows = conn.execute(
+        "SELECT * FROM schools WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT 11", (pattern,)
+    ).fetchall()
     if len(rows) == 1:
         return _row_to_school(rows[0])
     if len(rows) > 1:
@@ -100,12 +102,21 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
             f"ไม่พบโรงเรียน '{text}' — ยังไม่มีโรงเรียนในฐานข้อมูล; เพิ่มด้วย 'nitet school add' หรือ 'nitet school import'"
         )
     close = nearest(text, list(names)) or nearest(bare, [n.removeprefix("โรงเรียน") for n in names])
-    hint = ", ".join(f"{n} ({names.get(n) or names.get('โรงเรียน' + n)})" for n in close) if close else "ดูรายชื่อด้วย 'nitet school list'"
+    hint = (
+        ", ".join(f"{n} ({names.get(n) or names.get('โรงเรียน' + n)})" for n in close)
+        if close
+        else "ดูรายชื่อด้วย 'nitet school list'"
+    )
     raise NotFoundError(f"ไม่พบโรงเรียน '{text}' — ใกล้เคียง: {hint}")
 
 
 def school_groups(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT school_group FROM schools WHERE school_group != '' ORDER BY school_group")]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT school_group FROM schools WHERE school_group != '' ORDER BY school_group"
+        )
+    ]
 
 
 # --- school groups and the manual's targets -------------------------------------------------
@@ -202,7 +213,10 @@ class ImportResult:
     warnings: list[GroupWarning] = field(default_factory=list)  # groups no target names
 
     def as_dict(self) -> dict:
-        return {**{k: v for k, v in self.__dict__.items() if k != "warnings"}, "unknown_groups": [w.as_dict() for w in self.warnings]}
+        return {
+            **{k: v for k, v in self.__dict__.items() if k != "warnings"},
+            "unknown_groups": [w.as_dict() for w in self.warnings],
+        }
 
 
 def _header_map(header: list[str], source: str) -> dict[str, int]:
@@ -273,11 +287,13 @@ def read_schools_csv(path) -> list[tuple[int, School]]:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-            errors.append(f"บรรทัด {start}: มี {len(row)} ช่อง มากกว่าหัวคอลัมน์ ({len(header)}) — ชื่อที่มีจุลภาคต้องอยู่ในเครื่องหมายคำพูด")
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+            errors.append(
+                f"บรรทัด {start}: มี {len(row)} ช่อง มากกว่าหัวคอลัมน์ ({len(header)}) — ชื่อที่มีจุลภาคต้องอยู่ในเครื่องหมายคำพูด"
+            )
             continue
 
-        def cell(key: str) -> str:
+        def cell(key: str, row: list[str] = row) -> str:
             index = columns.get(key)
             return from_spreadsheet(row[index]) if index is not None and index < len(row) else ""
 

@@ -191,8 +191,10 @@ def _cell_width(value) -> int:
 def _widths(columns: tuple[Column, ...], rows: list[dict]) -> list[float]:
     widths = []
     for column in columns:
-        longest = max([display_width(column.header) + 3]  # room for the filter button
-                      + [_cell_width(row[column.key]) for row in rows])
+        longest = max(
+            [display_width(column.header) + 3]  # room for the filter button
+            + [_cell_width(row[column.key]) for row in rows]
+        )
         widths.append(min(longest, column.max_width) + 1)
     return widths
 

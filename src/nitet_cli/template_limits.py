@@ -29,10 +29,14 @@ from __future__ import annotations
 import os
 import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from nitet_cli.errors import InputError, NitetError
+
+if TYPE_CHECKING:  # jinja2 is imported only when a template is rendered
+    from jinja2.sandbox import SandboxedEnvironment
 
 MAX_INT_BITS = 100_000  # an integer of about 30,000 digits
 MAX_SEQUENCE = 10_000_000  # characters of a text (or items of a list) made by * or +
@@ -74,7 +78,7 @@ def _length(value: Any) -> int | None:
 class _CountedRange:
     """``range`` for templates: Jinja's length limit, and every step counted against the render's budget."""
 
-    def __init__(self, env: "BoundedEnvironment", rng: range):
+    def __init__(self, env: SandboxedEnvironment, rng: range):
         self._env, self._range = env, rng
 
     def __iter__(self):
@@ -252,10 +256,10 @@ def _outcome(work: Callable[[], None]) -> tuple:
         return ("os", exc.errno, exc.strerror, exc.filename)
     except MemoryError:
         return ("nitet", "InputError", f"ใช้หน่วยความจำเกินขอบเขต ({RENDER_MEMORY >> 30} GB)")
-    except BaseException as exc:  # noqa: BLE001 - not the template's (its errors are NitetErrors): raised again in the parent
+    except BaseException as exc:
         try:
             return ("raise", pickle.dumps(exc))
-        except Exception:  # noqa: BLE001 - an exception that cannot cross: its type and text still do
+        except Exception:
             return ("raise", pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}")))
     return ("ok",)
 

@@ -150,9 +150,7 @@ def check_term_dates(year: int, term: int, start: date, end: date) -> None:
     ce = year - BE_OFFSET
     earliest, latest = date(ce, 1, 1), date(ce + 2, 12, 31)
     if not (earliest <= start and end <= latest):
-        raise InputError(
-            f"วันที่ของภาคเรียน {term}/{year} ต้องอยู่ในช่วงปีการศึกษานั้น ({be_date(earliest)} – {be_date(latest)})"
-        )
+        raise InputError(f"วันที่ของภาคเรียน {term}/{year} ต้องอยู่ในช่วงปีการศึกษานั้น ({be_date(earliest)} – {be_date(latest)})")
     if end - start > timedelta(days=366):
         raise InputError("ภาคเรียนหนึ่งยาวเกิน ๑ ปีไม่ได้ — ตรวจวันเริ่มและวันสิ้นสุด")
 
@@ -171,9 +169,7 @@ def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: d
     with transaction(conn):
         clash = clashing_term(conn, year, term, start, end)
         if clash is not None:
-            raise InputError(
-                f"ช่วงวันที่ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน"
-            )
+            raise InputError(f"ช่วงวันที่ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน")
         conn.execute(
             "INSERT INTO terms (year, term, start_date, end_date) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(year, term) DO UPDATE SET start_date = excluded.start_date, end_date = excluded.end_date",

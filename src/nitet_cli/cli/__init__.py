@@ -14,7 +14,6 @@ from nitet_cli.cli.common import NitetGroup, State
 app = typer.Typer(
     cls=NitetGroup,
     name="nitet",  # also when run in-process (tests): errors and help say 'nitet …'
-
     help="nitet — คู่มือปฏิบัติงาน บันทึกการนิเทศ และรายงานผลการปฏิบัติงานของศึกษานิเทศก์",
     no_args_is_help=True,
     add_completion=True,
@@ -39,16 +38,16 @@ def root(
 
 
 # Command modules register themselves on import.
-from nitet_cli.cli import manual as _manual  # noqa: E402,F401
+from nitet_cli.cli import due as _due  # noqa: E402,F401
+from nitet_cli.cli import entries as _entries  # noqa: E402,F401
+from nitet_cli.cli import exchange as _exchange  # noqa: E402,F401
+from nitet_cli.cli import follow_ups as _follow_ups  # noqa: E402,F401
 from nitet_cli.cli import maintenance as _maintenance  # noqa: E402,F401
+from nitet_cli.cli import manual as _manual  # noqa: E402,F401
+from nitet_cli.cli import profile as _profile  # noqa: E402,F401
+from nitet_cli.cli import report as _report  # noqa: E402,F401
 from nitet_cli.cli import schools as _schools  # noqa: E402,F401
 from nitet_cli.cli import terms as _terms  # noqa: E402,F401
-from nitet_cli.cli import entries as _entries  # noqa: E402,F401
-from nitet_cli.cli import follow_ups as _follow_ups  # noqa: E402,F401
-from nitet_cli.cli import report as _report  # noqa: E402,F401
-from nitet_cli.cli import due as _due  # noqa: E402,F401
-from nitet_cli.cli import exchange as _exchange  # noqa: E402,F401
-from nitet_cli.cli import profile as _profile  # noqa: E402,F401
 
 
 def main() -> None:

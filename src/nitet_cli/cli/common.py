@@ -249,4 +249,3 @@ def print_json(data: Any) -> None:
 
 def is_interactive() -> bool:
     return sys.stdin.isatty()
-

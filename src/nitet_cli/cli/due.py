@@ -99,7 +99,11 @@ def _print_due(data: dict) -> None:
     if schools:
         lines.append(
             f"โรงเรียนที่ยังนิเทศไม่ถึงเป้าหมาย {len(schools)} โรง"
-            + (f" (ยังไม่ได้นิเทศในภาคเรียนนี้ {summary['schools_not_visited']} โรง อยู่ก่อน)" if summary["schools_not_visited"] else "")
+            + (
+                f" (ยังไม่ได้นิเทศในภาคเรียนนี้ {summary['schools_not_visited']} โรง อยู่ก่อน)"
+                if summary["schools_not_visited"]
+                else ""
+            )
         )
         for s in schools:
             targets = ", ".join(f"{x['standard']} {x['visits']}/{x['target']}" for x in s["targets"])
@@ -142,4 +146,6 @@ def summary_line(data: dict) -> str:
         head = "สรุป: ทุกโรงเรียนถึงเป้าหมาย"
         if s["weeks_left"]:
             head += f" เหลือ {_number(s['weeks_left'])} สัปดาห์"
-    return head + f"; ข้อเสนอแนะเลยกำหนด {s['overdue']} รายการ ครบกำหนดใน {data['within_days']} วัน {s['due_soon']} รายการ"
+    return (
+        head + f"; ข้อเสนอแนะเลยกำหนด {s['overdue']} รายการ ครบกำหนดใน {data['within_days']} วัน {s['due_soon']} รายการ"
+    )

@@ -8,12 +8,10 @@ and services are imported inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from nitet_cli.cli import app
-from nitet_cli.cli import common
+from nitet_cli.cli import app, common
 from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json, state, text
 from nitet_cli.completion import complete_school, complete_standard
 
@@ -56,10 +54,7 @@ def _json_option():
 def _missing(names: list[str]) -> None:
     from nitet_cli.errors import InputError
 
-    raise InputError(
-        f"ขาดข้อมูลที่ต้องระบุ: {', '.join(names)} — ใส่ตัวเลือกเหล่านี้ในคำสั่ง"
-        " (ไม่ถามกลับเพราะไม่ได้รันในเทอร์มินัล)"
-    )
+    raise InputError(f"ขาดข้อมูลที่ต้องระบุ: {', '.join(names)} — ใส่ตัวเลือกเหล่านี้ในคำสั่ง (ไม่ถามกลับเพราะไม่ได้รันในเทอร์มินัล)")
 
 
 def _ask_school(conn) -> str:
@@ -97,8 +92,8 @@ def _ask_standard(conn, suggested: list[str]) -> list[str]:
 
     choices = active_standards(conn)
     echo("มาตรฐานในคู่มือ:", err=True)
-    for sid, text in choices:
-        short = text if len(text) <= 70 else text[:69] + "…"
+    for sid, standard_text in choices:
+        short = standard_text if len(standard_text) <= 70 else standard_text[:69] + "…"
         echo(f"  {sid:>5}  {short}", err=True)
     for attempt in range(3):
         answer = typer.prompt("มาตรฐาน (รหัส เช่น 1.2; คั่นหลายข้อด้วยช่องว่าง)", default=" ".join(suggested) or None)
@@ -117,7 +112,9 @@ def _ask_standard(conn, suggested: list[str]) -> list[str]:
 CAPTION_EXAMPLE = '-e a.jpg --caption "ห้อง ป.๑" -e b.jpg --caption "ห้อง ป.๒"'
 
 
-def _evidence_items(ctx: typer.Context, evidence: list[Path] | None, links: list[str] | None, captions: list[str] | None):
+def _evidence_items(
+    ctx: typer.Context, evidence: list[Path] | None, links: list[str] | None, captions: list[str] | None
+):
     """The files and links of a recording command with their captions (README, "A day's logging").
 
     One ``--caption`` describes every file and link of the command, wherever it stands (as
@@ -148,7 +145,7 @@ def _evidence_items(ctx: typer.Context, evidence: list[Path] | None, links: list
             continue
         if not waiting:
             raise InputError(
-                f"--caption \"{value}\" ไม่มีไฟล์ (-e) หรือลิงก์ (--link) ก่อนหน้าให้บรรยาย"
+                f'--caption "{value}" ไม่มีไฟล์ (-e) หรือลิงก์ (--link) ก่อนหน้าให้บรรยาย'
                 f" — ใส่ --caption ต่อท้ายหลักฐานที่บรรยาย เช่น {CAPTION_EXAMPLE}"
             )
         for item in waiting:
@@ -288,13 +285,13 @@ def _print_open_follow_ups(conn, codes: list[str], activity_id: int) -> None:
     echo(f"ข้อเสนอแนะที่ยังต้องติดตามของโรงเรียนนี้ {len(items)} รายการ:", err=True)
     for item in items:
         echo(f"  #{item['id']} {item['school_name']} — {follow_up_when(item)}: {item['text']}", err=True)
-        echo(f"      ปิด: nitet follow-up close {item['id']} --result \"…\" [--status done|partly|not-done]", err=True)
+        echo(f'      ปิด: nitet follow-up close {item["id"]} --result "…" [--status done|partly|not-done]', err=True)
 
 
 def follow_up_when(item: dict) -> str:
     """'ให้เมื่อ 15 มิ.ย. 2569, ติดตามภายใน 31 ก.ค. 2569 (เลยกำหนด)' for one follow-up."""
-    from nitet_cli.thai import be_date_short
     from nitet_cli.follow_ups import NEXT_VISIT_LABEL, OVERDUE_LABEL
+    from nitet_cli.thai import be_date_short
 
     due = be_date_short(item["check_by"]) if item["check_by"] else NEXT_VISIT_LABEL
     late = f" ({OVERDUE_LABEL})" if item["overdue"] else ""
@@ -304,39 +301,39 @@ def follow_up_when(item: dict) -> str:
 @app.command("log-visit", cls=common.OrderedCommand)
 def log_visit(
     ctx: typer.Context,
-    school: Optional[List[str]] = typer.Option(
+    school: list[str] | None = typer.Option(
         None, "--school", "-s", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน (ใส่ได้หลายครั้ง)", autocompletion=complete_school
     ),
     when: str = _date_option(),
-    standard: Optional[List[str]] = typer.Option(
+    standard: list[str] | None = typer.Option(
         None,
         "--standard",
         help="มาตรฐาน เช่น 7.3 (ใส่ได้หลายครั้ง; ค่าเริ่มต้น: มาตรฐานที่มีเป้าหมายเป็นกลุ่มของโรงเรียน)",
         autocompletion=complete_standard,
     ),
     mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite (ลงพื้นที่), online (ออนไลน์), hybrid (ผสมผสาน)"),
-    title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม/เรื่องที่นิเทศ"),
+    title: str | None = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม/เรื่องที่นิเทศ"),
     findings: str = typer.Option("", "--findings", help="ผลการนิเทศ"),
     suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
     participants: str = typer.Option("", "--participants", help="ผู้รับการนิเทศ/ผู้เข้าร่วม"),
-    teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่ได้รับการนิเทศ"),
-    evidence: Optional[List[Path]] = _evidence_option(),
-    link: Optional[List[str]] = _link_option(),
-    caption: Optional[List[str]] = _caption_option(),
+    teachers: int | None = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่ได้รับการนิเทศ"),
+    evidence: list[Path] | None = _evidence_option(),
+    link: list[str] | None = _link_option(),
+    caption: list[str] | None = _caption_option(),
     allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
-    follow_up: Optional[List[str]] = typer.Option(
+    follow_up: list[str] | None = typer.Option(
         None,
         "--follow-up",
         help="ข้อเสนอแนะที่ต้องติดตาม (ใส่ได้หลายครั้ง; หนึ่งรายการต่อข้อความต่อโรงเรียน)",
     ),
-    check_by: Optional[str] = typer.Option(
+    check_by: str | None = typer.Option(
         None, "--check-by", help="ติดตามภายในวันที่ (รูปแบบเดียวกับ --date; ค่าเริ่มต้น: การนิเทศครั้งถัดไป)"
     ),
-    close_follow_up: Optional[List[str]] = typer.Option(
+    close_follow_up: list[str] | None = typer.Option(
         None,
         "--close-follow-up",
         metavar="ID[:RESULT]",
-        help="ปิดข้อเสนอแนะที่ติดตามในการนิเทศนี้ เช่น \"12:จัดมุมหนังสือแล้ว\" (ใส่ได้หลายครั้ง)",
+        help='ปิดข้อเสนอแนะที่ติดตามในการนิเทศนี้ เช่น "12:จัดมุมหนังสือแล้ว" (ใส่ได้หลายครั้ง)',
     ),
     json_output: bool = _json_option(),
 ) -> None:
@@ -368,23 +365,23 @@ def log_visit(
 @app.command("log", cls=common.OrderedCommand)
 def log(
     ctx: typer.Context,
-    standards: Optional[List[str]] = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1", autocompletion=complete_standard),
-    title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม"),
+    standards: list[str] | None = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1", autocompletion=complete_standard),
+    title: str | None = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม"),
     kind: str = typer.Option(
         "other", "--kind", "-k", help="ประเภท: meeting, training, report, media, website, research, visit, other"
     ),
     when: str = _date_option(),
-    school: Optional[List[str]] = typer.Option(
+    school: list[str] | None = typer.Option(
         None, "--school", "-s", help="โรงเรียนที่เกี่ยวข้อง (ใส่ได้หลายครั้ง)", autocompletion=complete_school
     ),
     mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite, online, hybrid"),
     findings: str = typer.Option("", "--findings", help="ผลการดำเนินงาน"),
     suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
     participants: str = typer.Option("", "--participants", help="ผู้เข้าร่วม"),
-    teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่เข้าร่วม"),
-    evidence: Optional[List[Path]] = _evidence_option(),
-    link: Optional[List[str]] = _link_option(),
-    caption: Optional[List[str]] = _caption_option(),
+    teachers: int | None = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่เข้าร่วม"),
+    evidence: list[Path] | None = _evidence_option(),
+    link: list[str] | None = _link_option(),
+    caption: list[str] | None = _caption_option(),
     allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
     json_output: bool = _json_option(),
 ) -> None:
@@ -416,18 +413,18 @@ def log(
 @app.command("list")
 def list_entries(
     ctx: typer.Context,
-    year: Optional[str] = typer.Option(None, "--year", "-y", help="ปีการศึกษา พ.ศ. เช่น 2569"),
-    term: Optional[int] = typer.Option(None, "--term", help="ภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
-    since: Optional[str] = typer.Option(None, "--from", help="ตั้งแต่วันที่"),
-    until: Optional[str] = typer.Option(None, "--to", help="ถึงวันที่"),
-    standard: Optional[str] = typer.Option(
+    year: str | None = typer.Option(None, "--year", "-y", help="ปีการศึกษา พ.ศ. เช่น 2569"),
+    term: int | None = typer.Option(None, "--term", help="ภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
+    since: str | None = typer.Option(None, "--from", help="ตั้งแต่วันที่"),
+    until: str | None = typer.Option(None, "--to", help="ถึงวันที่"),
+    standard: str | None = typer.Option(
         None, "--standard", help="มาตรฐาน เช่น 7.3 หรือทั้งเรื่อง เช่น 7", autocompletion=complete_standard
     ),
-    school: Optional[str] = typer.Option(
+    school: str | None = typer.Option(
         None, "--school", "-s", help="โรงเรียน (รหัสหรือชื่อ)", autocompletion=complete_school
     ),
-    kind: Optional[str] = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม เช่น visit, meeting"),
-    search: Optional[str] = typer.Option(None, "--search", help="คำในชื่อกิจกรรม ผลการนิเทศ หรือข้อเสนอแนะ"),
+    kind: str | None = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม เช่น visit, meeting"),
+    search: str | None = typer.Option(None, "--search", help="คำในชื่อกิจกรรม ผลการนิเทศ หรือข้อเสนอแนะ"),
     limit: int = typer.Option(50, "--limit", "-n", min=0, help="แสดงกี่รายการ (ใหม่สุดก่อน)"),
     offset: int = typer.Option(0, "--offset", min=0, help="ข้ามกี่รายการแรก"),
     json_output: bool = _json_option(),
@@ -487,7 +484,7 @@ LIST_WIDE = 100
 def _school_names(schools: list[dict], narrow: bool) -> str:
     names = [s["name"] for s in schools]
     if narrow:
-        names = ["ร.ร." + n[len("โรงเรียน"):].lstrip() if n.startswith("โรงเรียน") else n for n in names]
+        names = ["ร.ร." + n[len("โรงเรียน") :].lstrip() if n.startswith("โรงเรียน") else n for n in names]
         if len(names) > 2:
             return f"{names[0]} และอีก {len(names) - 1} แห่ง"
     return ", ".join(names)
@@ -550,8 +547,8 @@ def show(
         f"ประเภท: {KINDS.get(entry['kind'], entry['kind'])}  รูปแบบ: {MODES.get(entry['mode'], entry['mode'])}",
         f"ชื่อกิจกรรม: {entry['title']}",
     ]
-    for sid, text in entry["standard_texts"].items():
-        lines.append(f"มาตรฐาน {sid}: {text}")
+    for sid, standard_text in entry["standard_texts"].items():
+        lines.append(f"มาตรฐาน {sid}: {standard_text}")
     for s in entry["schools"]:
         lines.append(f"โรงเรียน: {s['name']} ({s['code']}) กลุ่ม {s['group'] or '-'}")
     if entry["teachers"] is not None:
@@ -564,8 +561,12 @@ def show(
     for item in entry["evidence"]:
         lines.append(_evidence_line(item))
     for item in entry["follow_ups"]:
-        state_text = item["status_label"] + (f" {be_date(item['closed_on'])}: {item['result']}" if item["closed_on"] else "")
-        lines.append(f"ติดตาม #{item['id']} {item['school_name']} ({follow_up_when(item)}): {item['text']} — {state_text}")
+        state_text = item["status_label"] + (
+            f" {be_date(item['closed_on'])}: {item['result']}" if item["closed_on"] else ""
+        )
+        lines.append(
+            f"ติดตาม #{item['id']} {item['school_name']} ({follow_up_when(item)}): {item['text']} — {state_text}"
+        )
     for line in lines:
         echo(line)
 
@@ -585,21 +586,21 @@ def _evidence_line(item: dict) -> str:
 def edit(
     ctx: typer.Context,
     activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    when: Optional[str] = typer.Option(None, "--date", "-d", help="วันที่ใหม่"),
-    title: Optional[str] = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรมใหม่"),
-    standard: Optional[List[str]] = typer.Option(
+    when: str | None = typer.Option(None, "--date", "-d", help="วันที่ใหม่"),
+    title: str | None = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรมใหม่"),
+    standard: list[str] | None = typer.Option(
         None, "--standard", help="มาตรฐาน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_standard
     ),
-    school: Optional[List[str]] = typer.Option(
+    school: list[str] | None = typer.Option(
         None, "--school", "-s", help="โรงเรียน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_school
     ),
     no_school: bool = typer.Option(False, "--no-school", help="ไม่ผูกกับโรงเรียนใด"),
-    kind: Optional[str] = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม"),
-    mode: Optional[str] = typer.Option(None, "--mode", help="รูปแบบ: onsite, online, hybrid"),
-    findings: Optional[str] = typer.Option(None, "--findings", help="ผลการนิเทศ"),
-    suggestions: Optional[str] = typer.Option(None, "--suggestions", help="ข้อเสนอแนะ"),
-    participants: Optional[str] = typer.Option(None, "--participants", help="ผู้เข้าร่วม"),
-    teachers: Optional[int] = typer.Option(None, "--teachers", min=0, help="จำนวนครู"),
+    kind: str | None = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม"),
+    mode: str | None = typer.Option(None, "--mode", help="รูปแบบ: onsite, online, hybrid"),
+    findings: str | None = typer.Option(None, "--findings", help="ผลการนิเทศ"),
+    suggestions: str | None = typer.Option(None, "--suggestions", help="ข้อเสนอแนะ"),
+    participants: str | None = typer.Option(None, "--participants", help="ผู้เข้าร่วม"),
+    teachers: int | None = typer.Option(None, "--teachers", min=0, help="จำนวนครู"),
     allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้เป็นวันที่ในอนาคต"),
     json_output: bool = _json_option(),
 ) -> None:
@@ -677,8 +678,8 @@ def delete(
 def evidence_add(
     ctx: typer.Context,
     activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    targets: List[str] = typer.Argument(..., metavar="PATH|URL...", help="ไฟล์ หรือลิงก์ https://…"),
-    caption: Optional[List[str]] = _caption_option(),
+    targets: list[str] = typer.Argument(..., metavar="PATH|URL...", help="ไฟล์ หรือลิงก์ https://…"),
+    caption: list[str] | None = _caption_option(),
     json_output: bool = _json_option(),
 ) -> None:
     """เพิ่มหลักฐาน (ไฟล์หรือลิงก์) ให้รายการที่บันทึกแล้ว (--caption ครั้งเดียว: ทุกชิ้น; เท่าจำนวนชิ้น: ตามลำดับ)"""
@@ -762,7 +763,9 @@ def evidence_remove(
     if not yes:
         if not common.is_interactive():
             raise InputError(f"ไม่ได้ลบหลักฐานที่ {evidence_id} — ใส่ --yes เพื่อยืนยันการลบเมื่อรันจากสคริปต์")
-        if not typer.confirm(common.terminal_safe(f"ลบ{_evidence_line(item)} ของรายการที่ {item['activity_id']}?"), default=False):
+        if not typer.confirm(
+            common.terminal_safe(f"ลบ{_evidence_line(item)} ของรายการที่ {item['activity_id']}?"), default=False
+        ):
             echo("ยกเลิก ไม่ได้ลบ", err=True)
             raise typer.Exit(1)
     removed = remove_evidence(conn, state(ctx).db_path, evidence_id)

@@ -34,8 +34,12 @@ def progress_reporter(ctx: typer.Context):
             if time.monotonic() - started < PROGRESS_AFTER_SECONDS:
                 return
             bar["progress"] = Progress(
-                TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err_console(), transient=True,
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console(),
+                transient=True,
             )
             bar["progress"].start()
         tasks = bar["tasks"]
@@ -92,8 +96,12 @@ def export_command(
     with_evidence: bool = typer.Option(
         False, "--with-evidence", help="เขียนไฟล์ .zip ที่มี export.json และไฟล์หลักฐานทั้งหมด (สำหรับ 'nitet import')"
     ),
-    school: str = typer.Option(None, "--school", help="เฉพาะกิจกรรมของโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school),
-    standard: str = typer.Option(None, "--standard", help="เฉพาะกิจกรรมตามมาตรฐานนี้ เช่น 7.3", autocompletion=complete_standard),
+    school: str = typer.Option(
+        None, "--school", help="เฉพาะกิจกรรมของโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school
+    ),
+    standard: str = typer.Option(
+        None, "--standard", help="เฉพาะกิจกรรมตามมาตรฐานนี้ เช่น 7.3", autocompletion=complete_standard
+    ),
     year: str = typer.Option(None, "--year", help="เฉพาะปีการศึกษานี้ (พ.ศ.) เช่น 2569; กับ --term: เฉพาะภาคเรียนนั้น"),
     term: int = typer.Option(None, "--term", help="เฉพาะภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
     since: str = typer.Option(None, "--from", help="เฉพาะกิจกรรมตั้งแต่วันที่นี้ เช่น 1/11/2569"),
@@ -116,9 +124,7 @@ def export_command(
     if with_evidence and output is not None and suffix != ".zip":
         raise InputError(f"--with-evidence เขียนไฟล์ .zip — ใช้ชื่อที่ลงท้ายด้วย .zip เช่น -o {output.with_suffix('.zip')}")
     if what == "schools" and fmt != "csv":
-        raise InputError(
-            "--what schools ใช้กับ --format csv (ไฟล์ JSON และสมุดงาน .xlsx มีทั้งกิจกรรมและโรงเรียนอยู่แล้ว)"
-        )
+        raise InputError("--what schools ใช้กับ --format csv (ไฟล์ JSON และสมุดงาน .xlsx มีทั้งกิจกรรมและโรงเรียนอยู่แล้ว)")
     if fmt == "xlsx" and output is None:
         raise InputError("สมุดงาน Excel ต้องระบุไฟล์ผลลัพธ์ด้วย -o เช่น -o กิจกรรม.xlsx")
     if json_output and output is None:
@@ -128,8 +134,17 @@ def export_command(
     start, end, period = export_period(conn, today(), year=year, term=term, since=since, until=until)
     with progress_reporter(ctx) as on_progress:
         summary = export(
-            conn, st.db_path, output, fmt, what=what, with_evidence=with_evidence,
-            school=school, standard=standard, since=start, until=end, on_progress=on_progress,
+            conn,
+            st.db_path,
+            output,
+            fmt,
+            what=what,
+            with_evidence=with_evidence,
+            school=school,
+            standard=standard,
+            since=start,
+            until=end,
+            on_progress=on_progress,
         )
     if output is None:
         sys.stdout.flush()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from nitet_cli.cli import app
@@ -12,8 +10,7 @@ from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json,
 from nitet_cli.completion import complete_school
 
 follow_up_app = typer.Typer(
-    cls=NitetGroup,
-    help="ข้อเสนอแนะที่ต้องติดตาม (นิเทศ ติดตาม): แสดงรายการ และปิดพร้อมผลการติดตาม", no_args_is_help=True
+    cls=NitetGroup, help="ข้อเสนอแนะที่ต้องติดตาม (นิเทศ ติดตาม): แสดงรายการ และปิดพร้อมผลการติดตาม", no_args_is_help=True
 )
 app.add_typer(follow_up_app, name="follow-up")
 
@@ -21,8 +18,8 @@ app.add_typer(follow_up_app, name="follow-up")
 def due_text(item: dict) -> str:
     """When an item is to be checked, for a table: its date, or the next visit (with that
     visit's date once there is one)."""
-    from nitet_cli.thai import be_date_short
     from nitet_cli.follow_ups import NEXT_VISIT_LABEL
+    from nitet_cli.thai import be_date_short
 
     if item["check_by"]:
         return be_date_short(item["check_by"])
@@ -83,7 +80,7 @@ _EMPTY = {
 @follow_up_app.command("list")
 def follow_up_list(
     ctx: typer.Context,
-    school: Optional[str] = typer.Option(
+    school: str | None = typer.Option(
         None, "--school", "-s", help="เฉพาะโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school
     ),
     open_only: bool = typer.Option(False, "--open", help="ที่ยังไม่ได้ปิด (ค่าเริ่มต้น)"),
@@ -118,14 +115,16 @@ def follow_up_close(
     ctx: typer.Context,
     follow_up_id: int = typer.Argument(..., metavar="ID", help="หมายเลขข้อเสนอแนะ (จาก 'nitet follow-up list')"),
     result: str = typer.Option(..., "--result", "-r", help="ผลการติดตาม"),
-    status: str = typer.Option("done", "--status", help="done (ดำเนินการแล้ว), partly (บางส่วน), not-done (ยังไม่ได้ดำเนินการ)"),
-    when: Optional[str] = typer.Option(None, "--date", "-d", help="วันที่ติดตาม (ค่าเริ่มต้น: วันนี้)"),
+    status: str = typer.Option(
+        "done", "--status", help="done (ดำเนินการแล้ว), partly (บางส่วน), not-done (ยังไม่ได้ดำเนินการ)"
+    ),
+    when: str | None = typer.Option(None, "--date", "-d", help="วันที่ติดตาม (ค่าเริ่มต้น: วันนี้)"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """ปิดข้อเสนอแนะที่ติดตามแล้ว พร้อมผลการติดตาม"""
     from nitet_cli.dates import parse_date
-    from nitet_cli.thai import be_date
     from nitet_cli.follow_ups import close_follow_up, parse_status
+    from nitet_cli.thai import be_date
 
     chosen = parse_status(status)
     day = parse_date(when) if when is not None else None

@@ -63,9 +63,7 @@ def doctor(
 @app.command()
 def backup(
     ctx: typer.Context,
-    dest: Path = typer.Argument(
-        ..., help="โฟลเดอร์ปลายทาง (สำเนาลงวันที่ nitet-ปปปป-ดด-ววTชชนน.db) หรือชื่อไฟล์ .db"
-    ),
+    dest: Path = typer.Argument(..., help="โฟลเดอร์ปลายทาง (สำเนาลงวันที่ nitet-ปปปป-ดด-ววTชชนน.db) หรือชื่อไฟล์ .db"),
     keep: int = typer.Option(
         None, "--keep", help="เก็บสำเนาลงวันที่ไว้ N ชุดล่าสุด ลบชุดที่เก่ากว่า (ไม่ลบชุดที่เพิ่งเขียน)", show_default=False
     ),
@@ -128,7 +126,9 @@ def _list_backups(folder: Path, json_output: bool, keep: int | None) -> None:
     for c in copies:
         taken = datetime.fromisoformat(c.taken)
         size = f"{c.size / (1024 * 1024):.1f} MB"
-        what = f"กิจกรรม {c.activities} รายการ" if c.activities is not None else "อ่านไม่ได้ — ตรวจด้วย 'nitet --db … doctor'"
+        what = (
+            f"กิจกรรม {c.activities} รายการ" if c.activities is not None else "อ่านไม่ได้ — ตรวจด้วย 'nitet --db … doctor'"
+        )
         owner = f", {c.owner}" if c.owner else ""
         echo(f"{c.name}  {be_date_short(taken.date())} {taken:%H:%M} น.  {size}  {what}{owner}")
     echo(f"รวม {len(copies)} ชุด; ตรวจชุดใดก็ได้ด้วย: nitet --db {copies[-1].path} doctor")

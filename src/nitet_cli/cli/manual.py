@@ -61,9 +61,7 @@ def _ask(question: str, field: str, *, allow_empty: bool = False) -> str:
 def _ask_profile(sample: dict) -> dict[str, str | None]:
     """In a terminal: the name, position and office, the sample's shown as examples only.
     An empty name keeps the whole sample for now (and every document says so until 'profile set')."""
-    name = _ask(
-        f"ชื่อ-นามสกุลของคุณ (เช่น {sample['name']}; กด Enter เพื่อใช้โปรไฟล์ตัวอย่างไปก่อน)", "name", allow_empty=True
-    )
+    name = _ask(f"ชื่อ-นามสกุลของคุณ (เช่น {sample['name']}; กด Enter เพื่อใช้โปรไฟล์ตัวอย่างไปก่อน)", "name", allow_empty=True)
     if not name:
         echo("ใช้โปรไฟล์ตัวอย่างไปก่อน — เปลี่ยนเมื่อใดก็ได้ด้วย 'nitet profile set --name … --position … --office …'")
         return {}
@@ -109,8 +107,12 @@ def init(
     if json_output:
         print_json(
             {
-                "db": str(db_path), "duties": len(manual.duties), "standards": manual.standard_count,
-                "changed": result.changed, "name": manual.profile["name"], "sample": sample,
+                "db": str(db_path),
+                "duties": len(manual.duties),
+                "standards": manual.standard_count,
+                "changed": result.changed,
+                "name": manual.profile["name"],
+                "sample": sample,
             }
         )
         return
@@ -136,7 +138,14 @@ def manual_load(
     conn = open_db(ctx, create=True)
     result = store_manual(conn, manual)
     if json_output:
-        print_json({"duties": len(manual.duties), "standards": manual.standard_count, "changed": result.changed, **asdict(result)})
+        print_json(
+            {
+                "duties": len(manual.duties),
+                "standards": manual.standard_count,
+                "changed": result.changed,
+                **asdict(result),
+            }
+        )
         return
     echo(f"โหลด {file}: {len(manual.duties)} เรื่อง {manual.standard_count} แถว — {_describe_load(result)}")
 

@@ -40,9 +40,7 @@ def new_identity_command(
         f"ฐานข้อมูลนี้มีตัวตนใหม่แล้ว: {result.old_uuid} → {result.new_uuid}"
         f" (กิจกรรม {result.activities} รายการ, หลักฐาน {result.evidence} ชิ้น, ข้อเสนอแนะที่ต้องติดตาม {result.follow_ups} รายการ ได้ UUID ใหม่)"
     )
-    echo(
-        "ต่อไป: ใส่ชื่อของคุณด้วย 'nitet profile set --name …' และลบกิจกรรมที่คัดลอกมาจากผู้อื่นด้วย 'nitet delete ID'"
-    )
+    echo("ต่อไป: ใส่ชื่อของคุณด้วย 'nitet profile set --name …' และลบกิจกรรมที่คัดลอกมาจากผู้อื่นด้วย 'nitet delete ID'")
 
 
 def print_profile(profile: dict) -> None:
@@ -78,7 +76,7 @@ def _text_option(help_text: str):
 @profile_app.command("set")
 def set_command(
     ctx: typer.Context,
-    name: str = _text_option("ชื่อ-นามสกุล เช่น \"นางสาวสมใจ ใฝ่ดี\""),
+    name: str = _text_option('ชื่อ-นามสกุล เช่น "นางสาวสมใจ ใฝ่ดี"'),
     position: str = _text_option("ตำแหน่ง เช่น ศึกษานิเทศก์"),
     academic_standing: str = _text_option("วิทยฐานะ เช่น ชำนาญการพิเศษ"),
     work_unit: str = _text_option("กลุ่มงาน/งานที่รับผิดชอบ"),
@@ -87,18 +85,23 @@ def set_command(
     agency: str = _text_option("หน่วยงาน เช่น สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน"),
     ministry: str = _text_option("กระทรวง เช่น กระทรวงศึกษาธิการ"),
     endorser_name: str = _text_option("ผู้บังคับบัญชาที่ให้ความเห็นท้ายรายงาน (ชื่อ-นามสกุล)"),
-    endorser_position: str = _text_option(
-        "ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา"
-    ),
+    endorser_position: str = _text_option("ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา"),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """เปลี่ยนโปรไฟล์ของเจ้าของฐานข้อมูล: เปลี่ยนเฉพาะค่าที่ระบุ (ค่าว่าง "" ล้างค่านั้น ยกเว้นชื่อ) มีผลกับเอกสารทันที"""
     from nitet_cli.profile import FIELDS, set_profile
 
     values = dict(
-        name=name, position=position, academic_standing=academic_standing, work_unit=work_unit,
-        work_group=work_group, office=office, agency=agency, ministry=ministry,
-        endorser_name=endorser_name, endorser_position=endorser_position,
+        name=name,
+        position=position,
+        academic_standing=academic_standing,
+        work_unit=work_unit,
+        work_group=work_group,
+        office=office,
+        agency=agency,
+        ministry=ministry,
+        endorser_name=endorser_name,
+        endorser_position=endorser_position,
     )
     result = set_profile(open_db(ctx), values)
     if json_output:

@@ -7,7 +7,17 @@ from pathlib import Path
 import typer
 
 from nitet_cli.cli import app
-from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, print_sample_notice, state, terminal_safe, text
+from nitet_cli.cli.common import (
+    NitetGroup,
+    console,
+    echo,
+    open_db,
+    print_json,
+    print_sample_notice,
+    state,
+    terminal_safe,
+    text,
+)
 from nitet_cli.completion import complete_template, complete_template_name
 
 template_app = typer.Typer(cls=NitetGroup, help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
@@ -111,7 +121,13 @@ def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
         f" (ภาพ {progress.photos})"
     )
     table = Table(show_lines=False, title_justify="left")
-    for name, justify in (("มาตรฐาน", "left"), ("กิจกรรม", "right"), ("โรงเรียน", "right"), ("หลักฐาน", "right"), ("สถานะ", "left")):
+    for name, justify in (
+        ("มาตรฐาน", "left"),
+        ("กิจกรรม", "right"),
+        ("โรงเรียน", "right"),
+        ("หลักฐาน", "right"),
+        ("สถานะ", "left"),
+    ):
         table.add_column(name, justify=justify, no_wrap=True)
     colours = {"not_started": "red", "in_progress": "yellow", "done": "green"}
     for duty in progress.duties:
@@ -249,10 +265,14 @@ def report(
     term: int = typer.Option(None, "--term", help=TERM_HELP),
     year: int = typer.Option(None, "--year", help=YEAR_HELP),
     month: str = typer.Option(None, "--month", help="รายงานทั้งเดือน เช่น 11/2569, 2026-11 หรือ พ.ย. 2569"),
-    date_from: str = typer.Option(None, "--from", help="รายงานช่วงวันที่: วันแรก เช่น 1/11/2569 (รูปแบบเดียวกับ --date ของ log)"),
+    date_from: str = typer.Option(
+        None, "--from", help="รายงานช่วงวันที่: วันแรก เช่น 1/11/2569 (รูปแบบเดียวกับ --date ของ log)"
+    ),
     date_to: str = typer.Option(None, "--to", help="วันสุดท้ายของช่วง (ค่าเริ่มต้น: วันนี้)"),
     output: Path = typer.Option(
-        None, "-o", "--output",
+        None,
+        "-o",
+        "--output",
         help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>, report-<ปี>-<เดือน> หรือ report-<วันแรก>_<วันสุดท้าย> .docx)",
     ),
     template: str = typer.Option(
@@ -287,7 +307,13 @@ def report(
         db_path = state(ctx).db_path
         with progress_reporter(ctx) as on_progress:
             result = export_report(
-                conn, db_path, chosen, today(), out, template=template, on_progress=on_progress,
+                conn,
+                db_path,
+                chosen,
+                today(),
+                out,
+                template=template,
+                on_progress=on_progress,
                 pdf=pdf_path(out) if pdf else None,
             )
         if pdf:
@@ -296,7 +322,8 @@ def report(
         print_json(result)
         return
     echo(
-        f"เขียน {result['output']}" + (f" และ {result['pdf']}" if result.get("pdf") else "")
+        f"เขียน {result['output']}"
+        + (f" และ {result['pdf']}" if result.get("pdf") else "")
         + f" — {_period_label(chosen)}: กิจกรรม {result['activities']} รายการ,"
         f" ภาพ {result['photos_embedded']} ภาพ"
         + (f", ไฟล์ที่แสดงเป็นภาพไม่ได้ {result['files_listed']} ไฟล์" if result.get("files_listed") else "")

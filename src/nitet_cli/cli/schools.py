@@ -116,7 +116,9 @@ def school_list(
 @school_app.command("show")
 def school_show(
     ctx: typer.Context,
-    school: str = typer.Argument(..., metavar="SCHOOL", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน", autocompletion=complete_school),
+    school: str = typer.Argument(
+        ..., metavar="SCHOOL", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน", autocompletion=complete_school
+    ),
     json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
 ) -> None:
     """ประวัติของโรงเรียน: การนิเทศทุกครั้ง ข้อเสนอแนะที่ต้องติดตามพร้อมผล และจำนวนครั้งที่นิเทศต่อเป้าหมายรายภาคเรียน"""
@@ -138,8 +140,8 @@ def _print_history(history: dict) -> None:
 
     from nitet_cli.activities import KINDS
     from nitet_cli.cli.follow_ups import follow_up_table
-    from nitet_cli.thai import be_date, be_date_short
     from nitet_cli.follow_ups import STATUS_LABELS
+    from nitet_cli.thai import be_date, be_date_short
 
     out = console()
 

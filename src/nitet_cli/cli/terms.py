@@ -7,7 +7,9 @@ import typer
 from nitet_cli.cli import app
 from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json
 
-term_app = typer.Typer(cls=NitetGroup, help="ภาคเรียนและปีการศึกษา (พ.ศ.): กำหนดวันตามที่เขตประกาศ และดูว่าวันใดอยู่ภาคเรียนใด", no_args_is_help=True)
+term_app = typer.Typer(
+    cls=NitetGroup, help="ภาคเรียนและปีการศึกษา (พ.ศ.): กำหนดวันตามที่เขตประกาศ และดูว่าวันใดอยู่ภาคเรียนใด", no_args_is_help=True
+)
 app.add_typer(term_app, name="term")
 
 

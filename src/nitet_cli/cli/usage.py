@@ -136,16 +136,14 @@ def describe_click_error(error: Exception) -> tuple[str | None, int]:
         if "does not take a value" in message:
             return f"ตัวเลือก {option} ไม่รับค่า — ใส่ {option} เฉย ๆ ({_help_hint(path)})", EXIT_INPUT
         return (
-            f"ตัวเลือก {option}{_option_help(command, option)} ต้องมีค่าตามหลัง เช่น {option} \"ค่า\""
-            f" — {_help_hint(path)}",
+            f'ตัวเลือก {option}{_option_help(command, option)} ต้องมีค่าตามหลัง เช่น {option} "ค่า" — {_help_hint(path)}',
             EXIT_INPUT,
         )
     if message.startswith("Got unexpected extra argument"):
         found = re.search(r"argument\(s\) \((.*)\)\s*$", message, re.S)
         extra = found.group(1) if found else message
         return (
-            f"มีค่าเกินมา: {extra} — คำสั่ง '{path}' ไม่รับค่านี้"
-            " (ข้อความที่มีช่องว่างต้องอยู่ในเครื่องหมายคำพูด เช่น --title \"ประชุม ครู\")",
+            f"มีค่าเกินมา: {extra} — คำสั่ง '{path}' ไม่รับค่านี้ (ข้อความที่มีช่องว่างต้องอยู่ในเครื่องหมายคำพูด เช่น --title \"ประชุม ครู\")",
             EXIT_INPUT,
         )
     if message.startswith("No such command"):
