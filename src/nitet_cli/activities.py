@@ -21,7 +21,7 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.deletions import record_activity_deleted, record_evidence_removed
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.evidence_store import Staging, check_readable
+from nitet_cli.evidence_store import Staging, check_not_own_files, check_readable
 from nitet_cli.text import clean_text, nearest
 from nitet_cli.thai import to_arabic_digits
 
@@ -165,6 +165,7 @@ def insert_evidence(
 
 def store_evidence_files(staging: Staging, items: list[EvidenceInput]) -> dict:
     """Copy the files among ``items`` into the store (placed later, inside the transaction)."""
+    check_not_own_files(staging.db_path, [item.path for item in items if item.path is not None])
     return {item.path: staging.add(item.path) for item in items if item.path is not None}
 
 

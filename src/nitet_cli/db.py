@@ -88,6 +88,15 @@ def explain(exc: sqlite3.Error, path: Path | str | None) -> DatabaseError:
     code = _error_code(exc)
     primary = None if code is None else code & 0xFF
     folder = Path(path).parent if path else None
+    if primary in (SQLITE_IOERR, SQLITE_CANTOPEN) and path:
+        # A folder where SQLite keeps a file beside the database (made by hand, or by a copy
+        # tool): SQLite says only "disk I/O error" or "unable to open".
+        for side in (Path(f"{path}{suffix}") for suffix in ("-journal", "-wal", "-shm")):
+            if side.is_dir():
+                return DatabaseError(
+                    f"ใช้{where} ไม่ได้ เพราะมีโฟลเดอร์ {side} อยู่ข้างฐานข้อมูล ซึ่ง SQLite ต้องใช้ชื่อนี้เป็นไฟล์ของตัวเอง"
+                    " — ย้ายสิ่งที่ต้องการออกจากโฟลเดอร์นั้นแล้วลบโฟลเดอร์ทิ้ง แล้วลองอีกครั้ง (ฐานข้อมูลไม่ถูกเปลี่ยน)"
+                )
     if primary == SQLITE_READONLY:
         shm = Path(f"{path}-shm") if path else None
         if code == SQLITE_READONLY_DIRECTORY or (

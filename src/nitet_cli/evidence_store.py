@@ -122,6 +122,29 @@ def check_readable(path: Path) -> Path:
     return path
 
 
+def check_not_own_files(db_path: Path, paths: list[Path]) -> None:
+    """Refuse, before anything is copied, a file given as evidence that is the database in use,
+    its ``-wal``/``-shm``/``-journal``, or a file inside its evidence store (a symlink or hard
+    link is the file it names): a live database copied as a "photo" is a torn copy of teachers'
+    records, and the store's own files are already there."""
+    from nitet_cli.files import protected_by
+
+    store = evidence_dir(db_path)
+    for path in paths:
+        what = protected_by(Path(path).expanduser(), db_path)
+        if what is None:
+            continue
+        if Path(os.path.realpath(path)).is_relative_to(os.path.realpath(store)):
+            raise InputError(
+                f"ไม่รับ {path} เป็นหลักฐาน เพราะเป็นไฟล์ในที่เก็บหลักฐานของฐานข้อมูลที่ใช้อยู่ ({store})"
+                " — ระบุไฟล์ต้นฉบับที่อยู่นอกที่เก็บ (ไฟล์ในที่เก็บดูได้ด้วย 'nitet evidence list')"
+            )
+        raise InputError(
+            f"ไม่รับ {path} เป็นหลักฐาน เพราะเป็น{what} — หลักฐานคือไฟล์ของงาน เช่น ภาพหรือเอกสาร;"
+            " สำเนาฐานข้อมูลทำด้วย 'nitet backup'"
+        )
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
