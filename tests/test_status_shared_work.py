@@ -1,5 +1,5 @@
 """Issue 5 (national status budget): the group's figures come from the summary tables in one
-pass per key (progress.supervisor_figures over m009's index) and share what term_progress already
+pass per key (group_progress.supervisor_figures over m009's index) and share what term_progress already
 counted. These tests hold the figures to a recount from the entries themselves, the shared
 path to the stand-alone one, and check the upgrade notice and the JSON output shape."""
 
@@ -117,10 +117,10 @@ def _figures(group_db: Path, *, shared: bool):
 
 @pytest.mark.parametrize("parallel", [False, True])
 def test_per_supervisor_figures_equal_a_recount_of_the_entries(group, monkeypatch, parallel):
-    from nitet_cli import group_progress
+    from nitet_cli import progress
 
     if parallel:
-        monkeypatch.setattr(group_progress, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
     term, _progress, figures = _figures(group.db_path, shared=True)
     expected = _recount(group.db_path, term.start.isoformat(), term.end.isoformat())
     got = {

@@ -7,7 +7,7 @@ database of a million activities and 600 supervisors returns 600 aggregated rows
 its entries. Activities and evidence per supervisor come from the activities' indexes;
 schools and visits toward the targets per supervisor from the summary table
 progress_visits (migrations m004/m006/m009, kept by triggers), read in the order of
-m009's index (progress.supervisor_figures). What the group counts as a whole — schools
+m009's index (:func:`supervisor_figures`). What the group counts as a whole — schools
 reached, each target's coverage — is what progress.term_progress already counts:
 :func:`term_and_group_progress` takes it from there instead of counting it twice.
 
@@ -33,13 +33,17 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit
+from nitet_cli.progress import (
+    EVERY_VISIT_KEY,
+    TermProgress,
+    schools_reached,
+    target_schools,
+    term_progress,
+    term_snapshot,
+)
 from nitet_cli.terms import Term
-
-if TYPE_CHECKING:
-    from nitet_cli.progress import TermProgress
 
 UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"
 
@@ -54,11 +58,6 @@ _EVIDENCE = """
     FROM evidence e CROSS JOIN activities a ON a.id = e.activity_id
     WHERE a.date BETWEEN :start AND :end GROUP BY a.supervisor_id
 """
-
-#: From this many activities in the term, the per-supervisor pass over the summary runs on a
-#: second (read-only) connection while this one counts the rest: SQLite releases the GIL,
-#: so each gets a core.
-PARALLEL_FROM = 50_000
 
 
 @dataclass
@@ -194,23 +193,100 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
     return result
 
 
-def _term_size(conn: sqlite3.Connection, params: dict) -> int:
-    """About how many activities the term holds (those with a standard), from the summary's key."""
-    return conn.execute(
-        "SELECT coalesce(sum(activities), 0) FROM progress_sets WHERE date BETWEEN :start AND :end", params
-    ).fetchone()[0]
+# --- per supervisor, from the summary of progress.py ----------------------------------------------
+#
+# Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so
+# the per-supervisor figures are read from the summary too instead of a pass over the term's
+# activities (tests/test_progress_speed_shape.py holds the
+# supervisor column to a recount; tests/test_status_shared_work.py holds
+# supervisor_figures to a recount of the entries).
+
+# Everything counted per supervisor, from the term's rows of progress_visits
+# under the keys it needs only, each read in the order of m009's index (standard, supervisor,
+# school, date, visits) and grouped by supervisor and school without sorting: the '' rows
+# (every visit) give each supervisor's distinct schools and the figures of the targets that
+# count every visit; each target counting its own visits reads its standard's rows (at the
+# schools of its groups: a look-up per school). For each target: visits, schools visited and
+# schools that reached the minimum on that supervisor's visits alone (a school outside the
+# target's groups does not count).
+_PER_SUPERVISOR = """
+    WITH pairs AS (
+        SELECT supervisor, school, sum(visits) AS v FROM progress_visits
+        WHERE standard = :key AND date BETWEEN :start AND :end AND visits > 0{scope}
+        GROUP BY supervisor, school
+    )
+    SELECT nullif(supervisor, 0), count(*){figures} FROM pairs GROUP BY supervisor
+"""
+
+
+def _scope(prefix: str, groups: list[str], params: dict) -> str:
+    """SQL true for a school of ``groups`` (empty: every school), its names put in ``params``."""
+    if not groups:
+        return "true"
+    names = {f"{prefix}g{j}": g for j, g in enumerate(groups)}
+    params.update(names)
+    return f"school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+
+
+def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> list[tuple[str, dict, list[int]]]:
+    """The SELECTs of :func:`supervisor_figures` (with their parameters, without the term's) and
+    the targets each gives figures for: first the one over every visit (schools, and every
+    target that counts every visit), then one per target counting its own standard's visits."""
+    every: tuple[list[str], dict, list[int]] = ([], {"key": EVERY_VISIT_KEY}, [])
+    queries = []
+    for i, (standard, minimum, groups) in enumerate(targets):
+        if standard == EVERY_VISIT_KEY:
+            figures, params, indexes = every
+            params[f"m{i}"] = minimum
+            scope = _scope(f"t{i}", groups, params)
+            figures.append(
+                f", coalesce(sum(v) FILTER (WHERE {scope}), 0), count(*) FILTER (WHERE {scope}),"
+                f" coalesce(sum(v >= :m{i}) FILTER (WHERE {scope}), 0)"
+            )
+            indexes.append(i)
+        else:
+            params = {"key": standard, f"m{i}": minimum}
+            scope = _scope(f"t{i}", groups, params)
+            sql = _PER_SUPERVISOR.format(
+                scope="" if scope == "true" else f" AND {scope}",
+                figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)",
+            )
+            queries.append((sql, params, [i]))
+    figures, params, indexes = every
+    return [(_PER_SUPERVISOR.format(scope="", figures="".join(figures)), params, indexes), *queries]
+
+
+def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[tuple[str, int, list[str]]]) -> list[tuple]:
+    """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
+    of their entries, then for each target (standard — :data:`EVERY_VISIT_KEY` for one counting
+    every visit —, minimum visits, school groups — empty: every school) three figures: visits
+    toward it at the schools it covers, schools of those visited, and schools that reached the
+    minimum on this supervisor's visits alone.
+    Rows: ``(supervisor, schools, ((visits, visited, met), …))``, the targets in the given order."""
+    term_params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    schools: dict = {}
+    figures: dict = {}
+    for n, (sql, params, indexes) in enumerate(supervisor_figures_sql(targets)):
+        for r in conn.execute(sql, {**params, **term_params}):
+            mine = figures.setdefault(r[0], [(0, 0, 0)] * len(targets))
+            if n == 0:  # over every visit: the supervisor's schools
+                schools[r[0]] = r[1]
+                for k, i in enumerate(indexes):
+                    mine[i] = tuple(r[2 + 3 * k : 5 + 3 * k])
+            else:
+                mine[indexes[0]] = tuple(r[2:5])
+    return [(sid, schools.get(sid, 0), tuple(mine)) for sid, mine in figures.items()]
 
 
 def _start(conn: sqlite3.Connection, term: Term, params: dict) -> tuple[list[TargetScope], Callable[[], list]]:
     """The targets, and a function that returns the per-supervisor rows of the summary
-    (progress.supervisor_figures), counted meanwhile on a second connection when the term is big."""
-    from nitet_cli.progress import EVERY_VISIT_KEY, _in_parallel, supervisor_figures
+    (:func:`supervisor_figures`), counted meanwhile on a helper connection when the term is big
+    (progress.term_snapshot opened one for it)."""
+    from nitet_cli.db import on_helper
 
     targets = _targets(conn)
     scopes = [(EVERY_VISIT_KEY if t.every_visit else t.standard, t.min_per_term, t.school_groups) for t in targets]
-    pending = None
-    if _term_size(conn, params) >= PARALLEL_FROM:
-        pending = _in_parallel(conn, lambda other, _params: supervisor_figures(other, term, scopes), params)
+    pending = on_helper(conn, lambda helper: supervisor_figures(helper, term, scopes))
 
     def rows() -> list:
         return pending.result() if pending is not None else supervisor_figures(conn, term, scopes)
@@ -222,8 +298,6 @@ def term_and_group_progress(conn: sqlite3.Connection, term: Term, today: date) -
     """The term's figures (progress.term_progress) and the group's, sharing what both count:
     the per-supervisor pass starts first on its own connection, the group's coverage of each
     target and its schools reached are taken from the term's figures, not counted again."""
-    from nitet_cli.progress import term_progress, term_snapshot
-
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
     with term_snapshot(conn, term, supervisors=True):  # every figure from one state of the database
         started = _start(conn, term, params)
@@ -235,8 +309,6 @@ def group_progress(conn: sqlite3.Connection, term: Term, progress: TermProgress 
     """Figures per supervisor for ``term`` and for them all together, every count done in SQL.
     With ``progress`` (the same term's progress.term_progress), the group's coverage of each
     target and its schools reached are taken from it instead of counted again."""
-    from nitet_cli.progress import term_snapshot
-
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
     with term_snapshot(conn, term, schools=False, supervisors=True):
         return _group_progress(conn, term, params, _start(conn, term, params), progress)
@@ -264,8 +336,6 @@ def _coverage(progress: TermProgress | None, term: Term) -> dict[str, tuple[int,
 def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, coverage: dict) -> TargetFigures:
     """The group's coverage of one target: every school it covers with everyone's visits
     together (progress.py's rows for that standard, counted again only when not given)."""
-    from nitet_cli.progress import target_schools
-
     found = coverage.get(target.standard)
     if found is None or found[4] != target.min_per_term:
         rows = target_schools(
@@ -277,8 +347,6 @@ def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, cover
 
 
 def _group_progress(conn, term, params, started, progress) -> GroupProgress:
-    from nitet_cli.progress import schools_reached
-
     targets, supervisor_rows = started
     people: dict[int | None, SupervisorFigures] = {}
     for r in conn.execute(

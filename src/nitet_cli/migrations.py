@@ -711,7 +711,7 @@ def m007_progress_visits_by_supervisor(conn: sqlite3.Connection) -> None:
 
     ``progress_visits(supervisor, school, date, visits)`` holds (with the table's key,
     which every index of a WITHOUT ROWID table carries) every column of progress_visits
-    in the order a per-supervisor count wants: progress.supervisor_figures reads a
+    in the order a per-supervisor count wants: group_progress.supervisor_figures reads a
     term's rows grouped by supervisor and school straight from it, in one pass and
     without sorting (national database: that pass 0.57 s -> 0.38 s). An index only: no row changes.
     """
