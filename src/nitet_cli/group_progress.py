@@ -38,8 +38,6 @@ from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit
 from nitet_cli.progress import (
     EVERY_VISIT_KEY,
     TermProgress,
-    schools_reached,
-    target_schools,
     term_progress,
     term_snapshot,
 )
@@ -305,48 +303,31 @@ def term_and_group_progress(conn: sqlite3.Connection, term: Term, today: date) -
         return progress, _group_progress(conn, term, params, started, progress)
 
 
-def group_progress(conn: sqlite3.Connection, term: Term, progress: TermProgress | None = None) -> GroupProgress:
-    """Figures per supervisor for ``term`` and for them all together, every count done in SQL.
-    With ``progress`` (the same term's progress.term_progress), the group's coverage of each
-    target and its schools reached are taken from it instead of counted again."""
-    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    with term_snapshot(conn, term, schools=False, supervisors=True):
-        return _group_progress(conn, term, params, _start(conn, term, params), progress)
-
-
-def _coverage(progress: TermProgress | None, term: Term) -> dict[str, tuple[int, int, int, int, int]]:
-    """Per target standard of the term's figures: (schools it covers, visits, schools visited,
-    schools met, the minimum), from progress.py's rows of every covered school — one pass over them."""
-    if progress is None or progress.term != term:
-        return {}
-    coverage: dict[str, list[int]] = {}
+def _together(progress: TermProgress, targets: list[TargetScope]) -> list[TargetFigures]:
+    """The group's coverage of each target: every school it covers with everyone's visits
+    together, from progress.py's rows of every covered school (one pass over them); sets each
+    target's ``target_schools``."""
+    rows: dict[str, list] = {}
     for r in progress.schools:
-        figures = coverage.get(r.standard)
-        if figures is None:
-            figures = coverage[r.standard] = [0, 0, 0, 0, r.target]
-        figures[0] += 1
-        figures[1] += r.visits
-        if r.visits:
-            figures[2] += 1
-            if r.visits >= r.target:
-                figures[3] += 1
-    return {standard: tuple(f) for standard, f in coverage.items()}
-
-
-def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, coverage: dict) -> TargetFigures:
-    """The group's coverage of one target: every school it covers with everyone's visits
-    together (progress.py's rows for that standard, counted again only when not given)."""
-    found = coverage.get(target.standard)
-    if found is None or found[4] != target.min_per_term:
-        rows = target_schools(
-            conn, params, target.standard, target.min_per_term, target.school_groups, target.every_visit
+        rows.setdefault(r.standard, []).append(r)
+    together = []
+    for target in targets:
+        mine = rows.get(target.standard, [])
+        target.target_schools = len(mine)
+        together.append(
+            TargetFigures(
+                target.standard,
+                visits=sum(r.visits for r in mine),
+                schools_visited=sum(r.visits > 0 for r in mine),
+                schools_met=sum(r.met for r in mine),
+            )
         )
-        found = (len(rows), sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows))
-    target.target_schools = found[0]
-    return TargetFigures(target.standard, found[1], found[2], found[3])
+    return together
 
 
-def _group_progress(conn, term, params, started, progress) -> GroupProgress:
+def _group_progress(
+    conn: sqlite3.Connection, term: Term, params: dict, started: tuple, progress: TermProgress
+) -> GroupProgress:
     targets, supervisor_rows = started
     people: dict[int | None, SupervisorFigures] = {}
     for r in conn.execute(
@@ -368,12 +349,8 @@ def _group_progress(conn, term, params, started, progress) -> GroupProgress:
         p.photos += photos
 
     group = SupervisorFigures(None, "", "รวมทั้งกลุ่ม")
-    coverage = _coverage(progress, term)
-    group.targets = [_together(conn, params, target, coverage) for target in targets]
-    if progress is not None and progress.term == term:
-        group.schools = progress.schools_reached
-    else:
-        group.schools = schools_reached(conn, term)
+    group.targets = _together(progress, targets)
+    group.schools = progress.schools_reached
 
     per: dict[int | None, list[TargetFigures]] = {}
     for sid, schools, figures in supervisor_rows():

@@ -559,14 +559,6 @@ def resolve_term(conn: sqlite3.Connection, today: date, year: int | None, term: 
     return get_term(conn, year if year is not None else current.year, term if term is not None else current.term)
 
 
-def schools_reached(conn: sqlite3.Connection, term: Term) -> int:
-    """Distinct schools named on the entries of ``term`` (TermProgress.schools_reached alone)."""
-    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    return conn.execute(
-        f"SELECT count(DISTINCT school) FROM progress_visits WHERE standard = '' AND {_IN_TERM} AND visits > 0", params
-    ).fetchone()[0]
-
-
 def last_visits(conn: sqlite3.Connection, codes: list[str], until: date) -> dict[str, str]:
     """The day of each school's last visit on or before ``until`` (any term, whatever its
     standards: the every-visit rows of progress_visits, one key look-up a school). Schools
