@@ -226,25 +226,25 @@ def _scope(prefix: str, groups: list[str], params: dict) -> str:
     return f"school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
 
 
-def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> list[tuple[str, dict, list[int]]]:
+def supervisor_figures_sql(targets: list[TargetScope]) -> list[tuple[str, dict, list[int]]]:
     """The SELECTs of :func:`supervisor_figures` (with their parameters, without the term's) and
     the targets each gives figures for: first the one over every visit (schools, and every
     target that counts every visit), then one per target counting its own standard's visits."""
     every: tuple[list[str], dict, list[int]] = ([], {"key": EVERY_VISIT_KEY}, [])
     queries = []
-    for i, (standard, minimum, groups) in enumerate(targets):
-        if standard == EVERY_VISIT_KEY:
+    for i, target in enumerate(targets):
+        if target.every_visit:
             figures, params, indexes = every
-            params[f"m{i}"] = minimum
-            scope = _scope(f"t{i}", groups, params)
+            params[f"m{i}"] = target.min_per_term
+            scope = _scope(f"t{i}", target.school_groups, params)
             figures.append(
                 f", coalesce(sum(v) FILTER (WHERE {scope}), 0), count(*) FILTER (WHERE {scope}),"
                 f" coalesce(sum(v >= :m{i}) FILTER (WHERE {scope}), 0)"
             )
             indexes.append(i)
         else:
-            params = {"key": standard, f"m{i}": minimum}
-            scope = _scope(f"t{i}", groups, params)
+            params = {"key": target.standard, f"m{i}": target.min_per_term}
+            scope = _scope(f"t{i}", target.school_groups, params)
             sql = _PER_SUPERVISOR.format(
                 scope="" if scope == "true" else f" AND {scope}",
                 figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)",
@@ -254,40 +254,48 @@ def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> list[tu
     return [(_PER_SUPERVISOR.format(scope="", figures="".join(figures)), params, indexes), *queries]
 
 
-def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[tuple[str, int, list[str]]]) -> list[tuple]:
+@dataclass
+class SupervisorRow:
+    """One supervisor's row of :func:`supervisor_figures`."""
+
+    supervisor: int | None  # None: entries without one
+    schools: int  # distinct schools of their entries
+    targets: list[TargetFigures]  # in the order of the targets asked for
+
+
+def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[TargetScope]) -> list[SupervisorRow]:
     """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
-    of their entries, then for each target (standard — :data:`EVERY_VISIT_KEY` for one counting
-    every visit —, minimum visits, school groups — empty: every school) three figures: visits
-    toward it at the schools it covers, schools of those visited, and schools that reached the
-    minimum on this supervisor's visits alone.
-    Rows: ``(supervisor, schools, ((visits, visited, met), …))``, the targets in the given order."""
+    of their entries, and for each target three figures: visits toward it at the schools it
+    covers, schools of those visited, and schools that reached the minimum on this
+    supervisor's visits alone."""
     term_params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    schools: dict = {}
-    figures: dict = {}
+    rows: dict[int | None, SupervisorRow] = {}
     for n, (sql, params, indexes) in enumerate(supervisor_figures_sql(targets)):
-        for r in conn.execute(sql, {**params, **term_params}):
-            mine = figures.setdefault(r[0], [(0, 0, 0)] * len(targets))
+        for supervisor, schools, *figures in conn.execute(sql, {**params, **term_params}):
+            row = rows.get(supervisor)
+            if row is None:
+                row = rows[supervisor] = SupervisorRow(supervisor, 0, [TargetFigures(t.standard) for t in targets])
             if n == 0:  # over every visit: the supervisor's schools
-                schools[r[0]] = r[1]
-                for k, i in enumerate(indexes):
-                    mine[i] = tuple(r[2 + 3 * k : 5 + 3 * k])
-            else:
-                mine[indexes[0]] = tuple(r[2:5])
-    return [(sid, schools.get(sid, 0), tuple(mine)) for sid, mine in figures.items()]
+                row.schools = schools
+            for k, i in enumerate(indexes):
+                visits, visited, met = figures[3 * k : 3 * k + 3]
+                row.targets[i] = TargetFigures(targets[i].standard, visits, visited, met)
+    return list(rows.values())
 
 
-def _start(conn: sqlite3.Connection, term: Term, params: dict) -> tuple[list[TargetScope], Callable[[], list]]:
+def _start(
+    conn: sqlite3.Connection, term: Term, params: dict
+) -> tuple[list[TargetScope], Callable[[], list[SupervisorRow]]]:
     """The targets, and a function that returns the per-supervisor rows of the summary
     (:func:`supervisor_figures`), counted meanwhile on a helper connection when the term is big
     (progress.term_snapshot opened one for it)."""
     from nitet_cli.db import on_helper
 
     targets = _targets(conn)
-    scopes = [(EVERY_VISIT_KEY if t.every_visit else t.standard, t.min_per_term, t.school_groups) for t in targets]
-    pending = on_helper(conn, lambda helper: supervisor_figures(helper, term, scopes))
+    pending = on_helper(conn, lambda helper: supervisor_figures(helper, term, targets))
 
-    def rows() -> list:
-        return pending.result() if pending is not None else supervisor_figures(conn, term, scopes)
+    def rows() -> list[SupervisorRow]:
+        return pending.result() if pending is not None else supervisor_figures(conn, term, targets)
 
     return targets, rows
 
@@ -353,14 +361,14 @@ def _group_progress(
     group.schools = progress.schools_reached
 
     per: dict[int | None, list[TargetFigures]] = {}
-    for sid, schools, figures in supervisor_rows():
-        p = person(sid)
-        p.schools += schools  # (two missing supervisors folded into one row: an upper bound)
+    for row in supervisor_rows():
+        p = person(row.supervisor)
+        p.schools += row.schools  # (two missing supervisors folded into one row: an upper bound)
         mine = per.setdefault(p.id, [TargetFigures(t.standard) for t in targets])
-        for mine_one, (visits, visited, met) in zip(mine, figures):
-            mine_one.visits += visits
-            mine_one.schools_visited += visited
-            mine_one.schools_met += met
+        for total, one in zip(mine, row.targets):
+            total.visits += one.visits
+            total.schools_visited += one.schools_visited
+            total.schools_met += one.schools_met
     everywhere = next((i for i, t in enumerate(targets) if t.every_visit and not t.school_groups), None)
     group.every_visit_everywhere = everywhere
     for p in people.values():

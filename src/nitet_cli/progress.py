@@ -449,6 +449,14 @@ def term_snapshot(conn: sqlite3.Connection, term: Term, *, schools: bool = True,
     return read_snapshot(conn, helpers=helpers)
 
 
+@dataclass
+class _Done:
+    """Activities and evidence of one standard or duty this term."""
+
+    activities: int = 0
+    evidence: int = 0
+
+
 def _count(conn: sqlite3.Connection, params: dict):
     """Per standard (activities, evidence), per duty (activities, evidence), the totals, and
     a function that returns the schools reached (per standard, per duty, in all) and the
@@ -465,18 +473,16 @@ def _count(conn: sqlite3.Connection, params: dict):
 
     pending = on_helper(conn, lambda helper: count_schools(helper, params))  # a big term's (term_snapshot)
     sets = conn.execute(_STANDARD_SETS, params).fetchall()
-    per_standard: dict[str, list[int]] = {}
-    per_duty: dict[int, list[int]] = {}
+    per_standard: dict[str, _Done] = {}
+    per_duty: dict[int, _Done] = {}
     for standards, activities, evidence in sets:
         ids = set(standards.split(" "))
-        for sid in ids:
-            counts = per_standard.setdefault(sid, [0, 0])
-            counts[0] += activities
-            counts[1] += evidence or 0
-        for duty in {duty_of.get(sid) for sid in ids} - {None}:
-            counts = per_duty.setdefault(duty, [0, 0])
-            counts[0] += activities
-            counts[1] += evidence or 0
+        for counts in [
+            *(per_standard.setdefault(sid, _Done()) for sid in ids),
+            *(per_duty.setdefault(duty, _Done()) for duty in {duty_of.get(sid) for sid in ids} - {None}),
+        ]:
+            counts.activities += activities
+            counts.evidence += evidence or 0
 
     def schools() -> tuple[dict, dict, int, dict]:
         return pending.result() if pending is not None else count_schools(conn, params)
@@ -506,7 +512,8 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
 
     school_rows: list[SchoolVisits] = []
     for s in standards:
-        s.activities, s.evidence = per_standard.get(s.id, (0, 0))
+        done = per_standard.get(s.id, _Done())
+        s.activities, s.evidence = done.activities, done.evidence
         rows = []
         if s.target is not None:
             rows = _target_rows(s, every_school, visits)
@@ -531,7 +538,8 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
     for number, duty in duties.items():
         if not duty.standards:
             continue  # a retired duty with nothing this term
-        duty.activities, duty.evidence = per_duty.get(number, (0, 0))
+        done = per_duty.get(number, _Done())
+        duty.activities, duty.evidence = done.activities, done.evidence
         duty.schools = schools_per_duty.get(number, 0)
         states = {s.state for s in duty.standards}
         duty.state = DONE if states == {DONE} else NOT_STARTED if states == {NOT_STARTED} else IN_PROGRESS
