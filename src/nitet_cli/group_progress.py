@@ -28,13 +28,12 @@ An entry without a supervisor (recorded before a profile existed) is shown under
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit
+from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, visit_target
 from nitet_cli.progress import (
     EVERY_VISIT_KEY,
     TermProgress,
@@ -174,11 +173,8 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
     for sid, raw in conn.execute(
         "SELECT id, target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL ORDER BY position, duty_number, step"
     ):
-        try:
-            target = json.loads(raw)
-        except ValueError:
-            continue
-        if not isinstance(target, dict) or target.get("kind") != "school_visits":
+        target = visit_target(raw)
+        if target is None:
             continue
         result.append(
             TargetScope(

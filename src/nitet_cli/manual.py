@@ -42,6 +42,24 @@ LINKED_VISITS, EVERY_VISIT = "linked_visits", "every_visit"
 TARGET_COUNTS = (LINKED_VISITS, EVERY_VISIT)
 
 
+def parse_target(raw: str | None) -> dict | None:
+    """A standard's stored target (the JSON text of ``standards.target``) as a dict; None when it
+    has none, or when the text is not a JSON object (a damaged or hand-edited database)."""
+    if not raw:
+        return None
+    try:
+        target = json.loads(raw)
+    except ValueError:
+        return None
+    return target if isinstance(target, dict) else None
+
+
+def visit_target(raw: str | None) -> dict | None:
+    """:func:`parse_target`, for a school-visits target only (the kind progress counts)."""
+    target = parse_target(raw)
+    return target if target is not None and target.get("kind") in TARGET_KINDS else None
+
+
 def counts_every_visit(target: dict | None) -> bool:
     """True for a target that counts every visit to its schools (``counts: every_visit``)."""
     return bool(target) and target.get("counts") == EVERY_VISIT
@@ -433,7 +451,7 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
                 step=r["step"],
                 activity=r["activity"],
                 standard=r["standard"],
-                target=json.loads(r["target"]) if r["target"] else None,
+                target=parse_target(r["target"]),
             )
         )
     return Manual(

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.errors import NotFoundError
-from nitet_cli.manual import counts_every_visit
+from nitet_cli.manual import counts_every_visit, visit_target
 from nitet_cli.terms import Term
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
@@ -354,9 +354,11 @@ def school_target_visits(conn: sqlite3.Connection, term: Term, school) -> list[S
         "SELECT id, duty_number, step, activity, standard, target FROM standards"
         " WHERE retired_at IS NULL AND target IS NOT NULL ORDER BY position, duty_number, step"
     ):
-        target = json.loads(target_json)
+        target = visit_target(target_json)
+        if target is None:
+            continue
         groups = list(target.get("school_groups") or [])
-        if target.get("kind") != "school_visits" or (groups and school.school_group not in groups):
+        if groups and school.school_group not in groups:
             continue
         narrowed = StandardProgress(sid, duty, step, activity, text, {**target, "school_groups": [school.school_group]})
         result.extend(row for row in _visits(conn, narrowed, params) if row.code == school.code)
@@ -374,10 +376,7 @@ def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, Duty
         retired = r[6] is not None
         if retired and r[0] not in used:
             continue  # a retired row with nothing this term is no longer part of the work
-        target = json.loads(r[5]) if r[5] else None
-        if target is not None and target.get("kind") != "school_visits":
-            target = None
-        standards.append(StandardProgress(r[0], r[1], r[2], r[3], r[4], target, retired))
+        standards.append(StandardProgress(r[0], r[1], r[2], r[3], r[4], visit_target(r[5]), retired))
     return duties, standards
 
 
@@ -392,8 +391,8 @@ def _linked_targets(conn: sqlite3.Connection) -> dict[str, dict]:
     """The visit targets of the manual (retired rows too: one still used this term is shown), by standard."""
     targets = {}
     for sid, raw in conn.execute("SELECT id, target FROM standards WHERE target IS NOT NULL"):
-        target = json.loads(raw)
-        if isinstance(target, dict) and target.get("kind") == "school_visits":
+        target = visit_target(raw)
+        if target is not None:
             targets[sid] = target
     return targets
 

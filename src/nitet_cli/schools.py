@@ -124,13 +124,13 @@ def school_groups(conn: sqlite3.Connection) -> list[str]:
 
 def target_groups(conn: sqlite3.Connection) -> list[str]:
     """The school groups the manual's targets name (retired rows aside), in the manual's order."""
-    import json
+    from nitet_cli.manual import parse_target
 
     groups: list[str] = []
     for (target,) in conn.execute(
         "SELECT target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL ORDER BY position"
     ):
-        for group in json.loads(target).get("school_groups") or []:
+        for group in (parse_target(target) or {}).get("school_groups") or []:
             if group not in groups:
                 groups.append(group)
     return groups
