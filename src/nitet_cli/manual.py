@@ -13,10 +13,10 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.text import clean_text, decode_utf8
@@ -282,14 +282,10 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
 # --- storing ---------------------------------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def store_manual(conn: sqlite3.Connection, manual: Manual) -> LoadResult:
     """Upsert ``manual`` in one transaction."""
     result = LoadResult()
-    now = _now()
+    now = now_iso()
     with transaction(conn):
         result.profile_changed = _store_profile(conn, manual.profile, now)
         for key, value in (("title", manual.title), ("source", manual.source), ("sha256", manual.sha256)):
