@@ -19,22 +19,10 @@ from typing import Any
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
+from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import to_arabic_digits
 
-PROFILE_FIELDS = (
-    "name",
-    "position",
-    "academic_standing",
-    "work_unit",
-    "work_group",
-    "office",
-    "agency",
-    "ministry",
-)
-#: Who endorses the owner's report (ความเห็นของผู้บังคับบัญชา), stored with the profile (m012).
-#: Optional in the YAML: a file without them leaves the stored endorser as it is.
-ENDORSER_FIELDS = ("endorser_name", "endorser_position")
 TARGET_KINDS = {"school_visits"}
 #: Which visits a target counts (``target.counts``): those linked to its standard (the default),
 #: or every visit to a school of its groups in the term, whatever standard it was logged under.

@@ -32,6 +32,11 @@ FIELDS = {
     "endorser_name": "ผู้บังคับบัญชาที่ให้ความเห็น",
     "endorser_position": "ตำแหน่งผู้บังคับบัญชา",
 }
+#: Who endorses the owner's report (ความเห็นของผู้บังคับบัญชา), stored with the profile (m012).
+#: Optional in a manual's YAML: a file without them leaves the stored endorser as it is.
+ENDORSER_FIELDS = ("endorser_name", "endorser_position")
+#: The person and their organisation: the profile a manual's YAML must give, every supervisor's row.
+PROFILE_FIELDS = tuple(f for f in FIELDS if f not in ENDORSER_FIELDS)
 #: The longest value a profile field takes from the command line (a name, a position, an office).
 MAX_FIELD = 300
 #: The name on the bundled manual's profile (data/duties.yaml): a database whose owner still
