@@ -1,7 +1,7 @@
 """The work manual (คู่มือปฏิบัติงาน): read and check the YAML, store it, read it back.
 
-``load_manual`` validates the whole file before it touches the database, then
-upserts it in one transaction: loading the same file twice changes nothing, changed
+``read_manual`` validates the whole file before anything touches the database, then
+``store_manual`` upserts it in one transaction: loading the same file twice changes nothing, changed
 text updates, and a duty or row that disappears from the file is retired (kept, and
 still shown on past entries), never deleted.
 """
@@ -370,11 +370,6 @@ def _store_profile(conn: sqlite3.Connection, profile: dict[str, str], now: str) 
         (*(profile[f] for f in fields), now, row["id"]),
     )
     return True
-
-
-def load_manual(conn: sqlite3.Connection, path: Path | str) -> tuple[Manual, LoadResult]:
-    manual = read_manual(path)
-    return manual, store_manual(conn, manual)
 
 
 # --- reading back ---------------------------------------------------------------------

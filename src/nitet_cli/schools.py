@@ -48,11 +48,6 @@ def upsert_school(conn: sqlite3.Connection, school: School) -> bool:
     return not existed
 
 
-def add_school(conn: sqlite3.Connection, school: School) -> bool:
-    with transaction(conn):
-        return upsert_school(conn, school)
-
-
 def _row_to_school(row) -> School:
     return School(row["code"], row["name"], row["school_group"], row["district"])
 
