@@ -62,7 +62,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 TEMP_PREFIX = ".incoming-"
 THUMBS = ".thumbs"  # photos.py's thumbnail cache
 #: ``<sha256>`` (before m013, or a name without a usable extension) or ``<sha256>.<ext>``.
-_STORED_NAME = re.compile(r"([0-9a-f]{64})(?:\.([a-z0-9]{1,5}))?")
+STORED_NAME = re.compile(r"([0-9a-f]{64})(?:\.([a-z0-9]{1,5}))?")
 _EXTENSION = re.compile(r"[a-z0-9]{1,5}")
 
 
@@ -179,7 +179,7 @@ def stored_files(db_path: Path, sha256: str) -> list[Path]:
                 Path(entry.path)
                 for entry in entries
                 if entry.name.startswith(sha256)
-                and (m := _STORED_NAME.fullmatch(entry.name)) is not None
+                and (m := STORED_NAME.fullmatch(entry.name)) is not None
                 and m.group(1) == sha256
                 and entry.is_file()
             ]
@@ -538,7 +538,7 @@ def stray_files(db_path: Path, referenced: dict[str, set[str]]) -> list[tuple[Pa
         parts = path.relative_to(root).parts
         if parts[0] == THUMBS or path.is_dir():
             continue
-        match = _STORED_NAME.fullmatch(path.name)
+        match = STORED_NAME.fullmatch(path.name)
         if len(parts) == 2 and match is not None and parts[0] == path.name[:2]:
             stored.add(match.group(1))
         elif any(part.startswith(TEMP_PREFIX) for part in parts):  # a copy, or a file in an import's scratch folder

@@ -57,7 +57,7 @@ class TemplateLimitError(Exception):
 _LIMIT_ERROR = None
 
 
-def _limit_error(message: str) -> Exception:
+def limit_error(message: str) -> Exception:
     """A :class:`TemplateLimitError` that Jinja treats as its own runtime error."""
     global _LIMIT_ERROR
     if _LIMIT_ERROR is None:
@@ -119,31 +119,31 @@ def _environment_class():
         def tick(self) -> None:
             self.steps += 1
             if self.steps > MAX_STEPS:
-                raise _limit_error(f"วนซ้ำด้วย range รวมเกิน {MAX_STEPS:,} รอบ (เช่น range ซ้อนกันหลายชั้น)")
+                raise limit_error(f"วนซ้ำด้วย range รวมเกิน {MAX_STEPS:,} รอบ (เช่น range ซ้อนกันหลายชั้น)")
 
         def bounded_range(self, *args):
             rng = range(*args)
             if len(rng) > MAX_RANGE:
-                raise _limit_error(f"range ยาว {len(rng):,} รอบ เกิน {MAX_RANGE:,} รอบ")
+                raise limit_error(f"range ยาว {len(rng):,} รอบ เกิน {MAX_RANGE:,} รอบ")
             return _CountedRange(self, rng)
 
         def call_binop(self, context, operator, left, right):
             ints = isinstance(left, int) and isinstance(right, int)
             if operator == "**" and ints and right > 0 and abs(left) > 1 and right * _bits(left) > MAX_INT_BITS:
-                raise _limit_error(f"ตัวเลขจาก ** ใหญ่เกิน {MAX_INT_BITS:,} บิต")
+                raise limit_error(f"ตัวเลขจาก ** ใหญ่เกิน {MAX_INT_BITS:,} บิต")
             if operator == "*":
                 if ints and _bits(left) + _bits(right) > MAX_INT_BITS:
-                    raise _limit_error(f"ตัวเลขจาก * ใหญ่เกิน {MAX_INT_BITS:,} บิต")
+                    raise limit_error(f"ตัวเลขจาก * ใหญ่เกิน {MAX_INT_BITS:,} บิต")
                 for sequence, times in ((left, right), (right, left)):
                     size = _length(sequence)
                     if size is not None and isinstance(times, int) and size * times > MAX_SEQUENCE:
-                        raise _limit_error(f"ข้อความหรือรายการจาก * ยาวเกิน {MAX_SEQUENCE:,}")
+                        raise limit_error(f"ข้อความหรือรายการจาก * ยาวเกิน {MAX_SEQUENCE:,}")
             if operator == "+":
                 a, b = _length(left), _length(right)
                 if a is not None and b is not None and a + b > MAX_SEQUENCE:
-                    raise _limit_error(f"ข้อความหรือรายการจาก + ยาวเกิน {MAX_SEQUENCE:,}")
+                    raise limit_error(f"ข้อความหรือรายการจาก + ยาวเกิน {MAX_SEQUENCE:,}")
             if operator == "%" and isinstance(left, str) and _FORMAT_WIDTH.search(left):
-                raise _limit_error(f"การจัดรูปแบบด้วย % ขอความกว้างเกิน {MAX_FORMAT_WIDTH:,} ตัวอักษร")
+                raise limit_error(f"การจัดรูปแบบด้วย % ขอความกว้างเกิน {MAX_FORMAT_WIDTH:,} ตัวอักษร")
             return super().call_binop(context, operator, left, right)
 
     return BoundedEnvironment
