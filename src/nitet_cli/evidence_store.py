@@ -60,7 +60,7 @@ CHUNK = 1 << 20
 #: The largest single evidence file nitet stores (README, "Recording the work").
 MAX_FILE_BYTES = 200 * 1024 * 1024
 TEMP_PREFIX = ".incoming-"
-THUMBS = ".thumbs"  # photos.py's thumbnail cache
+THUMBS = ".thumbs"  # the folder of photos.py's thumbnail cache, inside the store
 #: ``<sha256>`` (before m013, or a name without a usable extension) or ``<sha256>.<ext>``.
 STORED_NAME = re.compile(r"([0-9a-f]{64})(?:\.([a-z0-9]{1,5}))?")
 _EXTENSION = re.compile(r"[a-z0-9]{1,5}")
