@@ -23,6 +23,8 @@ from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import to_arabic_digits
 
+#: What every command that needs the manual says when the database has none.
+NO_MANUAL = "ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'"
 TARGET_KINDS = {"school_visits"}
 #: Which visits a target counts (``target.counts``): those linked to its standard (the default),
 #: or every visit to a school of its groups in the term, whatever standard it was logged under.
@@ -412,7 +414,7 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
     own_profile = profile is not None
     if profile is None:
         if conn.execute("SELECT 1 FROM standards LIMIT 1").fetchone() is None:
-            raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+            raise NotFoundError(NO_MANUAL)
         profile = neutral_profile(conn)
     meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM manual_meta")}
     retired = "" if include_retired else "WHERE retired_at IS NULL"

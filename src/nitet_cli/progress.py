@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.errors import NotFoundError
-from nitet_cli.manual import counts_every_visit, visit_target
+from nitet_cli.manual import NO_MANUAL, counts_every_visit, visit_target
 from nitet_cli.terms import Term
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
@@ -500,7 +500,7 @@ def term_progress(conn: sqlite3.Connection, term: Term, today: date) -> TermProg
 def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals) -> TermProgress:
     duties, standards = _standards(conn, set(per_standard))
     if not standards:
-        raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+        raise NotFoundError(NO_MANUAL)
 
     every_school = []
     if any(s.target is not None for s in standards):
