@@ -30,6 +30,7 @@ import os
 import pickle
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -243,40 +244,54 @@ def _address_space() -> int:
         return 0
 
 
-def _outcome(work: Callable[[], None]) -> tuple:
+@dataclass
+class _Outcome:
+    """How ``work()`` ended, sent pickled from the child: ``kind`` "ok"; "nitet" (a NitetError:
+    ``error`` its class name, and ``message``); "os" (an OSError: ``errno``, ``message`` its
+    strerror, ``filename``); "raise" (any other exception, ``pickled``)."""
+
+    kind: str
+    error: str = ""
+    message: str | None = None
+    errno: int | None = None
+    filename: str | None = None
+    pickled: bytes = b""
+
+
+def _outcome(work: Callable[[], None]) -> _Outcome:
     try:
         work()
     except NitetError as exc:
-        return ("nitet", type(exc).__name__, exc.message)
+        return _Outcome("nitet", type(exc).__name__, exc.message)
     except OSError as exc:
         import errno
 
         if exc.errno == errno.EFBIG and _OWN_FILE_LIMIT:
-            return ("nitet", "InputError", f"เอกสารที่ได้ใหญ่เกิน {MAX_OUTPUT_BYTES:,} ไบต์")
-        return ("os", exc.errno, exc.strerror, exc.filename)
+            return _Outcome("nitet", "InputError", f"เอกสารที่ได้ใหญ่เกิน {MAX_OUTPUT_BYTES:,} ไบต์")
+        return _Outcome("os", message=exc.strerror, errno=exc.errno, filename=exc.filename)
     except MemoryError:
-        return ("nitet", "InputError", f"ใช้หน่วยความจำเกินขอบเขต ({RENDER_MEMORY >> 30} GB)")
+        return _Outcome("nitet", "InputError", f"ใช้หน่วยความจำเกินขอบเขต ({RENDER_MEMORY >> 30} GB)")
     except BaseException as exc:
         try:
-            return ("raise", pickle.dumps(exc))
+            return _Outcome("raise", pickled=pickle.dumps(exc))
         except Exception:
-            return ("raise", pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}")))
-    return ("ok",)
+            return _Outcome("raise", pickled=pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return _Outcome("ok")
 
 
-def _raise(outcome: tuple, path: Path) -> None:
+def _raise(outcome: _Outcome, path: Path) -> None:
     from nitet_cli import errors
 
-    if outcome[0] == "ok":
+    if outcome.kind == "ok":
         return
-    if outcome[0] == "os":
-        raise OSError(outcome[1], outcome[2], outcome[3])
-    if outcome[0] == "raise":  # a bug, not the template: the same exception as without the child
-        raise pickle.loads(outcome[1])
-    kind, message = outcome[1], outcome[2]
+    if outcome.kind == "os":
+        raise OSError(outcome.errno, outcome.message, outcome.filename)
+    if outcome.kind == "raise":  # a bug, not the template: the same exception as without the child
+        raise pickle.loads(outcome.pickled)
+    message = outcome.message or ""
     if not message.startswith("แม่แบบ"):
         message = f"แม่แบบ {path}: {message} — ตรวจแท็ก {{{{ … }}}} และ {{% … %}} ในแม่แบบ"
-    raise getattr(errors, kind, errors.InputError)(message)
+    raise getattr(errors, outcome.error, errors.InputError)(message)
 
 
 def run_bounded(work: Callable[[], None], path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError
@@ -155,13 +156,18 @@ def check_term_dates(year: int, term: int, start: date, end: date) -> None:
         raise InputError("ภาคเรียนหนึ่งยาวเกิน ๑ ปีไม่ได้ — ตรวจวันเริ่มและวันสิ้นสุด")
 
 
-def clashing_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> tuple[int, int] | None:
-    """Another stored term (year, term) whose dates overlap these, or None."""
+class TermKey(NamedTuple):
+    year: int
+    term: int
+
+
+def clashing_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> TermKey | None:
+    """Another stored term whose dates overlap these, or None."""
     row = conn.execute(
         "SELECT year, term FROM terms WHERE NOT (year = ? AND term = ?) AND start_date <= ? AND end_date >= ?",
         (year, term, end.isoformat(), start.isoformat()),
     ).fetchone()
-    return (row[0], row[1]) if row else None
+    return TermKey(row[0], row[1]) if row else None
 
 
 def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> Term:
@@ -169,7 +175,7 @@ def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: d
     with transaction(conn):
         clash = clashing_term(conn, year, term, start, end)
         if clash is not None:
-            raise InputError(f"ช่วงวันที่ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน")
+            raise InputError(f"ช่วงวันที่ทับกับภาคเรียน {clash.term}/{clash.year} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน")
         conn.execute(
             "INSERT INTO terms (year, term, start_date, end_date) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(year, term) DO UPDATE SET start_date = excluded.start_date, end_date = excluded.end_date",
