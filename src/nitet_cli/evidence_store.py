@@ -229,26 +229,20 @@ def add_extensions(conn: sqlite3.Connection, db_path: Path) -> int:
             else:
                 os.replace(old, folder / wanted[-1])
             made += 1
-        except OSError:
+        except (OSError, OutputError):  # OutputError: a copy that could not be written
             continue
     return made
 
 
 def _copy_private(source: Path, target: Path) -> None:
-    """``source`` to ``target`` (0600), whole or not at all."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
-            import shutil
+    """``source`` to ``target`` (0600), whole or not at all (files.atomic_output: a temporary copy
+    named as the store's, fsynced, renamed, the folder fsynced)."""
+    import shutil
 
-            shutil.copyfileobj(handle, out, CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from nitet_cli.files import atomic_output
+
+    with atomic_output(target, prefix=TEMP_PREFIX) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def unused_files(db_path: Path, sha256: str, names: set[str]) -> list[Path]:
