@@ -17,13 +17,11 @@ from nitet_cli.errors import InputError
 from nitet_cli.thai import BE_OFFSET, be_date
 
 
-@dataclass(frozen=True)
-class Term:
-    year: int  # Buddhist Era academic year, e.g. 2569
-    term: int  # 1 or 2
+class _Days:
+    """What a term and a period share: the days from ``start`` to ``end``, both included."""
+
     start: date
     end: date
-    announced: bool = False  # True when the dates come from the office (stored), not the defaults
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -32,6 +30,15 @@ class Term:
         if today > self.end:
             return 0
         return (self.end - max(today, self.start)).days + 1
+
+
+@dataclass(frozen=True)
+class Term(_Days):
+    year: int  # Buddhist Era academic year, e.g. 2569
+    term: int  # 1 or 2
+    start: date
+    end: date
+    announced: bool = False  # True when the dates come from the office (stored), not the defaults
 
     def as_dict(self) -> dict:
         return {
@@ -44,7 +51,7 @@ class Term:
 
 
 @dataclass(frozen=True)
-class Period:
+class Period(_Days):
     """Days that are not a term, for ``nitet report --month`` and ``--from/--to``: a calendar
     month (``kind == "month"``) or any dates (``"range"``). Counted like a term (every figure is
     a sum over the days between ``start`` and ``end``); it has no academic year or term number."""
@@ -55,14 +62,6 @@ class Period:
     year = None  # no academic year or term: the report is titled by its dates
     term = None
     announced = None
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def days_left(self, today: date) -> int:
-        if today > self.end:
-            return 0
-        return (self.end - max(today, self.start)).days + 1
 
     def as_dict(self) -> dict:
         return {"period": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
