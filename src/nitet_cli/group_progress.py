@@ -34,12 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, visit_target
-from nitet_cli.progress import (
-    EVERY_VISIT_KEY,
-    TermProgress,
-    term_progress,
-    term_snapshot,
-)
+from nitet_cli.progress import EVERY_VISIT_KEY, TermProgress, term_progress, term_snapshot
 from nitet_cli.terms import Term
 
 UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"
@@ -189,14 +184,13 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
 
 # --- per supervisor, from the summary of progress.py ----------------------------------------------
 #
-# Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so
-# the per-supervisor figures are read from the summary too instead of a pass over the term's
-# activities (tests/test_progress_speed_shape.py holds the
-# supervisor column to a recount; tests/test_status_shared_work.py holds
-# supervisor_figures to a recount of the entries).
+# Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so the
+# per-supervisor figures are read from the summary too instead of a pass over the term's
+# activities (tests/test_progress_speed_shape.py holds the supervisor column to a recount;
+# tests/test_status_shared_work.py holds supervisor_figures to a recount of the entries).
 
-# Everything counted per supervisor, from the term's rows of progress_visits
-# under the keys it needs only, each read in the order of m009's index (standard, supervisor,
+# Everything counted per supervisor, from the term's rows of progress_visits under the keys it
+# needs only, each read in the order of m009's index (standard, supervisor,
 # school, date, visits) and grouped by supervisor and school without sorting: the '' rows
 # (every visit) give each supervisor's distinct schools and the figures of the targets that
 # count every visit; each target counting its own visits reads its standard's rows (at the

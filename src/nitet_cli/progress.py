@@ -426,7 +426,7 @@ def _schools_counts(conn: sqlite3.Connection, params: dict, targets: dict[str, d
     return per_standard, per_duty, reached, visits
 
 
-def term_size(conn: sqlite3.Connection, params: dict) -> int:
+def _term_size(conn: sqlite3.Connection, params: dict) -> int:
     """About how many activities the term of ``params`` holds (those with a standard), from the summary's key."""
     return conn.execute(
         "SELECT coalesce(sum(activities), 0) FROM progress_sets WHERE date BETWEEN :start AND :end", params
@@ -443,7 +443,7 @@ def term_snapshot(conn: sqlite3.Connection, term: Term, *, schools: bool = True,
     helpers = 0
     if not conn.in_transaction and (schools or supervisors):
         params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-        if term_size(conn, params) >= PARALLEL_FROM:
+        if _term_size(conn, params) >= PARALLEL_FROM:
             helpers = schools + supervisors
     return read_snapshot(conn, helpers=helpers)
 
