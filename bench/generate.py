@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from nitet_cli.db import connect, transaction  # noqa: E402
 from nitet_cli.evidence_store import store_file  # noqa: E402
-from nitet_cli.manual import load_manual  # noqa: E402
+from nitet_cli.manual import read_manual, store_manual  # noqa: E402
 from nitet_cli.paths import bundled_manual  # noqa: E402
 
 YEAR_START = date(2026, 5, 16)  # ปีการศึกษา ๒๕๖๙, term 1
@@ -260,7 +260,7 @@ def _base(db_path: Path) -> sqlite3.Connection:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     conn = connect(db_path)
-    load_manual(conn, bundled_manual())
+    store_manual(conn, read_manual(bundled_manual()))
     return conn
 
 

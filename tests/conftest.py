@@ -74,6 +74,19 @@ def initialised(nitet) -> Nitet:
     return nitet
 
 
+def with_schools(nitet: Nitet, tmp_path: Path, csv_text: str) -> Nitet:
+    """``nitet`` with the schools of ``csv_text`` (a schools CSV) imported by ``school import``."""
+    csv = tmp_path / "schools.csv"
+    csv.write_text(csv_text, encoding="utf-8")
+    nitet("school", "import", csv)
+    return nitet
+
+
+def visit(nitet: Nitet, *args, ok: bool = True):
+    """``log-visit`` titled นิเทศ, with ``args`` (schools, date, standards, follow-ups …)."""
+    return nitet("log-visit", "--title", "นิเทศ", *args, ok=ok)
+
+
 def docx_text(path: Path) -> str:
     from docx import Document
 

@@ -1,5 +1,5 @@
 """Test data for export, import and merge: supervisors' databases built with the library
-(`nitet init` with a manual whose profile names the supervisor, schools.add_school,
+(`nitet init` with a manual whose profile names the supervisor, schools.add_or_update_school,
 activities.add_activity with real photo files and links)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from conftest import BUNDLED_MANUAL, Nitet
 
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
 from nitet_cli.db import connect
-from nitet_cli.schools import School, add_school
+from nitet_cli.schools import School, add_or_update_school
 
 SCHOOLS = [
     School("57010001", "โรงเรียนบ้านคู่", "บ้านคู่", "เมืองเชียงราย"),
@@ -48,7 +48,7 @@ def supervisor_db(path: Path, name: str, work: Path, *, schools=SCHOOLS, visits:
     conn = connect(path)
     try:
         for school in schools:
-            add_school(conn, School(school.code, school.name, school.school_group, school.district))
+            add_or_update_school(conn, School(school.code, school.name, school.school_group, school.district))
         for n in range(visits):
             school = schools[n % len(schools)]
             add_activity(

@@ -2,7 +2,7 @@
 meetings, photos (one stored sideways with an EXIF orientation), a damaged photo, a
 PDF, links, an entry outside the term and an entry linked to two standards.
 
-Built through the library (``schools.add_school``, ``activities.add_activity``) the
+Built through the library (``schools.add_or_update_school``, ``activities.add_activity``) the
 way ``nitet log-visit`` records, into the database of the ``initialised`` fixture.
 Today is pinned to 2026-11-24 (conftest), so the current term is 2/2569
 (1 Nov 2026 – 15 May 2027 by default).
@@ -50,7 +50,7 @@ def make_photo(path: Path, size: tuple[int, int], colour: str, *, orientation: i
 def build_term(db: Path, folder: Path) -> TermData:
     from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
     from nitet_cli.db import connect
-    from nitet_cli.schools import School, add_school
+    from nitet_cli.schools import School, add_or_update_school
 
     folder.mkdir(exist_ok=True)
     data = TermData(db)
@@ -66,7 +66,7 @@ def build_term(db: Path, folder: Path) -> TermData:
     conn = connect(db)
     try:
         for code, name, group in SCHOOLS:
-            add_school(conn, School(code, name, group, "เมืองเชียงราย"))
+            add_or_update_school(conn, School(code, name, group, "เมืองเชียงราย"))
 
         def add(key: str, **fields) -> None:
             data.activity_ids[key] = add_activity(conn, db, NewActivity(**fields))

@@ -8,7 +8,7 @@ import pytest
 
 from nitet_cli.cli import app
 from nitet_cli.db import connect
-from nitet_cli.schools import School, add_school
+from nitet_cli.schools import School, add_or_update_school
 
 SCHOOLS = [
     ("57010001", "โรงเรียนบ้านคู่", "บ้านคู่"),
@@ -21,7 +21,7 @@ SCHOOLS = [
 def db(initialised):
     conn = connect(initialised.db_path)
     for code, name, group in SCHOOLS:
-        add_school(conn, School(code, name, group, "เมืองเชียงราย"))
+        add_or_update_school(conn, School(code, name, group, "เมืองเชียงราย"))
     conn.close()
     return initialised
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from conftest import visit, with_schools
 
 from nitet_cli.due import school_days
 
@@ -26,14 +27,7 @@ TERM_END = date(2027, 5, 15)
 
 @pytest.fixture
 def world(initialised, tmp_path):
-    csv = tmp_path / "schools.csv"
-    csv.write_text(SCHOOLS_CSV, encoding="utf-8")
-    initialised("school", "import", csv)
-    return initialised
-
-
-def visit(nitet, *args):
-    return nitet("log-visit", "--title", "นิเทศ", *args)
+    return with_schools(initialised, tmp_path, SCHOOLS_CSV)
 
 
 def weekdays(first: date, last: date) -> int:

@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import with_schools
 
 SCHOOLS_CSV = (
     "code,name,group,district\n"
@@ -23,10 +24,7 @@ SCHOOLS_CSV = (
 
 @pytest.fixture
 def world(initialised, tmp_path):
-    csv = tmp_path / "schools.csv"
-    csv.write_text(SCHOOLS_CSV, encoding="utf-8")
-    initialised("school", "import", csv)
-    return initialised
+    return with_schools(initialised, tmp_path, SCHOOLS_CSV)
 
 
 def photo(tmp_path: Path, name="visit.jpg", content=b"\xff\xd8\xff\xe0 a photo") -> Path:

@@ -69,6 +69,23 @@ def in_thread(name: str) -> bool:
     return threading.current_thread().name == name
 
 
+def pause_after(monkeypatch, module, name: str, *, thread: str | None = None):
+    """Hold every call of ``module.name`` (made in ``thread``, when given) once it has returned,
+    until the test lets it go: returns the events (reached, resume)."""
+    reached, resume = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def paused(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if thread is None or in_thread(thread):
+            reached.set()
+            assert resume.wait(WAIT)
+        return result
+
+    monkeypatch.setattr(module, name, paused)
+    return reached, resume
+
+
 def store_listing(db: Path) -> list[str]:
     root = db.with_name(f"{db.stem}-evidence")
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []
@@ -119,17 +136,7 @@ def test_an_entry_recorded_while_the_only_other_entry_with_its_photo_is_deleted_
     """The issue's case: `log -e photo.jpg` has copied (old code: decided the photo is already
     stored) when `delete 1 --yes` removes the only other entry using it and its file."""
     nitet, photo, sha = shared
-    stored, resume = threading.Event(), threading.Event()
-    real = activities.store_evidence_files
-
-    def paused(*args):
-        result = real(*args)
-        if in_thread("writer"):
-            stored.set()
-            assert resume.wait(WAIT)
-        return result
-
-    monkeypatch.setattr(activities, "store_evidence_files", paused)
+    stored, resume = pause_after(monkeypatch, activities, "store_evidence_files", thread="writer")
     writer = Worker("writer", nitet.db_path, lambda conn: add_activity(conn, nitet.db_path, new_visit(photo)))
     writer.start()
     assert stored.wait(WAIT)
@@ -187,17 +194,7 @@ def test_a_delete_that_found_a_photo_unused_does_not_remove_it_under_an_entry_re
 def test_evidence_added_while_the_same_photo_is_removed_from_another_entry_keeps_the_file(shared, monkeypatch):
     """`evidence add 2 photo.jpg` has copied when `evidence remove 1 --yes` detaches the photo from entry 1."""
     nitet, photo, sha = shared
-    stored, resume = threading.Event(), threading.Event()
-    real = activities.store_evidence_files
-
-    def paused(*args):
-        result = real(*args)
-        if in_thread("writer"):
-            stored.set()
-            assert resume.wait(WAIT)
-        return result
-
-    monkeypatch.setattr(activities, "store_evidence_files", paused)
+    stored, resume = pause_after(monkeypatch, activities, "store_evidence_files", thread="writer")
     writer = Worker(
         "writer", nitet.db_path, lambda conn: add_evidence(conn, nitet.db_path, 2, [EvidenceInput(path=photo)])
     )
@@ -261,16 +258,7 @@ def test_an_import_that_saw_a_photo_already_stored_brings_it_again_if_it_is_dele
     archive, photo, target = export_with_photo
     sha = hashlib.sha256(photo.read_bytes()).hexdigest()
     target("log", "7.4", "--kind", "meeting", "-t", "ประชุม", "-e", photo)
-    copied, resume = threading.Event(), threading.Event()
-    real = exchange.store_files
-
-    def paused(*args, **kwargs):
-        result = real(*args, **kwargs)
-        copied.set()
-        assert resume.wait(WAIT)
-        return result
-
-    monkeypatch.setattr(exchange, "store_files", paused)
+    copied, resume = pause_after(monkeypatch, exchange, "store_files")
     importer = Worker("importer", target.db_path, lambda conn: exchange.import_export(conn, target.db_path, archive))
     importer.start()
     assert copied.wait(WAIT)

@@ -9,6 +9,7 @@ import sqlite3
 from datetime import date
 
 import pytest
+from conftest import visit, with_schools
 
 SCHOOLS_CSV = (
     "code,name,group,district\n"
@@ -22,14 +23,7 @@ BAN_KHU, DOI_NGAM, SAN_SAI = "0157010001", "57010002", "57010003"
 
 @pytest.fixture
 def world(initialised, tmp_path):
-    csv = tmp_path / "schools.csv"
-    csv.write_text(SCHOOLS_CSV, encoding="utf-8")
-    initialised("school", "import", csv)
-    return initialised
-
-
-def visit(nitet, *args, ok=True):
-    return nitet("log-visit", "--title", "นิเทศ", *args, ok=ok)
+    return with_schools(initialised, tmp_path, SCHOOLS_CSV)
 
 
 def items(nitet, *args) -> list[dict]:

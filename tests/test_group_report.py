@@ -104,10 +104,10 @@ def test_status_text_shows_the_per_supervisor_table_only_for_a_group(merged, ini
 
 
 def test_second_connection_gives_the_same_figures(merged, monkeypatch):
-    from nitet_cli import group_progress
+    from nitet_cli import progress
 
     before = merged.json("status")
-    monkeypatch.setattr(group_progress, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
     assert merged.json("status")["supervisors"] == before["supervisors"]
 
 

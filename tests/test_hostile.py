@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from stress_data import SMALL_MANUAL, init_db
 
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, get_activity
-from nitet_cli.schools import add_school, check_school, get_school
+from nitet_cli.schools import add_or_update_school, check_school, get_school
 from nitet_cli.text import clean_text
 
 NASTY = [
@@ -237,7 +237,7 @@ def test_very_long_texts_export(nitet, tmp_path):
 def record_hostile_entry(db: Path, folder: Path, title, findings, suggestions, participants, caption, school_name):
     conn = init_db(db)
     try:
-        add_school(conn, check_school("57019999", school_name, school_name, school_name))
+        add_or_update_school(conn, check_school("57019999", school_name, school_name, school_name), update=True)
         photo = folder / "photo.jpg"
         photo.write_bytes(b"\xff\xd8" + title.encode("utf-8", "surrogatepass")[:200])
         new = NewActivity(

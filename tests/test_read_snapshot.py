@@ -140,11 +140,10 @@ def test_parallel_counts_read_the_same_snapshot(term, monkeypatch):
     """A big term counts on helper connections in parallel: a write that commits while they
     are being lined up with the main connection is seen by all of them or by none (the
     lining-up starts again), never by one only."""
-    from nitet_cli import group_progress, progress
+    from nitet_cli import progress
 
     before = term.json("status")
     monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(group_progress, "PARALLEL_FROM", 0)
     helpers_opened = []
     real_open = db_module._open_helper
     monkeypatch.setattr(db_module, "_open_helper", lambda main: helpers_opened.append(1) or real_open(main))
@@ -158,11 +157,10 @@ def test_parallel_counts_read_the_same_snapshot(term, monkeypatch):
 
 
 def test_parallel_report_while_another_process_writes(term, tmp_path, monkeypatch):
-    from nitet_cli import group_progress, progress
+    from nitet_cli import progress
 
     before = term.json("status")
     monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(group_progress, "PARALLEL_FROM", 0)
     interleave(monkeypatch, term.db_path, "GROUP BY standards")
     term("report", "--format", "json", "-o", tmp_path / "during.json")
     during = _read(tmp_path / "during.json")

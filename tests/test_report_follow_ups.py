@@ -10,6 +10,7 @@ import re
 from collections import Counter
 
 import pytest
+from conftest import visit, with_schools
 
 SCHOOLS_CSV = (
     "code,name,group,district\n"
@@ -25,14 +26,7 @@ SECTION = "ส่วนที่ ๔ การติดตามผลการ�
 
 @pytest.fixture
 def world(initialised, tmp_path):
-    csv = tmp_path / "schools.csv"
-    csv.write_text(SCHOOLS_CSV, encoding="utf-8")
-    initialised("school", "import", csv)
-    return initialised
-
-
-def visit(nitet, *args):
-    return nitet("log-visit", "--title", "นิเทศ", *args)
+    return with_schools(initialised, tmp_path, SCHOOLS_CSV)
 
 
 @pytest.fixture

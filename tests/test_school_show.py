@@ -5,6 +5,7 @@ target that covers it, counted as `status` counts them."""
 from __future__ import annotations
 
 import pytest
+from conftest import with_schools
 
 SCHOOLS_CSV = (
     "code,name,group,district\n"
@@ -19,9 +20,7 @@ BAN_KHU = "0157010001"
 
 @pytest.fixture
 def world(initialised, tmp_path):
-    csv = tmp_path / "schools.csv"
-    csv.write_text(SCHOOLS_CSV, encoding="utf-8")
-    initialised("school", "import", csv)
+    with_schools(initialised, tmp_path, SCHOOLS_CSV)
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"\xff\xd8\xff a photo")
     w = initialised

@@ -1,7 +1,6 @@
 """Issue 5 (national status budget): the group's figures come from the summary tables in one
-pass per key (progress.supervisor_figures over m009's index) and share what term_progress already
-counted. These tests hold the figures to a recount from the entries themselves, the shared
-path to the stand-alone one, and check the upgrade notice and the JSON output shape."""
+pass per key (group_progress.supervisor_figures over m009's index) and share what term_progress already
+counted. These tests hold the figures to a recount from the entries themselves, and check the upgrade notice and the JSON output shape."""
 
 from __future__ import annotations
 
@@ -98,30 +97,64 @@ def _recount(db: Path, start: str, end: str) -> dict:
     return result
 
 
-def _figures(group_db: Path, *, shared: bool):
+def _recount_together(db: Path, start: str, end: str) -> tuple[int, dict]:
+    """From the entries, everyone together: the distinct schools, and per target standard
+    (visits, schools visited, schools met) at the schools the target covers."""
+    conn = sqlite3.connect(db)
+    try:
+        group_of = dict(conn.execute("SELECT code, school_group FROM schools"))
+        in_term = {r[0] for r in conn.execute("SELECT id FROM activities WHERE date BETWEEN ? AND ?", (start, end))}
+        standards = defaultdict(set)
+        for activity, standard in conn.execute("SELECT activity_id, standard_id FROM activity_standards"):
+            standards[activity].add(standard)
+        visits = [
+            (a, s) for a, s in conn.execute("SELECT activity_id, school_code FROM activity_schools") if a in in_term
+        ]
+        figures = {}
+        for sid, raw in conn.execute(
+            "SELECT id, target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL"
+        ):
+            target = json.loads(raw)
+            minimum, groups = int(target.get("min_per_term", 1)), set(target.get("school_groups") or [])
+            every = target.get("counts") == "every_visit"
+            per_school = Counter(
+                school
+                for activity, school in visits
+                if (every or sid in standards[activity]) and (not groups or group_of[school] in groups)
+            )
+            figures[sid] = (
+                sum(per_school.values()),
+                len(per_school),
+                sum(n >= minimum for n in per_school.values()),
+            )
+        return len({school for _a, school in visits}), figures
+    finally:
+        conn.close()
+
+
+def _figures(group_db: Path, term_number: int | None = None):
+    """term_and_group_progress for the current term (or term ``term_number`` of 2569), and
+    term_progress counted on its own."""
     from nitet_cli.db import connect
-    from nitet_cli.group_progress import group_progress, term_and_group_progress
+    from nitet_cli.group_progress import term_and_group_progress
     from nitet_cli.progress import resolve_term, term_progress
 
     conn = connect(group_db)
     try:
-        term = resolve_term(conn, TODAY, None, None)
-        if shared:
-            progress, figures = term_and_group_progress(conn, term, TODAY)
-        else:
-            progress, figures = term_progress(conn, term, TODAY), group_progress(conn, term)
-        return term, progress, figures
+        term = resolve_term(conn, TODAY, None if term_number is None else 2569, term_number)
+        progress, figures = term_and_group_progress(conn, term, TODAY)
+        return term, progress, figures, term_progress(conn, term, TODAY)
     finally:
         conn.close()
 
 
 @pytest.mark.parametrize("parallel", [False, True])
 def test_per_supervisor_figures_equal_a_recount_of_the_entries(group, monkeypatch, parallel):
-    from nitet_cli import group_progress
+    from nitet_cli import progress
 
     if parallel:
-        monkeypatch.setattr(group_progress, "PARALLEL_FROM", 0)
-    term, _progress, figures = _figures(group.db_path, shared=True)
+        monkeypatch.setattr(progress, "PARALLEL_FROM", 0)
+    term, _progress, figures, _alone = _figures(group.db_path)
     expected = _recount(group.db_path, term.start.isoformat(), term.end.isoformat())
     got = {
         p.id: (p.schools, {t.standard: (t.visits, t.schools_visited, t.schools_met) for t in p.targets})
@@ -134,12 +167,17 @@ def test_per_supervisor_figures_equal_a_recount_of_the_entries(group, monkeypatc
     assert any(n < len({s.code for s in SCHOOLS}) for _schools, per in got.values() for _v, n, _m in per.values())
 
 
-def test_shared_path_equals_the_stand_alone_one(group):
-    """status shares the term's counts with the group figures; report counts them on its own: same figures."""
-    _term, progress, shared = _figures(group.db_path, shared=True)
-    _term, alone_progress, alone = _figures(group.db_path, shared=False)
-    assert shared.as_dict() == alone.as_dict()
+@pytest.mark.parametrize("term_number", [None, 1])
+def test_shared_figures_equal_a_recount(group, term_number):
+    """status shares the term's counts with the group figures: the term's figures are those
+    term_progress counts on its own, and the group's coverage of each target and its schools
+    reached equal a recount of the entries, for this term and for another one (none of this
+    term's figures leak into it)."""
+    term, progress, shared, alone_progress = _figures(group.db_path, term_number)
     assert progress.as_dict() == alone_progress.as_dict()
+    schools, figures = _recount_together(group.db_path, term.start.isoformat(), term.end.isoformat())
+    assert shared.group.schools == progress.schools_reached == schools
+    assert {t.standard: (t.visits, t.schools_visited, t.schools_met) for t in shared.group.targets} == figures
     # the group's coverage of each target is the term's coverage of its schools
     for scope, together in zip(shared.targets, shared.group.targets):
         rows = [r for r in progress.schools if r.standard == scope.standard]
@@ -148,24 +186,10 @@ def test_shared_path_equals_the_stand_alone_one(group):
             sum(r.visits for r in rows),
             sum(r.met for r in rows),
         )
-    assert shared.group.schools == progress.schools_reached
-
-
-def test_group_figures_for_another_term_are_not_taken_from_this_one(group):
-    """Passing the figures of another term counts the group's coverage afresh."""
-    from nitet_cli.db import connect
-    from nitet_cli.group_progress import group_progress
-    from nitet_cli.progress import term_progress
-    from nitet_cli.terms import get_term
-
-    conn = connect(group.db_path)
-    try:
-        this, other = get_term(conn, 2569, 2), get_term(conn, 2569, 1)
-        wrong = term_progress(conn, this, TODAY)
-        assert group_progress(conn, other, wrong).as_dict() == group_progress(conn, other).as_dict()
-        assert group_progress(conn, other).group.activities == 0
-    finally:
-        conn.close()
+    if term_number == 1:
+        assert shared.group.activities == 0 and figures and all(f == (0, 0, 0) for f in figures.values())
+    else:
+        assert shared.group.activities > 0 and any(v for v, _n, _m in figures.values())
 
 
 # --- the upgrade notice ------------------------------------------------------------------------

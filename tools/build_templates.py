@@ -294,6 +294,34 @@ def paragraph(document, text: str = "", *, style: str | None = None, align=None,
     return p
 
 
+#: The owner's position and academic standing, each where the profile has it.
+POSITION_AND_STANDING = (
+    "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}"
+    "{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}"
+)
+
+
+def cover_profile(document, *, space_before_pt: float) -> None:
+    """A cover page's owner: position and standing, then group, office, agency and ministry,
+    centred in bold 18 pt, the group ``space_before_pt`` below the position."""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph(document, POSITION_AND_STANDING, align=center, bold=True, size_pt=18)
+    for index, field in enumerate(("work_group", "office", "agency", "ministry")):
+        p = paragraph(document, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
+        if index == 0:
+            p.paragraph_format.space_before = Pt(space_before_pt)
+
+
+def signature(document, lines, *, space_before_pt: float) -> None:
+    """A signature block: ``lines`` centred 5 cm in, kept together, ``space_before_pt`` above."""
+    for index, text in enumerate(lines):
+        p = paragraph(document, text, align=WD_ALIGN_PARAGRAPH.CENTER)
+        p.paragraph_format.left_indent = Cm(5)
+        p.paragraph_format.keep_with_next = index < len(lines) - 1
+        if index == 0:
+            p.paragraph_format.space_before = Pt(space_before_pt)
+
+
 def new_page(p) -> None:
     """Start ``p`` on a new page (no empty paragraph that could spill onto a page of its own)."""
     p.paragraph_format.page_break_before = True
@@ -320,13 +348,15 @@ def set_cell_text(cell, text: str, *, bold: bool = False, align=None) -> None:
         p.alignment = align
 
 
-def table(document, widths_cm: list[float], header: list[str]):
+def table(document, widths_cm: list[float], header: list[str], *, write=set_cell_text):
+    """A fixed-width table whose first row, repeated on every page, is ``header`` (bold, centred,
+    each cell written by ``write``: set_cell_text or small_cell)."""
     t = document.add_table(rows=1, cols=len(widths_cm))
     t.style = document.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
     for cell, text in zip(t.rows[0].cells, header):
-        set_cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        write(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     repeat_header_row(t.rows[0])
     _fixed_widths(t, widths_cm)
     _look_as_in_word_2007(t)
@@ -365,12 +395,19 @@ def _fixed_widths(t, widths_cm: list[float]) -> None:
     layout.set(qn("w:type"), "fixed")
 
 
-def add_row(t, texts: list[str], widths_cm: list[float], *, align_first_center: bool = False):
-    row = t.add_row()
+def fill_row(row, texts: list[str], widths_cm: list[float], write):
+    """Each cell of ``row`` written by ``write(index, cell, text)`` and given its width."""
     for index, (cell, text, width) in enumerate(zip(row.cells, texts, widths_cm)):
-        set_cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if (index == 0 and align_first_center) else None)
+        write(index, cell, text)
         cell.width = Cm(width)
     return row
+
+
+def add_row(t, texts: list[str], widths_cm: list[float], *, align_first_center: bool = False):
+    def write(index: int, cell, text: str) -> None:
+        set_cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if (index == 0 and align_first_center) else None)
+
+    return fill_row(t.add_row(), texts, widths_cm, write)
 
 
 # --- the manual --------------------------------------------------------------------------------
@@ -383,17 +420,7 @@ def build_manual(path: Path) -> None:
     # Cover page, as the seed's: title, owner, office, spaced down the page.
     paragraph(d, "{{ manual.title }}", style="Title").paragraph_format.space_before = Pt(140)
     paragraph(d, "{{ profile.name }}", align=center, bold=True, size_pt=20).paragraph_format.space_before = Pt(120)
-    paragraph(
-        d,
-        "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
-        align=center,
-        bold=True,
-        size_pt=18,
-    )
-    for index, field in enumerate(("work_group", "office", "agency", "ministry")):
-        p = paragraph(d, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
-        if index == 0:
-            p.paragraph_format.space_before = Pt(120)
+    cover_profile(d, space_before_pt=120)
 
     # Whose manual, and the list of responsibilities.
     new_page(paragraph(d, "{{ profile.name }}", bold=True, size_pt=18))
@@ -460,39 +487,52 @@ def small_cell(cell, text: str, *, bold: bool = False, align=None, size_pt: floa
 CELL_MARGIN_CM = 0.1
 
 
+def _table_property(t, tag: str, sides: tuple[str, ...], *, before: str, **attributes: str) -> None:
+    """A table property ``tag`` with one child a side, each with ``attributes``, put before the
+    table's ``before`` property (the schema's order), or last when it has none."""
+    element = OxmlElement(tag)
+    for side in sides:
+        child = OxmlElement(f"w:{side}")
+        for name, value in attributes.items():
+            child.set(qn(name), value)
+        element.append(child)
+    tbl_pr = t._tbl.tblPr
+    anchor = tbl_pr.find(qn(before))
+    if anchor is not None:
+        anchor.addprevious(element)
+    else:
+        tbl_pr.append(element)
+
+
 def narrow_margins(t, cm: float = CELL_MARGIN_CM) -> None:
     """Left and right cell margins of the whole table (w:tblCellMar, after w:tblLayout)."""
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        element = OxmlElement(f"w:{side}")
-        element.set(qn("w:w"), str(int(Cm(cm).twips)))
-        element.set(qn("w:type"), "dxa")
-        margins.append(element)
-    tbl_pr = t._tbl.tblPr
-    look = tbl_pr.find(qn("w:tblLook"))
-    if look is not None:
-        look.addprevious(margins)
-    else:
-        tbl_pr.append(margins)
+    _table_property(
+        t, "w:tblCellMar", ("left", "right"), before="w:tblLook", **{"w:w": str(int(Cm(cm).twips)), "w:type": "dxa"}
+    )
 
 
 def small_table(document, widths_cm: list[float], header: list[str] | None):
     assert abs(sum(widths_cm) - 16.0) < 0.01, f"a table spans the 16 cm between the margins, not {sum(widths_cm)}"
-    t = table(document, widths_cm, header or [""] * len(widths_cm))
+    t = table(document, widths_cm, header or [""] * len(widths_cm), write=small_cell)
     narrow_margins(t)
-    if header:
-        for cell, text in zip(t.rows[0].cells, header):
-            small_cell(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    else:
+    if not header:
         t._tbl.remove(t.rows[0]._tr)
     return t
 
 
 def small_row(t, texts: list[str], widths_cm: list[float], *, bold: bool = False, center: tuple[int, ...] = ()):
-    row = t.add_row()
-    for index, (cell, text, width) in enumerate(zip(row.cells, texts, widths_cm)):
+    def write(index: int, cell, text: str) -> None:
         small_cell(cell, text, bold=bold, align=WD_ALIGN_PARAGRAPH.CENTER if index in center else None)
-        cell.width = Cm(width)
+
+    return fill_row(t.add_row(), texts, widths_cm, write)
+
+
+def repeated_row(t, loop: str, texts: list[str], widths_cm: list[float], **options):
+    """One :func:`small_row` (kept whole on its page) repeated by ``{%tr <loop> %}`` … ``{%tr endfor %}``."""
+    tag_row(t, "{%tr " + loop + " %}", widths_cm)
+    row = small_row(t, texts, widths_cm, **options)
+    cant_split_row(row)
+    tag_row(t, "{%tr endfor %}", widths_cm)
     return row
 
 
@@ -535,9 +575,9 @@ def follow_up_section(d) -> None:
     # สถานะ holds รอติดตาม (เลยกำหนด) and ดำเนินการบางส่วน on two lines, each word whole.
     widths = [0.9, 3.95, 2.1, 2.2, 2.85, 4.0]
     t = small_table(d, widths, ["ที่", "ข้อเสนอแนะ", "วันที่ให้", "ติดตาม\nภายใน", "สถานะ", "ผลการติดตาม"])
-    tag_row(t, "{%tr for f in s.rows %}", widths)
-    row = small_row(
+    repeated_row(
         t,
+        "for f in s.rows",
         [
             "{{ f.no|thai }}",
             "{{ f.text }}",
@@ -549,24 +589,18 @@ def follow_up_section(d) -> None:
         widths,
         center=(0, 2, 3),
     )
-    cant_split_row(row)
-    tag_row(t, "{%tr endfor %}", widths)
     paragraph(d, "{%p endfor %}")
     paragraph(d, "{%p endif %}")
 
 
 def no_borders(t) -> None:
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    tbl_pr = t._tbl.tblPr
-    layout = tbl_pr.find(qn("w:tblLayout"))
-    if layout is not None:
-        layout.addprevious(borders)
-    else:
-        tbl_pr.append(borders)
+    _table_property(
+        t,
+        "w:tblBorders",
+        ("top", "left", "bottom", "right", "insideH", "insideV"),
+        before="w:tblLayout",
+        **{"w:val": "nil"},
+    )
 
 
 DOTS = ".................................................."
@@ -587,7 +621,6 @@ def endorsement(d) -> None:
     position and date; the name and position from the profile where an endorser is set
     (``profile set --endorser-name/--endorser-position``), else dotted lines to fill in by hand.
     Kept on one page (every line keeps with the next)."""
-    center = WD_ALIGN_PARAGRAPH.CENTER
     p = paragraph(d, "ความเห็นของผู้บังคับบัญชา", bold=True)
     p.paragraph_format.space_before = Pt(24)
     p.paragraph_format.keep_with_next = True
@@ -599,12 +632,7 @@ def endorsement(d) -> None:
         "ตำแหน่ง{% if profile.endorser_position %}{{ profile.endorser_position }}{% else %} " + DOTS + "{% endif %}",
         "วันที่ ........ เดือน ........................ พ.ศ. ............",
     )
-    for index, text in enumerate(lines):
-        p = paragraph(d, text, align=center)
-        p.paragraph_format.left_indent = Cm(5)
-        p.paragraph_format.keep_with_next = index < len(lines) - 1
-        if index == 0:
-            p.paragraph_format.space_before = Pt(18)
+    signature(d, lines, space_before_pt=18)
 
 
 def build_report(path: Path) -> None:
@@ -625,17 +653,7 @@ def build_report(path: Path) -> None:
         d, "รวมผลการปฏิบัติงานของศึกษานิเทศก์ {{ group.supervisors_active|thai }} คน", align=center, bold=True, size_pt=18
     )
     paragraph(d, "{%p endif %}")
-    paragraph(
-        d,
-        "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
-        align=center,
-        bold=True,
-        size_pt=18,
-    )
-    for index, field in enumerate(("work_group", "office", "agency", "ministry")):
-        p = paragraph(d, "{{ profile.%s }}" % field, align=center, bold=True, size_pt=18)
-        if index == 0:
-            p.paragraph_format.space_before = Pt(110)
+    cover_profile(d, space_before_pt=110)
 
     # ส่วนที่ ๑: the figures.
     new_page(paragraph(d, "ส่วนที่ ๑ สรุปผลการปฏิบัติงาน", style="Heading 1"))
@@ -675,9 +693,9 @@ def build_report(path: Path) -> None:
         center=(0, 2, 3, 4, 5),
     )
     cant_split_row(row)
-    tag_row(t, "{%tr for s in duty.standards %}", widths)
-    row = small_row(
+    repeated_row(
         t,
+        "for s in duty.standards",
         [
             "{{ s.id|thai }}",
             "{{ s.activity }}",
@@ -690,8 +708,6 @@ def build_report(path: Path) -> None:
         widths,
         center=(0, 2, 3, 4, 5),
     )
-    cant_split_row(row)
-    tag_row(t, "{%tr endfor %}", widths)
     tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
@@ -727,9 +743,9 @@ def build_report(path: Path) -> None:
     widths = [1.1, 5.9, 2.0, 2.0, 2.1, 2.9]
     # A header of several words breaks where it is given a line break ("\n"), never inside a word.
     t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "กิจกรรม", "โรงเรียน", "หลักฐาน", "นิเทศตาม\nเป้าหมาย (ครั้ง)"])
-    tag_row(t, "{%tr for p in supervisors %}", widths)
-    row = small_row(
+    repeated_row(
         t,
+        "for p in supervisors",
         [
             "{{ loop.index|thai }}",
             "{{ p.name }}",
@@ -741,8 +757,6 @@ def build_report(path: Path) -> None:
         widths,
         center=(0, 2, 3, 4, 5),
     )
-    cant_split_row(row)
-    tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
         [
@@ -772,9 +786,9 @@ def build_report(path: Path) -> None:
     )
     widths = [1.1, 8.55, 1.0, 2.6, 2.75]
     t = small_table(d, widths, ["ที่", "ศึกษานิเทศก์", "ครั้ง", "สถานศึกษา\nที่นิเทศ", "ถึงเป้าหมาย\nด้วยตนเอง (แห่ง)"])
-    tag_row(t, "{%tr for r in t.rows %}", widths)
-    row = small_row(
+    repeated_row(
         t,
+        "for r in t.rows",
         [
             "{{ loop.index|thai }}",
             "{{ r.name }}",
@@ -785,8 +799,6 @@ def build_report(path: Path) -> None:
         widths,
         center=(0, 2, 3, 4),
     )
-    cant_split_row(row)
-    tag_row(t, "{%tr endfor %}", widths)
     small_row(
         t,
         [
@@ -848,14 +860,13 @@ def build_report(path: Path) -> None:
     paragraph(d, "{{ g.name }} (ถึงเป้าหมาย {{ g.schools_met|thai }} จาก {{ g.schools|thai }} แห่ง)", style="Heading 3")
     widths = [1.2, 3.65, 4.4, 1.0, 2.15, 3.6]
     t = small_table(d, widths, ["ที่", "รหัส", "สถานศึกษา", "ครั้ง", "เป้าหมาย", "ผล"])
-    tag_row(t, "{%tr for r in g.rows %}", widths)
-    row = small_row(
+    row = repeated_row(
         t,
+        "for r in g.rows",
         ["{{ r.no|thai }}", "{{ r.code|thai }}", "{{ r.name }}", "{{ r.visits|thai }}", "{{ r.target|thai }}", ""],
         widths,
         center=(0, 1, 3, 4),
     )
-    cant_split_row(row)
     # The result: plain when met; bold red when below the target, so it stands out on paper and screen.
     # A note after it (ต่ำกว่าเป้าหมาย (นิเทศในมาตรฐานอื่น ๑ ครั้ง)) follows in plain 12 pt, so that the
     # status stays whole on its line and the note takes two short lines under it.
@@ -872,7 +883,6 @@ def build_report(path: Path) -> None:
         size = 12 if run._r is note._r else 14
         run.font.size = Pt(size)
         _child(run._r.get_or_add_rPr(), "w:szCs").set(qn("w:val"), str(size * 2))
-    tag_row(t, "{%tr endfor %}", widths)
     paragraph(d)
     paragraph(d, "{%p endfor %}")
     paragraph(d, "{%p endfor %}")
@@ -926,19 +936,16 @@ def build_report(path: Path) -> None:
 
     # Signature block.
     paragraph(d)
-    for index, text in enumerate(
+    signature(
+        d,
         (
             "ลงชื่อ ..................................................",
             "({% if profile.name %}{{ profile.name }}{% else %}..................................................{% endif %})",
-            "{% if profile.position %}ตำแหน่ง{{ profile.position }}{% endif %}{% if profile.academic_standing %} วิทยฐานะ{{ profile.academic_standing }}{% endif %}",
+            POSITION_AND_STANDING,
             "วันที่ {{ report.date|thai_date }}",
-        )
-    ):
-        p = paragraph(d, text, align=center)
-        p.paragraph_format.left_indent = Cm(5)
-        p.paragraph_format.keep_with_next = index < 3
-        if index == 0:
-            p.paragraph_format.space_before = Pt(24)
+        ),
+        space_before_pt=24,
+    )
 
     endorsement(d)
 

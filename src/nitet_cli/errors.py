@@ -7,7 +7,6 @@ Nothing else in the program decides exit codes.
 from __future__ import annotations
 
 # Stable exit codes, documented in the README.
-EXIT_OK = 0
 EXIT_GAP = 1  # status --fail-on-gap found an unmet target; doctor found a problem
 EXIT_INPUT = 2  # bad input: wrong value, missing field, bad file (same as click's usage errors)
 EXIT_NOT_FOUND = 3  # a named thing (school, standard, entry, file) does not exist

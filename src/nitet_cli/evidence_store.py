@@ -60,9 +60,9 @@ CHUNK = 1 << 20
 #: The largest single evidence file nitet stores (README, "Recording the work").
 MAX_FILE_BYTES = 200 * 1024 * 1024
 TEMP_PREFIX = ".incoming-"
-THUMBS = ".thumbs"  # photos.py's thumbnail cache
+THUMBS = ".thumbs"  # the folder of photos.py's thumbnail cache, inside the store
 #: ``<sha256>`` (before m013, or a name without a usable extension) or ``<sha256>.<ext>``.
-_STORED_NAME = re.compile(r"([0-9a-f]{64})(?:\.([a-z0-9]{1,5}))?")
+STORED_NAME = re.compile(r"([0-9a-f]{64})(?:\.([a-z0-9]{1,5}))?")
 _EXTENSION = re.compile(r"[a-z0-9]{1,5}")
 
 
@@ -179,7 +179,7 @@ def stored_files(db_path: Path, sha256: str) -> list[Path]:
                 Path(entry.path)
                 for entry in entries
                 if entry.name.startswith(sha256)
-                and (m := _STORED_NAME.fullmatch(entry.name)) is not None
+                and (m := STORED_NAME.fullmatch(entry.name)) is not None
                 and m.group(1) == sha256
                 and entry.is_file()
             ]
@@ -229,26 +229,20 @@ def add_extensions(conn: sqlite3.Connection, db_path: Path) -> int:
             else:
                 os.replace(old, folder / wanted[-1])
             made += 1
-        except OSError:
+        except (OSError, OutputError):  # OutputError: a copy that could not be written
             continue
     return made
 
 
 def _copy_private(source: Path, target: Path) -> None:
-    """``source`` to ``target`` (0600), whole or not at all."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
-            import shutil
+    """``source`` to ``target`` (0600), whole or not at all (files.atomic_output: a temporary copy
+    named as the store's, fsynced, renamed, the folder fsynced)."""
+    import shutil
 
-            shutil.copyfileobj(handle, out, CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from nitet_cli.files import atomic_output
+
+    with atomic_output(target, prefix=TEMP_PREFIX) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def unused_files(db_path: Path, sha256: str, names: set[str]) -> list[Path]:
@@ -538,7 +532,7 @@ def stray_files(db_path: Path, referenced: dict[str, set[str]]) -> list[tuple[Pa
         parts = path.relative_to(root).parts
         if parts[0] == THUMBS or path.is_dir():
             continue
-        match = _STORED_NAME.fullmatch(path.name)
+        match = STORED_NAME.fullmatch(path.name)
         if len(parts) == 2 and match is not None and parts[0] == path.name[:2]:
             stored.add(match.group(1))
         elif any(part.startswith(TEMP_PREFIX) for part in parts):  # a copy, or a file in an import's scratch folder

@@ -7,7 +7,7 @@ database of a million activities and 600 supervisors returns 600 aggregated rows
 its entries. Activities and evidence per supervisor come from the activities' indexes;
 schools and visits toward the targets per supervisor from the summary table
 progress_visits (migrations m004/m006/m009, kept by triggers), read in the order of
-m009's index (progress.supervisor_figures). What the group counts as a whole — schools
+m009's index (:func:`supervisor_figures`). What the group counts as a whole — schools
 reached, each target's coverage — is what progress.term_progress already counts:
 :func:`term_and_group_progress` takes it from there instead of counting it twice.
 
@@ -28,18 +28,14 @@ An entry without a supervisor (recorded before a profile existed) is shown under
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
-from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit
+from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, visit_target
+from nitet_cli.progress import EVERY_VISIT_KEY, TermProgress, term_progress, term_snapshot
 from nitet_cli.terms import Term
-
-if TYPE_CHECKING:
-    from nitet_cli.progress import TermProgress
 
 UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"
 
@@ -54,11 +50,6 @@ _EVIDENCE = """
     FROM evidence e CROSS JOIN activities a ON a.id = e.activity_id
     WHERE a.date BETWEEN :start AND :end GROUP BY a.supervisor_id
 """
-
-#: From this many activities in the term, the per-supervisor pass over the summary runs on a
-#: second (read-only) connection while this one counts the rest: SQLite releases the GIL,
-#: so each gets a core.
-PARALLEL_FROM = 50_000
 
 
 @dataclass
@@ -177,11 +168,8 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
     for sid, raw in conn.execute(
         "SELECT id, target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL ORDER BY position, duty_number, step"
     ):
-        try:
-            target = json.loads(raw)
-        except ValueError:
-            continue
-        if not isinstance(target, dict) or target.get("kind") != "school_visits":
+        target = visit_target(raw)
+        if target is None:
             continue
         result.append(
             TargetScope(
@@ -194,26 +182,110 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
     return result
 
 
-def _term_size(conn: sqlite3.Connection, params: dict) -> int:
-    """About how many activities the term holds (those with a standard), from the summary's key."""
-    return conn.execute(
-        "SELECT coalesce(sum(activities), 0) FROM progress_sets WHERE date BETWEEN :start AND :end", params
-    ).fetchone()[0]
+# --- per supervisor, from the summary of progress.py ----------------------------------------------
+#
+# Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so the
+# per-supervisor figures are read from the summary too instead of a pass over the term's
+# activities (tests/test_progress_speed_shape.py holds the supervisor column to a recount;
+# tests/test_status_shared_work.py holds supervisor_figures to a recount of the entries).
+
+# Everything counted per supervisor, from the term's rows of progress_visits under the keys it
+# needs only, each read in the order of m009's index (standard, supervisor,
+# school, date, visits) and grouped by supervisor and school without sorting: the '' rows
+# (every visit) give each supervisor's distinct schools and the figures of the targets that
+# count every visit; each target counting its own visits reads its standard's rows (at the
+# schools of its groups: a look-up per school). For each target: visits, schools visited and
+# schools that reached the minimum on that supervisor's visits alone (a school outside the
+# target's groups does not count).
+_PER_SUPERVISOR = """
+    WITH pairs AS (
+        SELECT supervisor, school, sum(visits) AS v FROM progress_visits
+        WHERE standard = :key AND date BETWEEN :start AND :end AND visits > 0{scope}
+        GROUP BY supervisor, school
+    )
+    SELECT nullif(supervisor, 0), count(*){figures} FROM pairs GROUP BY supervisor
+"""
 
 
-def _start(conn: sqlite3.Connection, term: Term, params: dict) -> tuple[list[TargetScope], Callable[[], list]]:
+def _scope(prefix: str, groups: list[str], params: dict) -> str:
+    """SQL true for a school of ``groups`` (empty: every school), its names put in ``params``."""
+    if not groups:
+        return "true"
+    names = {f"{prefix}g{j}": g for j, g in enumerate(groups)}
+    params.update(names)
+    return f"school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
+
+
+def supervisor_figures_sql(targets: list[TargetScope]) -> list[tuple[str, dict, list[int]]]:
+    """The SELECTs of :func:`supervisor_figures` (with their parameters, without the term's) and
+    the targets each gives figures for: first the one over every visit (schools, and every
+    target that counts every visit), then one per target counting its own standard's visits."""
+    every: tuple[list[str], dict, list[int]] = ([], {"key": EVERY_VISIT_KEY}, [])
+    queries = []
+    for i, target in enumerate(targets):
+        if target.every_visit:
+            figures, params, indexes = every
+            params[f"m{i}"] = target.min_per_term
+            scope = _scope(f"t{i}", target.school_groups, params)
+            figures.append(
+                f", coalesce(sum(v) FILTER (WHERE {scope}), 0), count(*) FILTER (WHERE {scope}),"
+                f" coalesce(sum(v >= :m{i}) FILTER (WHERE {scope}), 0)"
+            )
+            indexes.append(i)
+        else:
+            params = {"key": target.standard, f"m{i}": target.min_per_term}
+            scope = _scope(f"t{i}", target.school_groups, params)
+            sql = _PER_SUPERVISOR.format(
+                scope="" if scope == "true" else f" AND {scope}",
+                figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)",
+            )
+            queries.append((sql, params, [i]))
+    figures, params, indexes = every
+    return [(_PER_SUPERVISOR.format(scope="", figures="".join(figures)), params, indexes), *queries]
+
+
+@dataclass
+class SupervisorRow:
+    """One supervisor's row of :func:`supervisor_figures`."""
+
+    supervisor: int | None  # None: entries without one
+    schools: int  # distinct schools of their entries
+    targets: list[TargetFigures]  # in the order of the targets asked for
+
+
+def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[TargetScope]) -> list[SupervisorRow]:
+    """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
+    of their entries, and for each target three figures: visits toward it at the schools it
+    covers, schools of those visited, and schools that reached the minimum on this
+    supervisor's visits alone."""
+    term_params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
+    rows: dict[int | None, SupervisorRow] = {}
+    for n, (sql, params, indexes) in enumerate(supervisor_figures_sql(targets)):
+        for supervisor, schools, *figures in conn.execute(sql, {**params, **term_params}):
+            row = rows.get(supervisor)
+            if row is None:
+                row = rows[supervisor] = SupervisorRow(supervisor, 0, [TargetFigures(t.standard) for t in targets])
+            if n == 0:  # over every visit: the supervisor's schools
+                row.schools = schools
+            for k, i in enumerate(indexes):
+                visits, visited, met = figures[3 * k : 3 * k + 3]
+                row.targets[i] = TargetFigures(targets[i].standard, visits, visited, met)
+    return list(rows.values())
+
+
+def _start(
+    conn: sqlite3.Connection, term: Term, params: dict
+) -> tuple[list[TargetScope], Callable[[], list[SupervisorRow]]]:
     """The targets, and a function that returns the per-supervisor rows of the summary
-    (progress.supervisor_figures), counted meanwhile on a second connection when the term is big."""
-    from nitet_cli.progress import EVERY_VISIT_KEY, _in_parallel, supervisor_figures
+    (:func:`supervisor_figures`), counted meanwhile on a helper connection when the term is big
+    (progress.term_snapshot opened one for it)."""
+    from nitet_cli.db import on_helper
 
     targets = _targets(conn)
-    scopes = [(EVERY_VISIT_KEY if t.every_visit else t.standard, t.min_per_term, t.school_groups) for t in targets]
-    pending = None
-    if _term_size(conn, params) >= PARALLEL_FROM:
-        pending = _in_parallel(conn, lambda other, _params: supervisor_figures(other, term, scopes), params)
+    pending = on_helper(conn, lambda helper: supervisor_figures(helper, term, targets))
 
-    def rows() -> list:
-        return pending.result() if pending is not None else supervisor_figures(conn, term, scopes)
+    def rows() -> list[SupervisorRow]:
+        return pending.result() if pending is not None else supervisor_figures(conn, term, targets)
 
     return targets, rows
 
@@ -222,8 +294,6 @@ def term_and_group_progress(conn: sqlite3.Connection, term: Term, today: date) -
     """The term's figures (progress.term_progress) and the group's, sharing what both count:
     the per-supervisor pass starts first on its own connection, the group's coverage of each
     target and its schools reached are taken from the term's figures, not counted again."""
-    from nitet_cli.progress import term_progress, term_snapshot
-
     params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
     with term_snapshot(conn, term, supervisors=True):  # every figure from one state of the database
         started = _start(conn, term, params)
@@ -231,54 +301,31 @@ def term_and_group_progress(conn: sqlite3.Connection, term: Term, today: date) -
         return progress, _group_progress(conn, term, params, started, progress)
 
 
-def group_progress(conn: sqlite3.Connection, term: Term, progress: TermProgress | None = None) -> GroupProgress:
-    """Figures per supervisor for ``term`` and for them all together, every count done in SQL.
-    With ``progress`` (the same term's progress.term_progress), the group's coverage of each
-    target and its schools reached are taken from it instead of counted again."""
-    from nitet_cli.progress import term_snapshot
-
-    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    with term_snapshot(conn, term, schools=False, supervisors=True):
-        return _group_progress(conn, term, params, _start(conn, term, params), progress)
-
-
-def _coverage(progress: TermProgress | None, term: Term) -> dict[str, tuple[int, int, int, int, int]]:
-    """Per target standard of the term's figures: (schools it covers, visits, schools visited,
-    schools met, the minimum), from progress.py's rows of every covered school — one pass over them."""
-    if progress is None or progress.term != term:
-        return {}
-    coverage: dict[str, list[int]] = {}
+def _together(progress: TermProgress, targets: list[TargetScope]) -> list[TargetFigures]:
+    """The group's coverage of each target: every school it covers with everyone's visits
+    together, from progress.py's rows of every covered school (one pass over them); sets each
+    target's ``target_schools``."""
+    rows: dict[str, list] = {}
     for r in progress.schools:
-        figures = coverage.get(r.standard)
-        if figures is None:
-            figures = coverage[r.standard] = [0, 0, 0, 0, r.target]
-        figures[0] += 1
-        figures[1] += r.visits
-        if r.visits:
-            figures[2] += 1
-            if r.visits >= r.target:
-                figures[3] += 1
-    return {standard: tuple(f) for standard, f in coverage.items()}
-
-
-def _together(conn: sqlite3.Connection, params: dict, target: TargetScope, coverage: dict) -> TargetFigures:
-    """The group's coverage of one target: every school it covers with everyone's visits
-    together (progress.py's rows for that standard, counted again only when not given)."""
-    from nitet_cli.progress import target_schools
-
-    found = coverage.get(target.standard)
-    if found is None or found[4] != target.min_per_term:
-        rows = target_schools(
-            conn, params, target.standard, target.min_per_term, target.school_groups, target.every_visit
+        rows.setdefault(r.standard, []).append(r)
+    together = []
+    for target in targets:
+        mine = rows.get(target.standard, [])
+        target.target_schools = len(mine)
+        together.append(
+            TargetFigures(
+                target.standard,
+                visits=sum(r.visits for r in mine),
+                schools_visited=sum(r.visits > 0 for r in mine),
+                schools_met=sum(r.met for r in mine),
+            )
         )
-        found = (len(rows), sum(r.visits for r in rows), sum(r.visits > 0 for r in rows), sum(r.met for r in rows))
-    target.target_schools = found[0]
-    return TargetFigures(target.standard, found[1], found[2], found[3])
+    return together
 
 
-def _group_progress(conn, term, params, started, progress) -> GroupProgress:
-    from nitet_cli.progress import schools_reached
-
+def _group_progress(
+    conn: sqlite3.Connection, term: Term, params: dict, started: tuple, progress: TermProgress
+) -> GroupProgress:
     targets, supervisor_rows = started
     people: dict[int | None, SupervisorFigures] = {}
     for r in conn.execute(
@@ -300,22 +347,18 @@ def _group_progress(conn, term, params, started, progress) -> GroupProgress:
         p.photos += photos
 
     group = SupervisorFigures(None, "", "รวมทั้งกลุ่ม")
-    coverage = _coverage(progress, term)
-    group.targets = [_together(conn, params, target, coverage) for target in targets]
-    if progress is not None and progress.term == term:
-        group.schools = progress.schools_reached
-    else:
-        group.schools = schools_reached(conn, term)
+    group.targets = _together(progress, targets)
+    group.schools = progress.schools_reached
 
     per: dict[int | None, list[TargetFigures]] = {}
-    for sid, schools, figures in supervisor_rows():
-        p = person(sid)
-        p.schools += schools  # (two missing supervisors folded into one row: an upper bound)
+    for row in supervisor_rows():
+        p = person(row.supervisor)
+        p.schools += row.schools  # (two missing supervisors folded into one row: an upper bound)
         mine = per.setdefault(p.id, [TargetFigures(t.standard) for t in targets])
-        for mine_one, (visits, visited, met) in zip(mine, figures):
-            mine_one.visits += visits
-            mine_one.schools_visited += visited
-            mine_one.schools_met += met
+        for total, one in zip(mine, row.targets):
+            total.visits += one.visits
+            total.schools_visited += one.schools_visited
+            total.schools_met += one.schools_met
     everywhere = next((i for i, t in enumerate(targets) if t.every_visit and not t.school_groups), None)
     group.every_visit_everywhere = everywhere
     for p in people.values():

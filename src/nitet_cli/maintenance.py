@@ -621,7 +621,7 @@ def _keep_newest(conn: sqlite3.Connection, target: Path, keep: int, result: Back
 def _prune_shared_store(target: Path) -> int:
     """Remove the stored files of ``target``'s shared store that no database in its folder using
     that store points to. Nothing is removed when any of them cannot be read."""
-    from nitet_cli.evidence_store import _STORED_NAME
+    from nitet_cli.evidence_store import STORED_NAME
     from nitet_cli.files import remove_quietly
     from nitet_cli.paths import evidence_dir
 
@@ -647,7 +647,7 @@ def _prune_shared_store(target: Path) -> int:
         if not folder.is_dir() or len(folder.name) != 2:
             continue
         for path in folder.iterdir():
-            stored = _STORED_NAME.fullmatch(path.name)  # <sha256> or <sha256>.jpg: any name of the content
+            stored = STORED_NAME.fullmatch(path.name)  # <sha256> or <sha256>.jpg: any name of the content
             if stored and path.name[:2] == folder.name and stored.group(1) not in referenced:
                 remove_quietly(path)
                 removed += not path.exists()

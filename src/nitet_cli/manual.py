@@ -1,7 +1,7 @@
 """The work manual (คู่มือปฏิบัติงาน): read and check the YAML, store it, read it back.
 
-``load_manual`` validates the whole file before it touches the database, then
-upserts it in one transaction: loading the same file twice changes nothing, changed
+``read_manual`` validates the whole file before anything touches the database, then
+``store_manual`` upserts it in one transaction: loading the same file twice changes nothing, changed
 text updates, and a duty or row that disappears from the file is retired (kept, and
 still shown on past entries), never deleted.
 """
@@ -13,33 +13,41 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
+from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import to_arabic_digits
 
-PROFILE_FIELDS = (
-    "name",
-    "position",
-    "academic_standing",
-    "work_unit",
-    "work_group",
-    "office",
-    "agency",
-    "ministry",
-)
-#: Who endorses the owner's report (ความเห็นของผู้บังคับบัญชา), stored with the profile (m012).
-#: Optional in the YAML: a file without them leaves the stored endorser as it is.
-ENDORSER_FIELDS = ("endorser_name", "endorser_position")
+#: What every command that needs the manual says when the database has none.
+NO_MANUAL = "ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'"
 TARGET_KINDS = {"school_visits"}
 #: Which visits a target counts (``target.counts``): those linked to its standard (the default),
 #: or every visit to a school of its groups in the term, whatever standard it was logged under.
 LINKED_VISITS, EVERY_VISIT = "linked_visits", "every_visit"
 TARGET_COUNTS = (LINKED_VISITS, EVERY_VISIT)
+
+
+def parse_target(raw: str | None) -> dict | None:
+    """A standard's stored target (the JSON text of ``standards.target``) as a dict; None when it
+    has none, or when the text is not a JSON object (a damaged or hand-edited database)."""
+    if not raw:
+        return None
+    try:
+        target = json.loads(raw)
+    except ValueError:
+        return None
+    return target if isinstance(target, dict) else None
+
+
+def visit_target(raw: str | None) -> dict | None:
+    """:func:`parse_target`, for a school-visits target only (the kind progress counts)."""
+    target = parse_target(raw)
+    return target if target is not None and target.get("kind") in TARGET_KINDS else None
 
 
 def counts_every_visit(target: dict | None) -> bool:
@@ -264,14 +272,10 @@ def parse_manual(data: Any, source: str = "manual") -> Manual:
 # --- storing ---------------------------------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def store_manual(conn: sqlite3.Connection, manual: Manual) -> LoadResult:
     """Upsert ``manual`` in one transaction."""
     result = LoadResult()
-    now = _now()
+    now = now_iso()
     with transaction(conn):
         result.profile_changed = _store_profile(conn, manual.profile, now)
         for key, value in (("title", manual.title), ("source", manual.source), ("sha256", manual.sha256)):
@@ -370,11 +374,6 @@ def _store_profile(conn: sqlite3.Connection, profile: dict[str, str], now: str) 
     return True
 
 
-def load_manual(conn: sqlite3.Connection, path: Path | str) -> tuple[Manual, LoadResult]:
-    manual = read_manual(path)
-    return manual, store_manual(conn, manual)
-
-
 # --- reading back ---------------------------------------------------------------------
 
 
@@ -415,7 +414,7 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
     own_profile = profile is not None
     if profile is None:
         if conn.execute("SELECT 1 FROM standards LIMIT 1").fetchone() is None:
-            raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+            raise NotFoundError(NO_MANUAL)
         profile = neutral_profile(conn)
     meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM manual_meta")}
     retired = "" if include_retired else "WHERE retired_at IS NULL"
@@ -433,7 +432,7 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
                 step=r["step"],
                 activity=r["activity"],
                 standard=r["standard"],
-                target=json.loads(r["target"]) if r["target"] else None,
+                target=parse_target(r["target"]),
             )
         )
     return Manual(

@@ -12,9 +12,9 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
+from nitet_cli.clock import now_iso
 from nitet_cli.errors import DatabaseError
 
 MIGRATIONS_TABLE = "_nitet_migrations"
@@ -711,7 +711,7 @@ def m007_progress_visits_by_supervisor(conn: sqlite3.Connection) -> None:
 
     ``progress_visits(supervisor, school, date, visits)`` holds (with the table's key,
     which every index of a WITHOUT ROWID table carries) every column of progress_visits
-    in the order a per-supervisor count wants: progress.supervisor_figures reads a
+    in the order a per-supervisor count wants: group_progress.supervisor_figures reads a
     term's rows grouped by supervisor and school straight from it, in one pass and
     without sorting (national database: that pass 0.57 s -> 0.38 s). An index only: no row changes.
     """
@@ -1115,10 +1115,6 @@ def m013_evidence_extensions(conn: sqlite3.Connection) -> None:
         add_extensions(conn, Path(main))
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def schema_version(conn: sqlite3.Connection) -> int:
     """How many migrations this database has had; 0 for a new file."""
     if not _has_table(conn, MIGRATIONS_TABLE):
@@ -1206,7 +1202,7 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
                     fn(_ScriptInTransaction(conn))
                     if rebuild:
                         check_foreign_keys(conn, name, broken_before)
-                    conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, _now()))
+                    conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, now_iso()))
                     ran += 1
                 conn.execute("COMMIT")
             except BaseException:

@@ -21,13 +21,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from nitet_cli.evidence_store import stored_path
+from nitet_cli.evidence_store import THUMBS, stored_path
 from nitet_cli.files import atomic_write
 from nitet_cli.paths import evidence_dir
 
 MAX_SIDE = 800  # pixels: ~270 dpi at the 7.5 cm a photo takes in the appendix
 QUALITY = 80
-THUMBS = ".thumbs"
 _heif: bool | None = None  # pillow-heif registered with Pillow (None: not tried yet)
 
 

@@ -32,6 +32,11 @@ FIELDS = {
     "endorser_name": "ผู้บังคับบัญชาที่ให้ความเห็น",
     "endorser_position": "ตำแหน่งผู้บังคับบัญชา",
 }
+#: Who endorses the owner's report (ความเห็นของผู้บังคับบัญชา), stored with the profile (m012).
+#: Optional in a manual's YAML: a file without them leaves the stored endorser as it is.
+ENDORSER_FIELDS = ("endorser_name", "endorser_position")
+#: The person and their organisation: the profile a manual's YAML must give, every supervisor's row.
+PROFILE_FIELDS = tuple(f for f in FIELDS if f not in ENDORSER_FIELDS)
 #: The longest value a profile field takes from the command line (a name, a position, an office).
 MAX_FIELD = 300
 #: The name on the bundled manual's profile (data/duties.yaml): a database whose owner still
@@ -171,6 +176,15 @@ def new_identity(conn: sqlite3.Connection) -> NewIdentity:
         ) from exc
 
 
+#: The tables whose rows of the owner's entries get new UUIDs: the entries (``a``) and the rows
+#: that hang on them, each with how its ids are read.
+_RE_KEYED = {
+    "activities": "a.id FROM activities a",
+    "evidence": "x.id FROM evidence x JOIN activities a ON a.id = x.activity_id",
+    "follow_ups": "x.id FROM follow_ups x JOIN activities a ON a.id = x.activity_id",
+}
+
+
 def _new_identity(conn: sqlite3.Connection) -> NewIdentity:
     with transaction(conn):
         row = conn.execute("SELECT id, uuid, name FROM supervisors WHERE is_self = 1").fetchone()
@@ -178,29 +192,16 @@ def _new_identity(conn: sqlite3.Connection) -> NewIdentity:
             raise NotFoundError("ฐานข้อมูลนี้ยังไม่มีเจ้าของ (โปรไฟล์) — สร้างด้วย 'nitet init' หรือ 'nitet manual load' ก่อน")
         new_uuid = str(uuid.uuid4())
         conn.execute("UPDATE supervisors SET uuid = ?, updated_at = ? WHERE id = ?", (new_uuid, now_iso(), row["id"]))
-        activity_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM activities WHERE supervisor_id = ? OR supervisor_id IS NULL", (row["id"],)
-            )
-        ]
-        conn.executemany("UPDATE activities SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in activity_ids])
-        evidence_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT e.id FROM evidence e JOIN activities a ON a.id = e.activity_id"
-                " WHERE a.supervisor_id = ? OR a.supervisor_id IS NULL",
-                (row["id"],),
-            )
-        ]
-        conn.executemany("UPDATE evidence SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in evidence_ids])
-        follow_up_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT f.id FROM follow_ups f JOIN activities a ON a.id = f.activity_id"
-                " WHERE a.supervisor_id = ? OR a.supervisor_id IS NULL",
-                (row["id"],),
-            )
-        ]
-        conn.executemany("UPDATE follow_ups SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in follow_up_ids])
-    return NewIdentity(row["name"], row["uuid"], new_uuid, len(activity_ids), len(evidence_ids), len(follow_up_ids))
+        counts = {}
+        for table, rows in _RE_KEYED.items():
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT {rows} WHERE a.supervisor_id = ? OR a.supervisor_id IS NULL", (row["id"],)
+                )
+            ]
+            conn.executemany(f"UPDATE {table} SET uuid = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in ids])
+            counts[table] = len(ids)
+    return NewIdentity(
+        row["name"], row["uuid"], new_uuid, counts["activities"], counts["evidence"], counts["follow_ups"]
+    )

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.errors import NotFoundError
-from nitet_cli.manual import counts_every_visit
+from nitet_cli.manual import NO_MANUAL, counts_every_visit, visit_target
 from nitet_cli.terms import Term
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
@@ -354,9 +354,11 @@ def school_target_visits(conn: sqlite3.Connection, term: Term, school) -> list[S
         "SELECT id, duty_number, step, activity, standard, target FROM standards"
         " WHERE retired_at IS NULL AND target IS NOT NULL ORDER BY position, duty_number, step"
     ):
-        target = json.loads(target_json)
+        target = visit_target(target_json)
+        if target is None:
+            continue
         groups = list(target.get("school_groups") or [])
-        if target.get("kind") != "school_visits" or (groups and school.school_group not in groups):
+        if groups and school.school_group not in groups:
             continue
         narrowed = StandardProgress(sid, duty, step, activity, text, {**target, "school_groups": [school.school_group]})
         result.extend(row for row in _visits(conn, narrowed, params) if row.code == school.code)
@@ -374,16 +376,14 @@ def _standards(conn: sqlite3.Connection, used: set[str]) -> tuple[dict[int, Duty
         retired = r[6] is not None
         if retired and r[0] not in used:
             continue  # a retired row with nothing this term is no longer part of the work
-        target = json.loads(r[5]) if r[5] else None
-        if target is not None and target.get("kind") != "school_visits":
-            target = None
-        standards.append(StandardProgress(r[0], r[1], r[2], r[3], r[4], target, retired))
+        standards.append(StandardProgress(r[0], r[1], r[2], r[3], r[4], visit_target(r[5]), retired))
     return duties, standards
 
 
-# From this many activities in the term, the distinct-school counts run on a second
-# connection while the first does the rest (SQLite releases the GIL while it works, so
-# each gets a core). Below it, a second connection is not worth opening.
+#: From this many activities in the term, the distinct-school counts and the per-supervisor pass
+#: of group_progress each run on a helper connection (:func:`term_snapshot`) while the first
+#: does the rest (SQLite releases the GIL while it works, so each gets a core). Below it, a
+#: second connection is not worth opening.
 PARALLEL_FROM = 50_000
 
 
@@ -391,8 +391,8 @@ def _linked_targets(conn: sqlite3.Connection) -> dict[str, dict]:
     """The visit targets of the manual (retired rows too: one still used this term is shown), by standard."""
     targets = {}
     for sid, raw in conn.execute("SELECT id, target FROM standards WHERE target IS NOT NULL"):
-        target = json.loads(raw)
-        if isinstance(target, dict) and target.get("kind") == "school_visits":
+        target = visit_target(raw)
+        if target is not None:
             targets[sid] = target
     return targets
 
@@ -426,12 +426,11 @@ def _schools_counts(conn: sqlite3.Connection, params: dict, targets: dict[str, d
     return per_standard, per_duty, reached, visits
 
 
-def _in_parallel(conn: sqlite3.Connection, work, params: dict):
-    """Run ``work(connection, params)`` on a helper connection reading the same snapshot as
-    ``conn`` (:func:`term_snapshot`); None when there is none (run it on ``conn``)."""
-    from nitet_cli.db import on_helper
-
-    return on_helper(conn, lambda helper: work(helper, params))
+def _term_size(conn: sqlite3.Connection, params: dict) -> int:
+    """About how many activities the term of ``params`` holds (those with a standard), from the summary's key."""
+    return conn.execute(
+        "SELECT coalesce(sum(activities), 0) FROM progress_sets WHERE date BETWEEN :start AND :end", params
+    ).fetchone()[0]
 
 
 def term_snapshot(conn: sqlite3.Connection, term: Term, *, schools: bool = True, supervisors: bool = False):
@@ -439,15 +438,22 @@ def term_snapshot(conn: sqlite3.Connection, term: Term, *, schools: bool = True,
     commits meanwhile is not half seen. For a big term, a helper connection on the same
     snapshot for each count that runs in parallel: the schools reached (``schools``), the
     per-supervisor pass of group_progress (``supervisors``)."""
-    from nitet_cli import group_progress
     from nitet_cli.db import read_snapshot
 
     helpers = 0
     if not conn.in_transaction and (schools or supervisors):
         params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-        size = group_progress._term_size(conn, params)
-        helpers = (schools and size >= PARALLEL_FROM) + (supervisors and size >= group_progress.PARALLEL_FROM)
+        if _term_size(conn, params) >= PARALLEL_FROM:
+            helpers = schools + supervisors
     return read_snapshot(conn, helpers=helpers)
+
+
+@dataclass
+class _Done:
+    """Activities and evidence of one standard or duty this term."""
+
+    activities: int = 0
+    evidence: int = 0
 
 
 def _count(conn: sqlite3.Connection, params: dict):
@@ -455,6 +461,8 @@ def _count(conn: sqlite3.Connection, params: dict):
     a function that returns the schools reached (per standard, per duty, in all) and the
     visits per school — counted on a second connection meanwhile when the term is big — all
     counted by SQLite."""
+    from nitet_cli.db import on_helper
+
     duty_of = {r[0]: r[1] for r in conn.execute("SELECT id, duty_number FROM standards")}
     targets = _linked_targets(conn)
     totals = conn.execute(_TOTALS, params).fetchone()
@@ -462,20 +470,18 @@ def _count(conn: sqlite3.Connection, params: dict):
     def count_schools(connection: sqlite3.Connection, params: dict):
         return _schools_counts(connection, params, targets)
 
-    pending = _in_parallel(conn, count_schools, params) if totals["activities"] >= PARALLEL_FROM else None
+    pending = on_helper(conn, lambda helper: count_schools(helper, params))  # a big term's (term_snapshot)
     sets = conn.execute(_STANDARD_SETS, params).fetchall()
-    per_standard: dict[str, list[int]] = {}
-    per_duty: dict[int, list[int]] = {}
+    per_standard: dict[str, _Done] = {}
+    per_duty: dict[int, _Done] = {}
     for standards, activities, evidence in sets:
         ids = set(standards.split(" "))
-        for sid in ids:
-            counts = per_standard.setdefault(sid, [0, 0])
-            counts[0] += activities
-            counts[1] += evidence or 0
-        for duty in {duty_of.get(sid) for sid in ids} - {None}:
-            counts = per_duty.setdefault(duty, [0, 0])
-            counts[0] += activities
-            counts[1] += evidence or 0
+        for counts in [
+            *(per_standard.setdefault(sid, _Done()) for sid in ids),
+            *(per_duty.setdefault(duty, _Done()) for duty in {duty_of.get(sid) for sid in ids} - {None}),
+        ]:
+            counts.activities += activities
+            counts.evidence += evidence or 0
 
     def schools() -> tuple[dict, dict, int, dict]:
         return pending.result() if pending is not None else count_schools(conn, params)
@@ -494,7 +500,7 @@ def term_progress(conn: sqlite3.Connection, term: Term, today: date) -> TermProg
 def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals) -> TermProgress:
     duties, standards = _standards(conn, set(per_standard))
     if not standards:
-        raise NotFoundError("ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'")
+        raise NotFoundError(NO_MANUAL)
 
     every_school = []
     if any(s.target is not None for s in standards):
@@ -505,7 +511,8 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
 
     school_rows: list[SchoolVisits] = []
     for s in standards:
-        s.activities, s.evidence = per_standard.get(s.id, (0, 0))
+        done = per_standard.get(s.id, _Done())
+        s.activities, s.evidence = done.activities, done.evidence
         rows = []
         if s.target is not None:
             rows = _target_rows(s, every_school, visits)
@@ -530,7 +537,8 @@ def _assemble(conn, term, today, params, per_standard, per_duty, schools, totals
     for number, duty in duties.items():
         if not duty.standards:
             continue  # a retired duty with nothing this term
-        duty.activities, duty.evidence = per_duty.get(number, (0, 0))
+        done = per_duty.get(number, _Done())
+        duty.activities, duty.evidence = done.activities, done.evidence
         duty.schools = schools_per_duty.get(number, 0)
         states = {s.state for s in duty.standards}
         duty.state = DONE if states == {DONE} else NOT_STARTED if states == {NOT_STARTED} else IN_PROGRESS
@@ -556,99 +564,6 @@ def resolve_term(conn: sqlite3.Connection, today: date, year: int | None, term: 
     if year is None and term is None:
         return current
     return get_term(conn, year if year is not None else current.year, term if term is not None else current.term)
-
-
-# --- per supervisor (a group's merged database), from the same summary ---------------------------
-#
-# Migration m006 keeps the supervisor in progress_visits (0 for an entry without one), so
-# the per-supervisor figures of group_progress.py are read from the summary too instead of
-# a pass over the term's activities (tests/test_progress_speed_shape.py holds the
-# supervisor column to a recount; tests/test_status_shared_work.py holds
-# supervisor_figures to a recount of the entries).
-
-# Everything group_progress.py counts per supervisor, from the term's rows of progress_visits
-# under the keys it needs only, each read in the order of m009's index (standard, supervisor,
-# school, date, visits) and grouped by supervisor and school without sorting: the '' rows
-# (every visit) give each supervisor's distinct schools and the figures of the targets that
-# count every visit; each target counting its own visits reads its standard's rows (at the
-# schools of its groups: a look-up per school). For each target: visits, schools visited and
-# schools that reached the minimum on that supervisor's visits alone (a school outside the
-# target's groups does not count).
-_PER_SUPERVISOR = f"""
-    WITH pairs AS (
-        SELECT supervisor, school, sum(visits) AS v FROM progress_visits
-        WHERE standard = :key AND {_IN_TERM} AND visits > 0{{scope}}
-        GROUP BY supervisor, school
-    )
-    SELECT nullif(supervisor, 0), count(*){{figures}} FROM pairs GROUP BY supervisor
-"""
-
-
-def _scope(prefix: str, groups: list[str], params: dict) -> str:
-    """SQL true for a school of ``groups`` (empty: every school), its names put in ``params``."""
-    if not groups:
-        return "true"
-    names = {f"{prefix}g{j}": g for j, g in enumerate(groups)}
-    params.update(names)
-    return f"school IN (SELECT code FROM schools WHERE school_group IN ({', '.join(':' + n for n in names)}))"
-
-
-def supervisor_figures_sql(targets: list[tuple[str, int, list[str]]]) -> list[tuple[str, dict, list[int]]]:
-    """The SELECTs of :func:`supervisor_figures` (with their parameters, without the term's) and
-    the targets each gives figures for: first the one over every visit (schools, and every
-    target that counts every visit), then one per target counting its own standard's visits."""
-    every: tuple[list[str], dict, list[int]] = ([], {"key": EVERY_VISIT_KEY}, [])
-    queries = []
-    for i, (standard, minimum, groups) in enumerate(targets):
-        if standard == EVERY_VISIT_KEY:
-            figures, params, indexes = every
-            params[f"m{i}"] = minimum
-            scope = _scope(f"t{i}", groups, params)
-            figures.append(
-                f", coalesce(sum(v) FILTER (WHERE {scope}), 0), count(*) FILTER (WHERE {scope}),"
-                f" coalesce(sum(v >= :m{i}) FILTER (WHERE {scope}), 0)"
-            )
-            indexes.append(i)
-        else:
-            params = {"key": standard, f"m{i}": minimum}
-            scope = _scope(f"t{i}", groups, params)
-            sql = _PER_SUPERVISOR.format(
-                scope="" if scope == "true" else f" AND {scope}",
-                figures=f", coalesce(sum(v), 0), count(*), coalesce(sum(v >= :m{i}), 0)",
-            )
-            queries.append((sql, params, [i]))
-    figures, params, indexes = every
-    return [(_PER_SUPERVISOR.format(scope="", figures="".join(figures)), params, indexes), *queries]
-
-
-def supervisor_figures(conn: sqlite3.Connection, term: Term, targets: list[tuple[str, int, list[str]]]) -> list[tuple]:
-    """Per supervisor (id, or None for entries without one) of ``term``: the distinct schools
-    of their entries, then for each target (standard — :data:`EVERY_VISIT_KEY` for one counting
-    every visit —, minimum visits, school groups — empty: every school) three figures: visits
-    toward it at the schools it covers, schools of those visited, and schools that reached the
-    minimum on this supervisor's visits alone.
-    Rows: ``(supervisor, schools, ((visits, visited, met), …))``, the targets in the given order."""
-    term_params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    schools: dict = {}
-    figures: dict = {}
-    for n, (sql, params, indexes) in enumerate(supervisor_figures_sql(targets)):
-        for r in conn.execute(sql, {**params, **term_params}):
-            mine = figures.setdefault(r[0], [(0, 0, 0)] * len(targets))
-            if n == 0:  # over every visit: the supervisor's schools
-                schools[r[0]] = r[1]
-                for k, i in enumerate(indexes):
-                    mine[i] = tuple(r[2 + 3 * k : 5 + 3 * k])
-            else:
-                mine[indexes[0]] = tuple(r[2:5])
-    return [(sid, schools.get(sid, 0), tuple(mine)) for sid, mine in figures.items()]
-
-
-def schools_reached(conn: sqlite3.Connection, term: Term) -> int:
-    """Distinct schools named on the entries of ``term`` (TermProgress.schools_reached alone)."""
-    params = {"start": term.start.isoformat(), "end": term.end.isoformat()}
-    return conn.execute(
-        f"SELECT count(DISTINCT school) FROM progress_visits WHERE standard = '' AND {_IN_TERM} AND visits > 0", params
-    ).fetchone()[0]
 
 
 def last_visits(conn: sqlite3.Connection, codes: list[str], until: date) -> dict[str, str]:

@@ -173,7 +173,7 @@ def _make_bounded_template_class():
             self.source = src_xml
             xml = super().render_xml_part(src_xml, part, context, jinja_env)
             if len(xml) > template_limits.MAX_XML_CHARS:
-                raise template_limits._limit_error(f"เอกสารที่ได้ยาวเกิน {template_limits.MAX_XML_CHARS:,} ตัวอักษร")
+                raise template_limits.limit_error(f"เอกสารที่ได้ยาวเกิน {template_limits.MAX_XML_CHARS:,} ตัวอักษร")
             return xml
 
     return BoundedTemplate

@@ -101,12 +101,21 @@ def _loader_class():
     return Loader
 
 
+def _children(node) -> list:
+    """The nodes a YAML node holds: a sequence's items, a mapping's keys and values."""
+    from yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, SequenceNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
 def _expanded_size(root) -> int | None:
     """How many values ``root`` stands for with every alias expanded (None: more than
     MAX_VALUES, or an alias inside itself). Each node is sized once (memo), so this costs
     the size of the file, not of the expansion."""
-    from yaml.nodes import MappingNode, SequenceNode
-
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
     # Iterative post-order walk: (node, children visited?)
@@ -116,13 +125,7 @@ def _expanded_size(root) -> int | None:
         key = id(node)
         if done:
             open_nodes.discard(key)
-            if isinstance(node, SequenceNode):
-                children = node.value
-            elif isinstance(node, MappingNode):
-                children = [n for pair in node.value for n in pair]
-            else:
-                children = []
-            total = 1 + sum(sizes[id(c)] for c in children)
+            total = 1 + sum(sizes[id(c)] for c in _children(node))
             if total > MAX_VALUES:
                 return None
             sizes[key] = total
@@ -133,13 +136,7 @@ def _expanded_size(root) -> int | None:
             return None  # an alias to a node that contains it
         open_nodes.add(key)
         stack.append((node, True))
-        if isinstance(node, SequenceNode):
-            children = node.value
-        elif isinstance(node, MappingNode):
-            children = [n for pair in node.value for n in pair]
-        else:
-            children = []
-        for child in reversed(children):
+        for child in reversed(_children(node)):
             if id(child) in open_nodes:
                 return None
             if id(child) not in sizes:

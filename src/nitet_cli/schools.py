@@ -48,11 +48,6 @@ def upsert_school(conn: sqlite3.Connection, school: School) -> bool:
     return not existed
 
 
-def add_school(conn: sqlite3.Connection, school: School) -> bool:
-    with transaction(conn):
-        return upsert_school(conn, school)
-
-
 def _row_to_school(row) -> School:
     return School(row["code"], row["name"], row["school_group"], row["district"])
 
@@ -124,13 +119,13 @@ def school_groups(conn: sqlite3.Connection) -> list[str]:
 
 def target_groups(conn: sqlite3.Connection) -> list[str]:
     """The school groups the manual's targets name (retired rows aside), in the manual's order."""
-    import json
+    from nitet_cli.manual import parse_target
 
     groups: list[str] = []
     for (target,) in conn.execute(
         "SELECT target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL ORDER BY position"
     ):
-        for group in json.loads(target).get("school_groups") or []:
+        for group in (parse_target(target) or {}).get("school_groups") or []:
             if group not in groups:
                 groups.append(group)
     return groups

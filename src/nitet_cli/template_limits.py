@@ -30,6 +30,7 @@ import os
 import pickle
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ class TemplateLimitError(Exception):
 _LIMIT_ERROR = None
 
 
-def _limit_error(message: str) -> Exception:
+def limit_error(message: str) -> Exception:
     """A :class:`TemplateLimitError` that Jinja treats as its own runtime error."""
     global _LIMIT_ERROR
     if _LIMIT_ERROR is None:
@@ -119,31 +120,31 @@ def _environment_class():
         def tick(self) -> None:
             self.steps += 1
             if self.steps > MAX_STEPS:
-                raise _limit_error(f"วนซ้ำด้วย range รวมเกิน {MAX_STEPS:,} รอบ (เช่น range ซ้อนกันหลายชั้น)")
+                raise limit_error(f"วนซ้ำด้วย range รวมเกิน {MAX_STEPS:,} รอบ (เช่น range ซ้อนกันหลายชั้น)")
 
         def bounded_range(self, *args):
             rng = range(*args)
             if len(rng) > MAX_RANGE:
-                raise _limit_error(f"range ยาว {len(rng):,} รอบ เกิน {MAX_RANGE:,} รอบ")
+                raise limit_error(f"range ยาว {len(rng):,} รอบ เกิน {MAX_RANGE:,} รอบ")
             return _CountedRange(self, rng)
 
         def call_binop(self, context, operator, left, right):
             ints = isinstance(left, int) and isinstance(right, int)
             if operator == "**" and ints and right > 0 and abs(left) > 1 and right * _bits(left) > MAX_INT_BITS:
-                raise _limit_error(f"ตัวเลขจาก ** ใหญ่เกิน {MAX_INT_BITS:,} บิต")
+                raise limit_error(f"ตัวเลขจาก ** ใหญ่เกิน {MAX_INT_BITS:,} บิต")
             if operator == "*":
                 if ints and _bits(left) + _bits(right) > MAX_INT_BITS:
-                    raise _limit_error(f"ตัวเลขจาก * ใหญ่เกิน {MAX_INT_BITS:,} บิต")
+                    raise limit_error(f"ตัวเลขจาก * ใหญ่เกิน {MAX_INT_BITS:,} บิต")
                 for sequence, times in ((left, right), (right, left)):
                     size = _length(sequence)
                     if size is not None and isinstance(times, int) and size * times > MAX_SEQUENCE:
-                        raise _limit_error(f"ข้อความหรือรายการจาก * ยาวเกิน {MAX_SEQUENCE:,}")
+                        raise limit_error(f"ข้อความหรือรายการจาก * ยาวเกิน {MAX_SEQUENCE:,}")
             if operator == "+":
                 a, b = _length(left), _length(right)
                 if a is not None and b is not None and a + b > MAX_SEQUENCE:
-                    raise _limit_error(f"ข้อความหรือรายการจาก + ยาวเกิน {MAX_SEQUENCE:,}")
+                    raise limit_error(f"ข้อความหรือรายการจาก + ยาวเกิน {MAX_SEQUENCE:,}")
             if operator == "%" and isinstance(left, str) and _FORMAT_WIDTH.search(left):
-                raise _limit_error(f"การจัดรูปแบบด้วย % ขอความกว้างเกิน {MAX_FORMAT_WIDTH:,} ตัวอักษร")
+                raise limit_error(f"การจัดรูปแบบด้วย % ขอความกว้างเกิน {MAX_FORMAT_WIDTH:,} ตัวอักษร")
             return super().call_binop(context, operator, left, right)
 
     return BoundedEnvironment
@@ -243,40 +244,54 @@ def _address_space() -> int:
         return 0
 
 
-def _outcome(work: Callable[[], None]) -> tuple:
+@dataclass
+class _Outcome:
+    """How ``work()`` ended, sent pickled from the child: ``kind`` "ok"; "nitet" (a NitetError:
+    ``error`` its class name, and ``message``); "os" (an OSError: ``errno``, ``message`` its
+    strerror, ``filename``); "raise" (any other exception, ``pickled``)."""
+
+    kind: str
+    error: str = ""
+    message: str | None = None
+    errno: int | None = None
+    filename: str | None = None
+    pickled: bytes = b""
+
+
+def _outcome(work: Callable[[], None]) -> _Outcome:
     try:
         work()
     except NitetError as exc:
-        return ("nitet", type(exc).__name__, exc.message)
+        return _Outcome("nitet", type(exc).__name__, exc.message)
     except OSError as exc:
         import errno
 
         if exc.errno == errno.EFBIG and _OWN_FILE_LIMIT:
-            return ("nitet", "InputError", f"เอกสารที่ได้ใหญ่เกิน {MAX_OUTPUT_BYTES:,} ไบต์")
-        return ("os", exc.errno, exc.strerror, exc.filename)
+            return _Outcome("nitet", "InputError", f"เอกสารที่ได้ใหญ่เกิน {MAX_OUTPUT_BYTES:,} ไบต์")
+        return _Outcome("os", message=exc.strerror, errno=exc.errno, filename=exc.filename)
     except MemoryError:
-        return ("nitet", "InputError", f"ใช้หน่วยความจำเกินขอบเขต ({RENDER_MEMORY >> 30} GB)")
+        return _Outcome("nitet", "InputError", f"ใช้หน่วยความจำเกินขอบเขต ({RENDER_MEMORY >> 30} GB)")
     except BaseException as exc:
         try:
-            return ("raise", pickle.dumps(exc))
+            return _Outcome("raise", pickled=pickle.dumps(exc))
         except Exception:
-            return ("raise", pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}")))
-    return ("ok",)
+            return _Outcome("raise", pickled=pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return _Outcome("ok")
 
 
-def _raise(outcome: tuple, path: Path) -> None:
+def _raise(outcome: _Outcome, path: Path) -> None:
     from nitet_cli import errors
 
-    if outcome[0] == "ok":
+    if outcome.kind == "ok":
         return
-    if outcome[0] == "os":
-        raise OSError(outcome[1], outcome[2], outcome[3])
-    if outcome[0] == "raise":  # a bug, not the template: the same exception as without the child
-        raise pickle.loads(outcome[1])
-    kind, message = outcome[1], outcome[2]
+    if outcome.kind == "os":
+        raise OSError(outcome.errno, outcome.message, outcome.filename)
+    if outcome.kind == "raise":  # a bug, not the template: the same exception as without the child
+        raise pickle.loads(outcome.pickled)
+    message = outcome.message or ""
     if not message.startswith("แม่แบบ"):
         message = f"แม่แบบ {path}: {message} — ตรวจแท็ก {{{{ … }}}} และ {{% … %}} ในแม่แบบ"
-    raise getattr(errors, kind, errors.InputError)(message)
+    raise getattr(errors, outcome.error, errors.InputError)(message)
 
 
 def run_bounded(work: Callable[[], None], path: Path) -> None:

@@ -10,19 +10,18 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError
 from nitet_cli.thai import BE_OFFSET, be_date
 
 
-@dataclass(frozen=True)
-class Term:
-    year: int  # Buddhist Era academic year, e.g. 2569
-    term: int  # 1 or 2
+class _Days:
+    """What a term and a period share: the days from ``start`` to ``end``, both included."""
+
     start: date
     end: date
-    announced: bool = False  # True when the dates come from the office (stored), not the defaults
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -31,6 +30,15 @@ class Term:
         if today > self.end:
             return 0
         return (self.end - max(today, self.start)).days + 1
+
+
+@dataclass(frozen=True)
+class Term(_Days):
+    year: int  # Buddhist Era academic year, e.g. 2569
+    term: int  # 1 or 2
+    start: date
+    end: date
+    announced: bool = False  # True when the dates come from the office (stored), not the defaults
 
     def as_dict(self) -> dict:
         return {
@@ -43,7 +51,7 @@ class Term:
 
 
 @dataclass(frozen=True)
-class Period:
+class Period(_Days):
     """Days that are not a term, for ``nitet report --month`` and ``--from/--to``: a calendar
     month (``kind == "month"``) or any dates (``"range"``). Counted like a term (every figure is
     a sum over the days between ``start`` and ``end``); it has no academic year or term number."""
@@ -54,14 +62,6 @@ class Period:
     year = None  # no academic year or term: the report is titled by its dates
     term = None
     announced = None
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def days_left(self, today: date) -> int:
-        if today > self.end:
-            return 0
-        return (self.end - max(today, self.start)).days + 1
 
     def as_dict(self) -> dict:
         return {"period": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
@@ -155,13 +155,18 @@ def check_term_dates(year: int, term: int, start: date, end: date) -> None:
         raise InputError("ภาคเรียนหนึ่งยาวเกิน ๑ ปีไม่ได้ — ตรวจวันเริ่มและวันสิ้นสุด")
 
 
-def clashing_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> tuple[int, int] | None:
-    """Another stored term (year, term) whose dates overlap these, or None."""
+class TermKey(NamedTuple):
+    year: int
+    term: int
+
+
+def clashing_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> TermKey | None:
+    """Another stored term whose dates overlap these, or None."""
     row = conn.execute(
         "SELECT year, term FROM terms WHERE NOT (year = ? AND term = ?) AND start_date <= ? AND end_date >= ?",
         (year, term, end.isoformat(), start.isoformat()),
     ).fetchone()
-    return (row[0], row[1]) if row else None
+    return TermKey(row[0], row[1]) if row else None
 
 
 def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: date) -> Term:
@@ -169,7 +174,7 @@ def set_term(conn: sqlite3.Connection, year: int, term: int, start: date, end: d
     with transaction(conn):
         clash = clashing_term(conn, year, term, start, end)
         if clash is not None:
-            raise InputError(f"ช่วงวันที่ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน")
+            raise InputError(f"ช่วงวันที่ทับกับภาคเรียน {clash.term}/{clash.year} ที่กำหนดไว้แล้ว — ตรวจวันที่ หรือแก้ภาคเรียนนั้นก่อน")
         conn.execute(
             "INSERT INTO terms (year, term, start_date, end_date) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(year, term) DO UPDATE SET start_date = excluded.start_date, end_date = excluded.end_date",
