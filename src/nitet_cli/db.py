@@ -1,4 +1,5 @@
-"""Opening the SQLite file: pragmas, owner-only permissions, transactions.
+"""Opening the SQLite file: pragmas, owner-only permissions, transactions; other nitet
+databases opened read-only (backups, the sources and targets of ``merge`` and ``import``).
 
 Every connection uses WAL (readers never block the writer), foreign keys and a
 generous busy timeout, so that cron and a person running nitet at the same moment
@@ -221,6 +222,147 @@ def _file_of(conn: sqlite3.Connection) -> str | None:
     except sqlite3.Error:
         return None
     return files[0] if files and files[0] else None
+
+
+# --- like patterns ----------------------------------------------------------------------------
+
+
+def like_pattern(text: str, *, prefix: bool = False) -> str:
+    """A pattern for ``LIKE ? ESCAPE '\\'`` that finds ``text`` as typed (its ``\\``, ``%`` and
+    ``_`` are plain characters): anywhere in the value, or at its start with ``prefix``."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%" if prefix else f"%{escaped}%"
+
+
+# --- other databases, read-only: backups, merge's sources and targets ---------------------------
+
+
+def open_read_only(
+    path: Path | str, *, immutable: bool = False, timeout: float = BUSY_TIMEOUT_MS / 1000
+) -> sqlite3.Connection:
+    """A read-only connection to the database at ``path`` (``mode=ro``); rows as ``sqlite3.Row``.
+
+    ``immutable``: SQLite takes no locks and ignores any ``-wal`` (for a file nothing writes to,
+    such as a backup copy, or a quick look that must never wait); without it a writer's
+    committed work in the WAL is read and a lock held by a writer is waited for up to ``timeout``."""
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?{flags}", uri=True, timeout=timeout)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def sqlite_head(path: Path) -> bytes:
+    """The first bytes of ``path``, as many as an SQLite file's header (b"" for an empty file).
+    Only a regular file is read: a FIFO would hang the read, a device never end it."""
+    from nitet_cli.files import SQLITE_HEADER
+
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(
+            f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็น FIFO อุปกรณ์ หรือโฟลเดอร์) — ระบุไฟล์ที่ได้จาก 'nitet export' หรือไฟล์ฐานข้อมูล .db"
+        )
+    with open(path, "rb") as handle:
+        return handle.read(len(SQLITE_HEADER))
+
+
+class WalNeedsACopy(Exception):
+    """The database has a WAL beside it that SQLite cannot read in place (see ``_needs_a_copy``)."""
+
+
+def _needs_a_copy(path: Path, exc: sqlite3.Error) -> bool:
+    """A database in WAL mode whose last writes are still in its ``-wal`` file can only be read
+    where SQLite may create the ``-shm`` index beside it; in a read-only folder (a shared or
+    mounted one) opening it fails with SQLITE_CANTOPEN although the file is good."""
+    if not Path(f"{path}-wal").is_file() or Path(f"{path}-wal").stat().st_size == 0:
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == SQLITE_CANTOPEN or (code is None and "unable to open" in str(exc))
+
+
+def open_nitet_read_only(path: Path | str, shown: Path | str | None = None) -> sqlite3.Connection:
+    """Another nitet database (a source of ``nitet merge``) opened read-only, after checking that
+    it is an intact nitet database (``shown``: the name to use in messages when ``path`` is a copy
+    of it). Raises :class:`WalNeedsACopy` when it can only be read through a copy."""
+    from nitet_cli.files import SQLITE_HEADER
+    from nitet_cli.migrations import MIGRATIONS_TABLE, check_is_nitet
+
+    path = Path(path).expanduser()
+    real = path
+    path = Path(shown) if shown is not None else path
+    if not path.exists():
+        raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — ตรวจชื่อไฟล์ .db ที่จะรวม")
+    if path.is_dir():
+        raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน")
+    header = sqlite_head(path)
+    if not header:
+        raise DatabaseError(f"{path} เป็นไฟล์ว่าง (0 ไบต์) ไม่ใช่ฐานข้อมูล nitet — ขอไฟล์ .db จากเจ้าของอีกครั้ง")
+    if header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุไฟล์ฐานข้อมูล nitet (.db)")
+    try:
+        conn = open_read_only(real)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
+    try:
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }  # a damaged first page fails here
+        except sqlite3.OperationalError as exc:
+            if shown is None and _needs_a_copy(real, exc):
+                raise WalNeedsACopy() from exc
+            raise
+        if MIGRATIONS_TABLE not in tables:
+            what = "เป็นฐานข้อมูลของโปรแกรมอื่น" if tables else "เป็นฐานข้อมูลว่าง"
+            raise DatabaseError(
+                f"{path} {what} ไม่ใช่ของ nitet — ระบุไฟล์ .db ที่ศึกษานิเทศก์สร้างด้วย 'nitet init' (ดูที่อยู่ได้จาก 'nitet doctor')"
+            )
+        check_is_nitet(conn, path)  # made by a newer nitet?
+        check = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        if check != ["ok"]:
+            raise DatabaseError(
+                f"{path} เป็นฐานข้อมูลที่เสียหาย ({'; '.join(check[:2])}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน"
+            )
+    except sqlite3.Error as exc:
+        conn.close()
+        raise DatabaseError(
+            f"{path} เป็นฐานข้อมูลที่เสียหาย อ่านไม่ได้ ({exc}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน"
+        ) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def check_target(path: Path) -> None:
+    """Refuse a target of ``import`` or ``merge`` that exists but is not an intact nitet database,
+    before anything opens it for writing."""
+    from nitet_cli.files import SQLITE_HEADER
+    from nitet_cli.migrations import check_is_nitet
+
+    path = Path(path)
+    check_database_file(path)  # a folder, a FIFO (reading it would hang) or a device
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    header = sqlite_head(path)
+    if header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุฐานข้อมูล nitet หรือชื่อไฟล์ใหม่")
+    try:
+        conn = open_read_only(path)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
+    try:
+        try:
+            conn.execute("SELECT name FROM sqlite_master").fetchall()
+            check = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            check = [str(exc)]
+        if check != ["ok"]:
+            raise DatabaseError(
+                f"ฐานข้อมูลปลายทาง {path} เสียหาย ({'; '.join(check[:2])}) — ไม่ได้เขียนอะไรลงไป;"
+                " ตรวจด้วย 'nitet doctor' และกู้คืนจากไฟล์สำรองของ 'nitet backup'"
+            )
+        check_is_nitet(conn, path)  # another program's, or a newer nitet's
+    finally:
+        conn.close()
 
 
 # --- one snapshot for every query of a read ---------------------------------------------------

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -88,20 +87,6 @@ MAX_EXPORT_JSON = 256 * 1024 * 1024
 SQLITE_MAX_INT = 2**63 - 1
 ZIP_JSON = "export.json"
 ZIP_EVIDENCE = "evidence/"
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def sqlite_head(path: Path) -> bytes:
-    """The first bytes of ``path``, as many as an SQLite file's header (b"" for an empty file).
-    Only a regular file is read: a FIFO would hang the read, a device never end it."""
-    import stat
-
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise InputError(
-            f"{path} ไม่ใช่ไฟล์ธรรมดา (เป็น FIFO อุปกรณ์ หรือโฟลเดอร์) — ระบุไฟล์ที่ได้จาก 'nitet export' หรือไฟล์ฐานข้อมูล .db"
-        )
-    with open(path, "rb") as handle:
-        return handle.read(len(SQLITE_HEADER))
 
 
 PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
@@ -697,6 +682,9 @@ def read_export(path: Path, workdir: Callable[[], Path]) -> Source:
         raise NotFoundError(f"ไม่พบไฟล์ {path} — ระบุไฟล์ .json หรือ .zip ที่ได้จาก 'nitet export'")
     if path.is_dir():
         raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ .json หรือ .zip ที่ได้จาก 'nitet export'")
+    from nitet_cli.db import sqlite_head
+    from nitet_cli.files import SQLITE_HEADER
+
     if sqlite_head(path) == SQLITE_HEADER:
         raise InputError(f"{path} เป็นไฟล์ฐานข้อมูล SQLite ไม่ใช่ไฟล์ส่งออก — รวมฐานข้อมูลด้วย 'nitet merge {path}'")
     if path.suffix.lower() in (".csv", ".xlsx", ".xls"):

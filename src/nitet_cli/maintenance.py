@@ -32,6 +32,7 @@ import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from nitet_cli.db import open_read_only
 from nitet_cli.errors import DatabaseError, InputError, OutputError
 
 ERROR = "error"
@@ -466,7 +467,7 @@ def check_replaceable(conn: sqlite3.Connection, db_path: Path, target: Path) -> 
     if not is_sqlite_file(target):
         raise OutputError(refuse.format("เป็นไฟล์อื่นที่ไม่ใช่ฐานข้อมูล"))
     try:
-        other = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        other = open_read_only(target, immutable=True)
         try:
             tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             theirs = _identity(other) if MIGRATIONS_TABLE in tables and "supervisors" in tables else None
@@ -633,7 +634,7 @@ def _prune_shared_store(target: Path) -> int:
         if path.suffix.lower() not in DB_SUFFIXES or not path.is_file() or evidence_dir(path) != store:
             continue
         try:
-            other = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            other = open_read_only(path, immutable=True)
             try:
                 referenced.update(
                     r[0] for r in other.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL")
@@ -684,7 +685,7 @@ def list_backups(folder: Path | str) -> list[BackupCopy]:
         taken = datetime.strptime(stamp, "%Y-%m-%dT%H%M").isoformat(timespec="minutes")
         activities = owner = None
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            conn = open_read_only(path, immutable=True)
             try:
                 activities = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
                 row = conn.execute("SELECT name FROM supervisors WHERE is_self = 1").fetchone()

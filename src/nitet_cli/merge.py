@@ -25,9 +25,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from nitet_cli.db import WalNeedsACopy, check_target, open_nitet_read_only
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange import (
-    SQLITE_HEADER,
     ApplyResult,
     Progress,
     Scratch,
@@ -44,114 +44,9 @@ from nitet_cli.exchange import (
     place_files,
     plan_files,
     remove_unused_files,
-    sqlite_head,
     store_files,
     written_or_undone,
 )
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-class _WalNeedsACopy(Exception):
-    """The source has a WAL beside it that SQLite cannot read in place (see ``_needs_a_copy``)."""
-
-
-def _needs_a_copy(path: Path, exc: sqlite3.Error) -> bool:
-    """A database in WAL mode whose last writes are still in its ``-wal`` file can only be read
-    where SQLite may create the ``-shm`` index beside it; in a read-only folder (a shared or
-    mounted one) opening it fails with SQLITE_CANTOPEN although the file is good."""
-    if not Path(f"{path}-wal").is_file() or Path(f"{path}-wal").stat().st_size == 0:
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code == 14 or (code is None and "unable to open" in str(exc))  # 14: SQLITE_CANTOPEN
-
-
-def open_source(path: Path | str, shown: Path | str | None = None) -> sqlite3.Connection:
-    """A source database opened read-only, after checking that it is an intact nitet database
-    (``shown``: the name to use in messages when ``path`` is a copy of it)."""
-    from nitet_cli.migrations import MIGRATIONS_TABLE, check_is_nitet
-
-    path = Path(path).expanduser()
-    real = path
-    path = Path(shown) if shown is not None else path
-    if not path.exists():
-        raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — ตรวจชื่อไฟล์ .db ที่จะรวม")
-    if path.is_dir():
-        raise InputError(f"{path} เป็นโฟลเดอร์ — ระบุไฟล์ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน")
-    header = sqlite_head(path)
-    if not header:
-        raise DatabaseError(f"{path} เป็นไฟล์ว่าง (0 ไบต์) ไม่ใช่ฐานข้อมูล nitet — ขอไฟล์ .db จากเจ้าของอีกครั้ง")
-    if header != SQLITE_HEADER:
-        raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุไฟล์ฐานข้อมูล nitet (.db)")
-    try:
-        conn = _read_only(real)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
-    try:
-        try:
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }  # a damaged first page fails here
-        except sqlite3.OperationalError as exc:
-            if shown is None and _needs_a_copy(real, exc):
-                raise _WalNeedsACopy() from exc
-            raise
-        if MIGRATIONS_TABLE not in tables:
-            what = "เป็นฐานข้อมูลของโปรแกรมอื่น" if tables else "เป็นฐานข้อมูลว่าง"
-            raise DatabaseError(
-                f"{path} {what} ไม่ใช่ของ nitet — ระบุไฟล์ .db ที่ศึกษานิเทศก์สร้างด้วย 'nitet init' (ดูที่อยู่ได้จาก 'nitet doctor')"
-            )
-        check_is_nitet(conn, path)  # made by a newer nitet?
-        check = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
-        if check != ["ok"]:
-            raise DatabaseError(
-                f"{path} เป็นฐานข้อมูลที่เสียหาย ({'; '.join(check[:2])}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน"
-            )
-    except sqlite3.Error as exc:
-        conn.close()
-        raise DatabaseError(
-            f"{path} เป็นฐานข้อมูลที่เสียหาย อ่านไม่ได้ ({exc}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน"
-        ) from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def check_target(path: Path) -> None:
-    """Refuse a target that exists but is not a nitet database, before anything opens it for writing."""
-    from nitet_cli.db import check_database_file
-    from nitet_cli.migrations import check_is_nitet
-
-    path = Path(path)
-    check_database_file(path)  # a folder, a FIFO (reading it would hang) or a device
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    header = sqlite_head(path)
-    if header != SQLITE_HEADER:
-        raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุฐานข้อมูล nitet หรือชื่อไฟล์ใหม่")
-    try:
-        conn = _read_only(path)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
-    try:
-        try:
-            conn.execute("SELECT name FROM sqlite_master").fetchall()
-            check = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
-        except sqlite3.DatabaseError as exc:
-            check = [str(exc)]
-        if check != ["ok"]:
-            raise DatabaseError(
-                f"ฐานข้อมูลปลายทาง {path} เสียหาย ({'; '.join(check[:2])}) — ไม่ได้เขียนอะไรลงไป;"
-                " ตรวจด้วย 'nitet doctor' และกู้คืนจากไฟล์สำรองของ 'nitet backup'"
-            )
-        check_is_nitet(conn, path)  # another program's, or a newer nitet's
-    finally:
-        conn.close()
 
 
 def _read_copy(path: Path, scratch: Callable[[], Path] | None) -> tuple[dict, dict | None]:
@@ -165,7 +60,7 @@ def _read_copy(path: Path, scratch: Callable[[], Path] | None) -> tuple[dict, di
             shutil.copyfile(f"{path}-wal", f"{copy}-wal")
         except OSError as exc:
             raise DatabaseError(f"อ่าน {path} ไม่ได้ ({exc.strerror or exc}) — ตรวจสิทธิ์ของไฟล์และพื้นที่ว่าง") from exc
-        conn = open_source(copy, shown=path)
+        conn = open_nitet_read_only(copy, shown=path)
         try:
             return _read(conn, path)
         finally:
@@ -191,8 +86,8 @@ def read_source(
 
     path = Path(path).expanduser()
     try:
-        conn = open_source(path)
-    except _WalNeedsACopy:
+        conn = open_nitet_read_only(path)
+    except WalNeedsACopy:
         data, manual = _read_copy(path, scratch)
     else:
         try:

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from nitet_cli.clock import now_iso
-from nitet_cli.db import transaction
+from nitet_cli.db import like_pattern, transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.text import clean_text, decode_utf8, nearest
 
@@ -82,9 +82,8 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
     if len(rows) == 1:
         return _row_to_school(rows[0])
     bare = text.removeprefix("โรงเรียน").strip()
-    pattern = "%" + bare.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = conn.execute(
-        "SELECT * FROM schools WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT 11", (pattern,)
+        "SELECT * FROM schools WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT 11", (like_pattern(bare),)
     ).fetchall()
     if len(rows) == 1:
         return _row_to_school(rows[0])

@@ -176,8 +176,8 @@ def import_command(
 
     ย้ายเครื่อง: นำเข้าไฟล์ส่งออกของคุณเองเข้าฐานข้อมูลใหม่ด้วย --as-owner (ในเทอร์มินัลจะถาม)"""
     from nitet_cli.cli import common
+    from nitet_cli.db import check_target
     from nitet_cli.exchange import import_export
-    from nitet_cli.merge import check_target
 
     def ask_owner(name: str) -> bool:
         return typer.confirm(
