@@ -35,6 +35,7 @@ from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, add_e
 from nitet_cli.db import connect
 from nitet_cli.errors import EXIT_INPUT, EXIT_NOT_FOUND, DatabaseError, NitetError
 from nitet_cli.evidence_store import stored_path
+from nitet_cli.exchange import apply as exchange_apply
 from nitet_cli.maintenance import doctor
 
 #: Only a guard against a test that would otherwise hang; nothing is timed.
@@ -235,7 +236,7 @@ def test_a_failed_import_does_not_take_back_a_file_an_entry_committed_meanwhile_
         failed.set()
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(exchange, "apply_sources", broken)
+    monkeypatch.setattr(exchange_apply, "apply_sources", broken)
     decided = _pause_after_deciding_unused(monkeypatch, "importer", armed=failed.is_set)
     importer = Worker("importer", target.db_path, lambda conn: exchange.import_export(conn, target.db_path, archive))
     importer.start()
@@ -258,7 +259,7 @@ def test_an_import_that_saw_a_photo_already_stored_brings_it_again_if_it_is_dele
     archive, photo, target = export_with_photo
     sha = hashlib.sha256(photo.read_bytes()).hexdigest()
     target("log", "7.4", "--kind", "meeting", "-t", "ประชุม", "-e", photo)
-    copied, resume = pause_after(monkeypatch, exchange, "store_files")
+    copied, resume = pause_after(monkeypatch, exchange_apply, "store_files")
     importer = Worker("importer", target.db_path, lambda conn: exchange.import_export(conn, target.db_path, archive))
     importer.start()
     assert copied.wait(WAIT)

@@ -31,9 +31,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import nitet_cli
-from nitet_cli import exchange
 from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, InputError
 from nitet_cli.exchange import VERSION, check_export
+from nitet_cli.exchange import files as exchange_files
 
 MALI = "นางสาวมาลี ใจดี"
 SOMCHAI = "นายสมชาย รักเรียน"
@@ -472,7 +472,7 @@ def test_json_nested_100000_deep_is_one_sentence(env):
 def test_an_export_json_past_the_cap_is_refused_before_it_is_read(env, monkeypatch):
     """A .zip whose export.json unpacks to more than MAX_EXPORT_JSON (here lowered to 1 MB; 256 MB
     in use) is refused from the size the zip declares, without unpacking it; a .json likewise."""
-    monkeypatch.setattr(exchange, "MAX_EXPORT_JSON", 1024 * 1024, raising=False)
+    monkeypatch.setattr(exchange_files, "MAX_EXPORT_JSON", 1024 * 1024, raising=False)
     a = mali(env, visits=1)
     t = fresh(env)
     payload = a("export").stdout.rstrip() + " " * (3 * 1024 * 1024)  # still valid JSON: trailing spaces

@@ -6,7 +6,7 @@ source whose WAL SQLite cannot read in place, in a read-only folder, is read thr
 private copy of the file and its WAL inside the target's evidence store); a
 corrupt or foreign file is refused with one sentence and the target stays as it was
 (a target that did not exist is not left behind). The records then go through the same
-machinery as ``nitet import`` (exchange.py): supervisors by UUID (merged-in ones are
+machinery as ``nitet import`` (:mod:`nitet_cli.exchange`): supervisors by UUID (merged-in ones are
 never the target's own: ``is_self = 0``), schools by code, activities and evidence by
 UUID, so merging again adds nothing; a disagreement about one UUID is reported and the
 later ``updated_at`` wins; deletions travel; the target owner's own profile is never
@@ -27,26 +27,9 @@ from pathlib import Path
 
 from nitet_cli.db import WalNeedsACopy, check_target, open_nitet_read_only
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
-from nitet_cli.exchange import (
-    ApplyResult,
-    Progress,
-    Scratch,
-    Source,
-    apply_sources,
-    check_conflicts,
-    check_export,
-    check_references,
-    collect,
-    collect_manual,
-    copy_manual,
-    damaged_database_says_so,
-    file_names,
-    place_files,
-    plan_files,
-    remove_unused_files,
-    store_files,
-    written_or_undone,
-)
+from nitet_cli.exchange.apply import ApplyResult, copy_manual, remove_unused_files, write_sources
+from nitet_cli.exchange.collect import read_database
+from nitet_cli.exchange.files import Progress, Scratch, Source
 
 
 def _read_copy(path: Path, scratch: Callable[[], Path] | None) -> tuple[dict, dict | None]:
@@ -71,7 +54,7 @@ def _read_copy(path: Path, scratch: Callable[[], Path] | None) -> tuple[dict, di
 
 def _read(conn: sqlite3.Connection, path: Path) -> tuple[dict, dict | None]:
     try:
-        return check_export(collect(conn)), collect_manual(conn)
+        return read_database(conn)
     except sqlite3.Error as exc:
         raise DatabaseError(f"อ่าน {path} ไม่ได้ ({exc}) — ให้เจ้าของตรวจด้วย 'nitet doctor' และส่งไฟล์สำรองมาแทน") from exc
     except InputError as exc:
@@ -111,8 +94,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | None = None) -> ApplyResult:
     """Merge the databases ``paths`` into ``target`` (created when missing); all or nothing."""
-    from nitet_cli.db import connect, transaction
-    from nitet_cli.evidence_store import Staging
+    from nitet_cli.db import connect
 
     target = Path(target).expanduser()
     if not paths:
@@ -153,19 +135,15 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
                     "ทั้งฐานข้อมูลปลายทางและฐานข้อมูลที่จะรวมยังไม่มีคู่มือปฏิบัติงาน — โหลดคู่มือในปลายทางด้วย 'nitet init' ก่อน"
                 )
         extra = [r["id"] for r in manual_from.manual["standards"]] if manual_from else []
-        with damaged_database_says_so(target):
-            check_references(conn, sources, extra)
-            check_conflicts(conn, sources)
-            files = plan_files(conn, target, sources, on_progress)
-        result = ApplyResult()
-        with Staging(conn, target) as staging:
-            result.files_copied = store_files(staging, files, on_progress, file_names(sources))
-            with written_or_undone(conn, target), transaction(conn):
-                place_files(staging, sources, files)
-                if manual_from is not None:
-                    copy_manual(conn, manual_from.manual)
-                    result.manual_copied = True
-                apply_sources(conn, sources, result, on_progress)
+
+        def manual_first(result: ApplyResult) -> None:
+            if manual_from is not None:
+                copy_manual(conn, manual_from.manual)
+                result.manual_copied = True
+
+        result = write_sources(
+            conn, target, sources, extra_standards=extra, first=manual_first, on_progress=on_progress
+        )
     except BaseException:
         conn.close()
         if created:
@@ -186,6 +164,4 @@ def _remove_database(path: Path, with_store: bool) -> None:
         leftover.unlink(missing_ok=True)
     store = evidence_dir(path)
     if with_store and store.is_dir():
-        import shutil
-
         shutil.rmtree(store, ignore_errors=True)
