@@ -217,6 +217,86 @@ def test_summary_after_export_import_and_merge(group_dbs, tmp_path):
     assert_summary_is_a_recount(into)
 
 
+def test_summary_after_an_import_and_a_merge_bring_newer_copies_of_entries(group_dbs, tmp_path):
+    """The one writer of an entry (activity_rows.write_activity) over an existing entry, as import
+    and merge use it: a newer copy moves its entry to another day, other standards and other
+    schools, and takes one piece of evidence away and brings another."""
+    a, b = group_dbs
+    archive = tmp_path / "a.zip"
+    a("export", "-o", archive, "--with-evidence")
+    target = Nitet(tmp_path / "target" / "nitet.db")
+    target("init")
+    target("import", archive)
+    into = tmp_path / "group" / "group.db"
+    into.parent.mkdir()
+    Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)
+
+    moved, other = (
+        r[0]
+        for r in a.query(
+            "SELECT id FROM activities WHERE id IN (SELECT activity_id FROM activity_schools) ORDER BY id LIMIT 2"
+        )
+    )
+    a(
+        "edit",
+        moved,
+        "--date",
+        "2026-11-20",
+        "--standard",
+        "7.4",
+        "--standard",
+        "8.3",
+        "-s",
+        "57010003",
+        "-s",
+        "57010004",
+    )
+    photo = a.query("SELECT id FROM evidence WHERE activity_id = ? AND kind = 'file'", (other,))[0][0]
+    a("evidence", "remove", photo, "--yes")
+    a("evidence", "add", other, "https://example.org/new")
+    conn = sqlite3.connect(a.db_path)
+    try:  # later than the copies in the target and the group, whatever the clock's second
+        conn.execute(
+            "UPDATE activities SET updated_at = '2099-01-01T00:00:00+00:00' WHERE id IN (?, ?)", (moved, other)
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    later = tmp_path / "a-later.zip"
+    a("export", "-o", later, "--with-evidence")
+
+    result = target.json("import", later)
+    assert result["activities_updated"] == 2 and result["evidence_added"] == 1
+    assert_summary_is_a_recount(target.db_path)
+    result = Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)
+    assert result["activities_updated"] == 2 and result["evidence_added"] == 1
+    assert_summary_is_a_recount(into)
+    uuid = a.query("SELECT uuid FROM activities WHERE id = ?", (moved,))[0][0]
+    other_uuid = a.query("SELECT uuid FROM activities WHERE id = ?", (other,))[0][0]
+    evidence = sorted(a.query("SELECT uuid FROM evidence WHERE activity_id = ?", (other,)))
+    for db in (target.db_path, into):
+        conn = sqlite3.connect(db)
+        try:
+            assert (
+                sorted(
+                    conn.execute(
+                        "SELECT e.uuid FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE a.uuid = ?",
+                        (other_uuid,),
+                    ).fetchall()
+                )
+                == evidence
+            )
+            row = conn.execute(
+                "SELECT a.date, (SELECT group_concat(standard_id) FROM (SELECT standard_id FROM activity_standards"
+                " WHERE activity_id = a.id ORDER BY 1)), (SELECT group_concat(school_code) FROM (SELECT school_code"
+                " FROM activity_schools WHERE activity_id = a.id ORDER BY 1)) FROM activities a WHERE a.uuid = ?",
+                (uuid,),
+            ).fetchone()
+        finally:
+            conn.close()
+        assert row == ("2026-11-20", "7.4,8.3", "57010003,57010004")
+
+
 @pytest.fixture
 def group_dbs(tmp_path, monkeypatch):
     monkeypatch.delenv("NITET_DB", raising=False)

@@ -17,6 +17,13 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from nitet_cli.activity_rows import (
+    ActivityRow,
+    EvidenceRow,
+    add_evidence_rows,
+    delete_activity_rows,
+    write_activity,
+)
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.deletions import record_activity_deleted, record_evidence_removed
@@ -131,36 +138,28 @@ def check_activity_fields(new: NewActivity) -> NewActivity:
     return new
 
 
-def insert_evidence(
-    conn: sqlite3.Connection, db_path: Path, activity_id: int, items: list[EvidenceInput], stored: dict
-) -> list[int]:
-    """Evidence rows for files already in the store (``stored`` maps path → StoredFile) and links."""
-    ids = []
+def evidence_rows(items: list[EvidenceInput], stored: dict) -> list[EvidenceRow]:
+    """The rows of new evidence: links, and files already in the store (``stored`` maps path → StoredFile)."""
+    rows = []
     now = now_iso()
     for item in items:
         if item.url is not None:
-            cur = conn.execute(
-                "INSERT INTO evidence (uuid, activity_id, kind, url, caption, created_at) VALUES (?, ?, 'link', ?, ?, ?)",
-                (str(uuid.uuid4()), activity_id, item.url, item.caption, now),
-            )
+            rows.append(EvidenceRow(str(uuid.uuid4()), "link", url=item.url, caption=item.caption, created_at=now))
         else:
             f = stored[item.path]
-            cur = conn.execute(
-                "INSERT INTO evidence (uuid, activity_id, kind, sha256, original_name, media_type, size, caption, created_at)"
-                " VALUES (?, ?, 'file', ?, ?, ?, ?, ?, ?)",
-                (
+            rows.append(
+                EvidenceRow(
                     str(uuid.uuid4()),
-                    activity_id,
-                    f.sha256,
-                    clean_text(f.original_name, multiline=False),
-                    f.media_type,
-                    f.size,
-                    item.caption,
-                    now,
-                ),
+                    "file",
+                    sha256=f.sha256,
+                    original_name=clean_text(f.original_name, multiline=False),
+                    media_type=f.media_type,
+                    size=f.size,
+                    caption=item.caption,
+                    created_at=now,
+                )
             )
-        ids.append(cur.lastrowid)
-    return ids
+    return rows
 
 
 def store_evidence_files(staging: Staging, items: list[EvidenceInput]) -> dict:
@@ -206,43 +205,30 @@ def add_activity(
         stored = store_evidence_files(staging, new.evidence)
         with transaction(conn):
             staging.place()
-            activity_id = _insert_activity(conn, db_path, new, stored)
+            activity_id = _insert_activity(conn, new, stored)
             follow_ups.insert_follow_ups(conn, activity_id, new.schools, new.follow_ups, new.date, new.check_by)
             follow_ups.apply_closures(conn, new.closures, new.date)
     return activity_id
 
 
-def _insert_activity(conn: sqlite3.Connection, db_path: Path, new: NewActivity, stored: dict) -> int:
+def _insert_activity(conn: sqlite3.Connection, new: NewActivity, stored: dict) -> int:
     now = now_iso()
-    cur = conn.execute(
-        "INSERT INTO activities (uuid, supervisor_id, date, kind, mode, title, findings, suggestions, participants,"
-        " teachers, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            new.uuid or str(uuid.uuid4()),
-            self_supervisor_id(conn),
-            new.date.isoformat(),
-            new.kind,
-            new.mode,
-            new.title,
-            new.findings,
-            new.suggestions,
-            new.participants,
-            new.teachers,
-            now,
-            now,
-        ),
+    row = ActivityRow(
+        uuid=new.uuid or str(uuid.uuid4()),
+        supervisor_id=self_supervisor_id(conn),
+        date=new.date.isoformat(),
+        kind=new.kind,
+        mode=new.mode,
+        title=new.title,
+        findings=new.findings,
+        suggestions=new.suggestions,
+        participants=new.participants,
+        teachers=new.teachers,
+        created_at=now,
+        updated_at=now,
     )
-    activity_id = cur.lastrowid
-    conn.executemany(
-        "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
-        [(activity_id, s) for s in new.standards],
-    )
-    conn.executemany(
-        "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
-        [(activity_id, c) for c in new.schools],
-    )
-    insert_evidence(conn, db_path, activity_id, new.evidence, stored)
-    return activity_id
+    evidence = evidence_rows(new.evidence, stored)
+    return write_activity(conn, row, standards=new.standards, schools=new.schools, evidence=evidence).id
 
 
 def get_activity(conn: sqlite3.Connection, activity_id: int) -> dict:
@@ -427,35 +413,28 @@ def update_activity(
         old_schools=[s["code"] for s in current["schools"]],
         new_schools=merged.schools,
     )
+    row = ActivityRow(
+        uuid=current["uuid"],
+        supervisor_id=current["supervisor_id"],
+        date=merged.date.isoformat(),
+        kind=merged.kind,
+        mode=merged.mode,
+        title=merged.title,
+        findings=merged.findings,
+        suggestions=merged.suggestions,
+        participants=merged.participants,
+        teachers=merged.teachers,
+        created_at=current["created_at"],
+        updated_at=now_iso(),
+    )
     with transaction(conn):
-        conn.execute(
-            "UPDATE activities SET date = ?, kind = ?, mode = ?, title = ?, findings = ?, suggestions = ?,"
-            " participants = ?, teachers = ?, updated_at = ? WHERE id = ?",
-            (
-                merged.date.isoformat(),
-                merged.kind,
-                merged.mode,
-                merged.title,
-                merged.findings,
-                merged.suggestions,
-                merged.participants,
-                merged.teachers,
-                now_iso(),
-                activity_id,
-            ),
+        write_activity(
+            conn,
+            row,
+            activity_id=activity_id,
+            standards=None if changes.standards is None else merged.standards,
+            schools=None if changes.schools is None else merged.schools,
         )
-        if changes.standards is not None:
-            conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
-            conn.executemany(
-                "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
-                [(activity_id, s) for s in merged.standards],
-            )
-        if changes.schools is not None:
-            conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
-            conn.executemany(
-                "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
-                [(activity_id, c) for c in merged.schools],
-            )
         follow_ups.apply_visit_change(conn, activity_id, merged.date, moves)
     return get_activity(conn, activity_id)
 
@@ -483,24 +462,11 @@ def delete_activity(conn: sqlite3.Connection, db_path: Path, activity_id: int) -
         row = conn.execute("SELECT id, uuid, title FROM activities WHERE id = ?", (activity_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
-        hashes = sorted(
-            {
-                r[0]
-                for r in conn.execute(
-                    "SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (activity_id,)
-                )
-            }
-        )
-        evidence_rows = conn.execute("SELECT count(*) FROM evidence WHERE activity_id = ?", (activity_id,)).fetchone()[
-            0
-        ]
+        evidence = conn.execute("SELECT count(*) FROM evidence WHERE activity_id = ?", (activity_id,)).fetchone()[0]
         record_activity_deleted(conn, activity_id)  # deletions travel (m008)
-        conn.execute("DELETE FROM evidence WHERE activity_id = ?", (activity_id,))
-        conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
-        conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
-        conn.execute("DELETE FROM activities WHERE id = ?", (activity_id,))
+        hashes = sorted(delete_activity_rows(conn, activity_id))
     removed = len(remove_unused(conn, db_path, hashes))
-    return Deleted(row["id"], row["uuid"], row["title"], evidence_rows, removed, len(hashes) - removed)
+    return Deleted(row["id"], row["uuid"], row["title"], evidence, removed, len(hashes) - removed)
 
 
 # --- evidence of an existing entry -------------------------------------------------------------
@@ -520,7 +486,7 @@ def add_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, item
             if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
                 raise NotFoundError(f"ไม่มีรายการที่ {activity_id} (เพิ่งถูกลบ) — ดูรายการด้วย 'nitet list'")
             staging.place()
-            ids = insert_evidence(conn, db_path, activity_id, items, stored)
+            ids = add_evidence_rows(conn, activity_id, evidence_rows(items, stored))
             conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (now_iso(), activity_id))
     return ids
 

@@ -16,7 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nitet_cli.activity_rows import ACTIVITY_FIELDS, EVIDENCE_FIELDS
+from nitet_cli.activity_rows import (
+    ACTIVITY_FIELDS,
+    EVIDENCE_FIELDS,
+    ActivityRow,
+    EvidenceRow,
+    delete_activity_rows,
+    write_activity,
+)
 from nitet_cli.deletions import instant
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange.files import Progress, Source
@@ -549,16 +556,9 @@ class _Applier:
             self.result.activities_stay_deleted += 1
             return
         a = kept
-        supervisor_id = self.supervisor_ids.get(a["supervisor"]) if a["supervisor"] else None
         existing = self._existing(a["uuid"])
-        values = (supervisor_id, *(a[k] for k in ACTIVITY_FIELDS))
         if existing is None:
-            cur = self.conn.execute(
-                f"INSERT INTO activities (uuid, supervisor_id, {', '.join(ACTIVITY_FIELDS)}, created_at, updated_at)"
-                f" VALUES (?, ?, {', '.join('?' for _ in ACTIVITY_FIELDS)}, ?, ?)",
-                (a["uuid"], *values, a["created_at"], a["updated_at"]),
-            )
-            self._links(cur.lastrowid, a)
+            self._write(a)
             self.result.activities_added += 1
             count.added += 1
             return
@@ -573,51 +573,29 @@ class _Applier:
         if not newer:
             count.kept_target += 1
             return
-        self.conn.execute(
-            f"UPDATE activities SET supervisor_id = ?, {', '.join(f'{k} = ?' for k in ACTIVITY_FIELDS)}, updated_at = ? WHERE id = ?",
-            (*values, a["updated_at"], row["id"]),
-        )
-        self.conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (row["id"],))
-        self.conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (row["id"],))
-        keep = [e["uuid"] for e in a["evidence"]]
-        self.result.unused_files.update(
-            r[0]
-            for r in self.conn.execute(
-                f"SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL AND uuid NOT IN ({', '.join('?' for _ in keep) or 'NULL'})",
-                (row["id"], *keep),
-            )
-        )
-        self.conn.execute(
-            f"DELETE FROM evidence WHERE activity_id = ? AND uuid NOT IN ({', '.join('?' for _ in keep) or 'NULL'})",
-            (row["id"], *keep),
-        )
-        self._links(row["id"], a)
+        self._write(a, row["id"])
         self.result.activities_updated += 1
         count.updated += 1
 
-    def _links(self, activity_id: int, a: dict) -> None:
-        self.conn.executemany(
-            "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
-            [(activity_id, s) for s in a["standards"]],
+    def _write(self, a: dict, activity_id: int | None = None) -> None:
+        """The source's copy of an entry, whole (new, or over the target's older copy).
+        Evidence never changes its entry here: check_conflicts refused any that would."""
+        row = ActivityRow(
+            uuid=a["uuid"],
+            supervisor_id=self.supervisor_ids.get(a["supervisor"]) if a["supervisor"] else None,
+            **{k: a[k] for k in ACTIVITY_FIELDS},
+            created_at=a["created_at"],
+            updated_at=a["updated_at"],
         )
-        self.conn.executemany(
-            "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
-            [(activity_id, c) for c in a["schools"]],
+        evidence = [
+            EvidenceRow(e["uuid"], **{k: e[k] for k in EVIDENCE_FIELDS}, created_at=e["created_at"])
+            for e in a["evidence"]
+        ]
+        written = write_activity(
+            self.conn, row, activity_id=activity_id, standards=a["standards"], schools=a["schools"], evidence=evidence
         )
-        for e in a["evidence"]:
-            existed = self.conn.execute("SELECT 1 FROM evidence WHERE uuid = ?", (e["uuid"],)).fetchone() is not None
-            # Evidence never changes its entry here: check_conflicts refused any that would.
-            self.conn.execute(
-                f"INSERT INTO evidence (uuid, activity_id, {', '.join(EVIDENCE_FIELDS)}, created_at)"
-                f" VALUES (?, ?, {', '.join('?' for _ in EVIDENCE_FIELDS)}, ?)"
-                " ON CONFLICT(uuid) DO UPDATE SET kind = excluded.kind,"
-                " sha256 = excluded.sha256, original_name = excluded.original_name, media_type = excluded.media_type,"
-                " size = excluded.size, url = excluded.url, caption = excluded.caption"
-                " WHERE evidence.activity_id = excluded.activity_id",
-                (e["uuid"], activity_id, *(e[k] for k in EVIDENCE_FIELDS), e["created_at"]),
-            )
-            if not existed:
-                self.result.evidence_added += 1
+        self.result.evidence_added += len(written.evidence_ids)
+        self.result.unused_files.update(written.unused_files)
 
     # follow-ups ----------------------------------------------------------------------------
     def follow_up(self, f: dict, source: str) -> None:
@@ -693,15 +671,7 @@ class _Applier:
             return True
         if self._deletion_loses(d, "activity", uuid, row["title"], row["supervisor_uuid"], row["updated_at"]):
             return False
-        self.result.unused_files.update(
-            r[0]
-            for r in self.conn.execute(
-                "SELECT sha256 FROM evidence WHERE activity_id = ? AND sha256 IS NOT NULL", (row["id"],)
-            )
-        )
-        for table in ("evidence", "activity_standards", "activity_schools"):
-            self.conn.execute(f"DELETE FROM {table} WHERE activity_id = ?", (row["id"],))
-        self.conn.execute("DELETE FROM activities WHERE id = ?", (row["id"],))
+        self.result.unused_files.update(delete_activity_rows(self.conn, row["id"]))
         self.result.activities_deleted += 1
         self._count(row["supervisor_uuid"], {row["supervisor_uuid"] or "": row["name"] or "(ไม่ระบุ)"}).deleted += 1
         return True
