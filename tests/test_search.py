@@ -11,9 +11,9 @@ import unicodedata
 
 import pytest
 
-from nitet_cli import activities
-from nitet_cli.activities import ActivityFilter, list_activities
+from nitet_cli import search
 from nitet_cli.db import connect, transaction
+from nitet_cli.search import ActivityFilter, list_activities
 from nitet_cli.text import clean_text
 
 PIECES = [
@@ -180,9 +180,9 @@ def test_many_matches_path_gives_the_same(texts, monkeypatch):
     conn = connect(texts.db_path)
     try:
         for text in ("นิเทศ", "PLC", "การอ่าน", "100%", "a_b", '"ดี"', "ÉCOLE", "ไม่มีคำนี้เลย"):
-            monkeypatch.setattr(activities, "FEW_CANDIDATES", 5_000)
+            monkeypatch.setattr(search, "FEW_CANDIDATES", 5_000)
             one = list_activities(conn, ActivityFilter(search=text, limit=7, offset=2))
-            monkeypatch.setattr(activities, "FEW_CANDIDATES", 0)
+            monkeypatch.setattr(search, "FEW_CANDIDATES", 0)
             other = list_activities(conn, ActivityFilter(search=text, limit=7, offset=2))
             assert (one.total, one.rows) == (other.total, other.rows), text
             expected = reference(texts.db_path, text, standard="7.3")

@@ -430,11 +430,11 @@ def list_entries(
     json_output: bool = _json_option(),
 ) -> None:
     """รายการที่บันทึกไว้ ใหม่สุดก่อน (วันที่เป็น พ.ศ.)"""
-    from nitet_cli.activities import ActivityFilter, list_activities
     from nitet_cli.clock import today
     from nitet_cli.dates import parse_date
     from nitet_cli.errors import InputError
     from nitet_cli.schools import resolve_school
+    from nitet_cli.search import ActivityFilter, list_activities
     from nitet_cli.terms import check_year_term, current_term, get_term
     from nitet_cli.thai import to_arabic_digits
 
