@@ -217,8 +217,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def _file_of(conn: sqlite3.Connection) -> str | None:
+    """The file of ``conn``'s main database (None: an in-memory database, or it cannot say)."""
     try:
-        files = [r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"]
+        files = [file for _seq, name, file in conn.execute("PRAGMA database_list") if name == "main"]
     except sqlite3.Error:
         return None
     return files[0] if files and files[0] else None
@@ -399,10 +400,10 @@ def _data_version(conn: sqlite3.Connection) -> int:
 
 
 def _open_helper(main: sqlite3.Connection) -> sqlite3.Connection | None:
-    files = [r[2] for r in main.execute("PRAGMA database_list") if r[1] == "main"]
-    if not files or not files[0]:  # an in-memory database has no second connection
+    file = _file_of(main)
+    if file is None:  # an in-memory database has no second connection
         return None
-    uri = Path(files[0]).as_uri() + "?mode=ro"
+    uri = Path(file).as_uri() + "?mode=ro"
     helper = sqlite3.connect(
         uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )

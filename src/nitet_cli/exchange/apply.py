@@ -224,6 +224,22 @@ def check_references(conn: sqlite3.Connection, sources: list[Source], extra_stan
                     )
 
 
+@dataclass(frozen=True)
+class _Person:
+    """Who a supervisor UUID is, as the target or a source says."""
+
+    name: str
+    whose: str  # who says so: the database owner, the target, or a source's label
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """The entry a piece of evidence belongs to."""
+
+    uuid: str
+    described: str  # the entry and where it is, as a person reads it
+
+
 def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
     """Refuse, before anything is written, what an import or a merge must never do:
 
@@ -233,39 +249,38 @@ def check_conflicts(conn: sqlite3.Connection, sources: list[Source]) -> None:
     - move a piece of evidence to another entry: an evidence UUID that the target (or another
       source) already has under another entry.
     """
-    claims: dict[str, tuple[str, str]] = {}  # supervisor uuid -> (name, who says so)
+    claims: dict[str, _Person] = {}  # supervisor uuid -> who it is
     for row in conn.execute("SELECT uuid, name, is_self FROM supervisors ORDER BY is_self DESC, id"):
-        claims[row["uuid"]] = (row["name"], "เจ้าของฐานข้อมูลนี้" if row["is_self"] else "ฐานข้อมูลปลายทาง")
+        claims[row["uuid"]] = _Person(row["name"], "เจ้าของฐานข้อมูลนี้" if row["is_self"] else "ฐานข้อมูลปลายทาง")
     for source in sources:
         for s in source.data["supervisors"]:
-            known = claims.setdefault(s["uuid"], (s["name"], source.label))
-            if known[0] != s["name"]:
+            person = claims.setdefault(s["uuid"], _Person(s["name"], source.label))
+            if person.name != s["name"]:
                 raise InputError(
-                    f"{source.label} มีศึกษานิเทศก์ '{s['name']}' ที่ใช้ UUID {s['uuid']} เดียวกับ '{known[0]}' ของ{known[1]}"
+                    f"{source.label} มีศึกษานิเทศก์ '{s['name']}' ที่ใช้ UUID {s['uuid']} เดียวกับ '{person.name}' ของ{person.whose}"
                     " — สองคนใช้ตัวตนเดียวกัน (ฐานข้อมูลหนึ่งคัดลอกมาจากอีกฐานหนึ่ง) จึงไม่ได้นำเข้าอะไรเลย:"
                     " ให้ผู้ที่เริ่มจากสำเนารัน 'nitet profile new-identity' ในฐานข้อมูลของตนแล้วส่งออกใหม่"
                     " (ถ้าเป็นคนเดียวกันที่เปลี่ยนชื่อ ให้รวมลงฐานข้อมูลรวมไฟล์ใหม่)"
                 )
-    entry_of: dict[str, tuple[str, str]] = {}  # evidence uuid -> (its activity's uuid, which entry and where)
+    entry_of: dict[str, _Entry] = {}  # evidence uuid -> the entry it belongs to
     for source in sources:
         for i, a in enumerate(source.data["activities"]):
             for j, e in enumerate(a["evidence"]):
-                known = entry_of.get(e["uuid"])
-                if known is None:
+                entry = entry_of.get(e["uuid"])
+                if entry is None:
                     row = conn.execute(
                         "SELECT a.uuid, a.title FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE e.uuid = ?",
                         (e["uuid"],),
                     ).fetchone()
-                    known = (
-                        (row[0], f"กิจกรรม '{row[1]}' ในฐานข้อมูลปลายทาง")
+                    entry = entry_of[e["uuid"]] = (
+                        _Entry(row["uuid"], f"กิจกรรม '{row['title']}' ในฐานข้อมูลปลายทาง")
                         if row
-                        else (a["uuid"], f"กิจกรรม '{a['title']}' ใน {source.label}")
+                        else _Entry(a["uuid"], f"กิจกรรม '{a['title']}' ใน {source.label}")
                     )
-                    entry_of[e["uuid"]] = known
-                if known[0] != a["uuid"]:
+                if entry.uuid != a["uuid"]:
                     raise InputError(
                         f"{source.label}: หลักฐาน {e['uuid']} ของกิจกรรม '{a['title']}' (activities[{i}].evidence[{j}])"
-                        f" เป็นหลักฐานของ{known[1]} อยู่แล้ว — หลักฐานไม่ย้ายไปรายการอื่นผ่านการนำเข้าหรือการรวม"
+                        f" เป็นหลักฐานของ{entry.described} อยู่แล้ว — หลักฐานไม่ย้ายไปรายการอื่นผ่านการนำเข้าหรือการรวม"
                         " จึงไม่ได้นำเข้าอะไรเลย; ส่งออกใหม่จากต้นทาง หรือแนบไฟล์นั้นเป็นหลักฐานใหม่ด้วย 'nitet evidence add'"
                     )
     visit_of: dict[str, str] = {}  # follow-up uuid -> its visit's uuid
@@ -454,16 +469,17 @@ class _Applier:
             "SELECT start_date, end_date FROM terms WHERE year = ? AND term = ?", (t["year"], t["term"])
         ).fetchone()
         if row is not None:
-            differ = [k for k, v in (("start", row[0]), ("end", row[1])) if t[k] != v]
+            differ = [k for k, v in (("start", row["start_date"]), ("end", row["end_date"])) if t[k] != v]
             if differ:
-                label = f"({shown}) ไม่ตรงกับวันที่ที่กำหนดไว้ในฐานข้อมูลนี้ ({row[0]} – {row[1]})"
+                label = f"({shown}) ไม่ตรงกับวันที่ที่กำหนดไว้ในฐานข้อมูลนี้ ({row['start_date']} – {row['end_date']})"
                 self.result.conflicts.append(Conflict("term", key, label, source, differ, "target"))
             return
         clash = clashing_term(
             self.conn, t["year"], t["term"], date.fromisoformat(t["start"]), date.fromisoformat(t["end"])
         )
         if clash is not None:
-            label = f"({shown}) ทับกับภาคเรียน {clash[1]}/{clash[0]} ที่กำหนดไว้ในฐานข้อมูลนี้ จึงไม่ได้เพิ่ม"
+            year, number = clash
+            label = f"({shown}) ทับกับภาคเรียน {number}/{year} ที่กำหนดไว้ในฐานข้อมูลนี้ จึงไม่ได้เพิ่ม"
             self.result.conflicts.append(Conflict("term", key, label, source, ["start", "end"], "target"))
             return
         self.conn.execute(
@@ -741,11 +757,12 @@ def apply_sources(
     applier.apply_deletions()
     for key, count in result.per_supervisor.items():
         row = conn.execute(
-            "SELECT s.name, count(a.id) FROM supervisors s LEFT JOIN activities a ON a.supervisor_id = s.id WHERE s.uuid = ? GROUP BY s.id",
+            "SELECT s.name, count(a.id) AS total FROM supervisors s LEFT JOIN activities a ON a.supervisor_id = s.id"
+            " WHERE s.uuid = ? GROUP BY s.id",
             (key,),
         ).fetchone()
         if row is not None:
-            count.name, count.total = row[0], row[1]
+            count.name, count.total = row["name"], row["total"]
     return result
 
 

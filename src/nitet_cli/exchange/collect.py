@@ -54,12 +54,12 @@ def collect(
     ids = {r["id"] for r in rows}
     standards: dict[int, list[str]] = {}
     for r in conn.execute("SELECT activity_id, standard_id FROM activity_standards ORDER BY activity_id, standard_id"):
-        if r[0] in ids:
-            standards.setdefault(r[0], []).append(r[1])
+        if r["activity_id"] in ids:
+            standards.setdefault(r["activity_id"], []).append(r["standard_id"])
     schools_of: dict[int, list[str]] = {}
     for r in conn.execute("SELECT activity_id, school_code FROM activity_schools ORDER BY activity_id, school_code"):
-        if r[0] in ids:
-            schools_of.setdefault(r[0], []).append(r[1])
+        if r["activity_id"] in ids:
+            schools_of.setdefault(r["activity_id"], []).append(r["school_code"])
     evidence: dict[int, list[dict]] = {}
     for r in conn.execute("SELECT * FROM evidence ORDER BY activity_id, id"):
         if r["activity_id"] in ids:
@@ -92,7 +92,7 @@ def collect(
         if not clause or r["uuid"] in used_supervisors
     ]
     terms = [
-        {"year": r[0], "term": r[1], "start": r[2], "end": r[3]}
+        {"year": r["year"], "term": r["term"], "start": r["start_date"], "end": r["end_date"]}
         for r in conn.execute("SELECT year, term, start_date, end_date FROM terms ORDER BY year, term")
     ]
     has_deletions = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deletions'").fetchone()
