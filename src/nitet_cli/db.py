@@ -20,6 +20,8 @@ from pathlib import Path
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 
 BUSY_TIMEOUT_MS = 60_000
+#: The largest integer SQLite stores.
+SQLITE_MAX_INT = 2**63 - 1
 
 
 def _create_private_file(path: Path) -> None:

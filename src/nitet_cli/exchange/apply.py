@@ -27,7 +27,8 @@ from nitet_cli.activity_rows import (
 from nitet_cli.deletions import instant
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange.files import Progress, Source
-from nitet_cli.exchange.shape import DELETION_FIELDS, FOLLOW_UP_FIELDS, PROFILE_FIELDS
+from nitet_cli.exchange.shape import DELETION_FIELDS, FOLLOW_UP_FIELDS
+from nitet_cli.manual import PROFILE_FIELDS
 
 if TYPE_CHECKING:
     from nitet_cli.evidence_store import Staging

@@ -9,13 +9,12 @@ from nitet_cli.activity_rows import ACTIVITY_FIELDS, EVIDENCE_FIELDS
 from nitet_cli.clock import now_iso
 from nitet_cli.exchange.shape import (
     DELETION_FIELDS,
-    ENDORSER_FIELDS,
     FOLLOW_UP_FIELDS,
     FORMAT,
-    PROFILE_FIELDS,
     VERSION,
     check_export,
 )
+from nitet_cli.manual import ENDORSER_FIELDS, PROFILE_FIELDS
 
 
 def collect(

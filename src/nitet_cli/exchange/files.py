@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
+from nitet_cli.evidence_store import CHUNK
 from nitet_cli.exchange.shape import check_export
 from nitet_cli.text import decode_utf8
 
@@ -25,7 +26,6 @@ from nitet_cli.text import decode_utf8
 MAX_EXPORT_JSON = 256 * 1024 * 1024
 ZIP_JSON = "export.json"
 ZIP_EVIDENCE = "evidence/"
-CHUNK = 1 << 20
 
 #: on_progress(description, done, total)
 Progress = Callable[[str, int, int], None]

@@ -15,18 +15,17 @@ from datetime import date, datetime
 from typing import Any
 
 from nitet_cli.clock import now_iso
+from nitet_cli.db import SQLITE_MAX_INT
 from nitet_cli.errors import InputError
+from nitet_cli.follow_ups import DONE, NOT_DONE, OPEN, PARTLY
+from nitet_cli.manual import ENDORSER_FIELDS, PROFILE_FIELDS  # optional in a file: the endorser (m012)
 from nitet_cli.text import clean_text
 
 FORMAT = "nitet-export"
 VERSION = 2
-#: The largest integer SQLite stores.
-SQLITE_MAX_INT = 2**63 - 1
-PROFILE_FIELDS = ("name", "position", "academic_standing", "work_unit", "work_group", "office", "agency", "ministry")
-ENDORSER_FIELDS = ("endorser_name", "endorser_position")  # m012; optional in a file
 DELETION_FIELDS = ("uuid", "kind", "deleted_at", "deleted_by", "activity")
 FOLLOW_UP_FIELDS = ("school", "text", "given_on", "check_by", "status", "result", "closed_on")
-FOLLOW_UP_STATUSES = ("open", "done", "partly", "not_done")
+FOLLOW_UP_STATUSES = (OPEN, DONE, PARTLY, NOT_DONE)
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
