@@ -95,19 +95,16 @@ def write_activity(
             (*values, row.updated_at, activity_id),
         )
     written = Written(activity_id)
-    if standards is not None:
+    for table, column, links in (
+        ("activity_standards", "standard_id", standards),
+        ("activity_schools", "school_code", schools),
+    ):
+        if links is None:
+            continue
         if not new:
-            conn.execute("DELETE FROM activity_standards WHERE activity_id = ?", (activity_id,))
+            conn.execute(f"DELETE FROM {table} WHERE activity_id = ?", (activity_id,))
         conn.executemany(
-            "INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, ?)",
-            [(activity_id, s) for s in standards],
-        )
-    if schools is not None:
-        if not new:
-            conn.execute("DELETE FROM activity_schools WHERE activity_id = ?", (activity_id,))
-        conn.executemany(
-            "INSERT INTO activity_schools (activity_id, school_code) VALUES (?, ?)",
-            [(activity_id, c) for c in schools],
+            f"INSERT INTO {table} (activity_id, {column}) VALUES (?, ?)", [(activity_id, v) for v in links]
         )
     if evidence is not None:
         if not new:

@@ -267,6 +267,14 @@ def sqlite_head(path: Path) -> bytes:
         return handle.read(len(SQLITE_HEADER))
 
 
+def _open_or_say_why(path: Path, shown: Path) -> sqlite3.Connection:
+    """:func:`open_read_only`, or one sentence saying why not (``shown``: the name to give)."""
+    try:
+        return open_read_only(path)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"เปิด {shown} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
+
+
 class WalNeedsACopy(Exception):
     """The database has a WAL beside it that SQLite cannot read in place (see ``_needs_a_copy``)."""
 
@@ -300,10 +308,7 @@ def open_nitet_read_only(path: Path | str, shown: Path | str | None = None) -> s
         raise DatabaseError(f"{path} เป็นไฟล์ว่าง (0 ไบต์) ไม่ใช่ฐานข้อมูล nitet — ขอไฟล์ .db จากเจ้าของอีกครั้ง")
     if header != SQLITE_HEADER:
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุไฟล์ฐานข้อมูล nitet (.db)")
-    try:
-        conn = open_read_only(real)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
+    conn = _open_or_say_why(real, path)
     try:
         try:
             tables = {
@@ -348,10 +353,7 @@ def check_target(path: Path) -> None:
     header = sqlite_head(path)
     if header != SQLITE_HEADER:
         raise DatabaseError(f"{path} ไม่ใช่ไฟล์ฐานข้อมูล SQLite (เสียหายหรือเป็นไฟล์ชนิดอื่น) — ระบุฐานข้อมูล nitet หรือชื่อไฟล์ใหม่")
-    try:
-        conn = open_read_only(path)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"เปิด {path} ไม่ได้ ({exc}) — ตรวจสิทธิ์ของไฟล์และโฟลเดอร์") from exc
+    conn = _open_or_say_why(path, path)
     try:
         try:
             conn.execute("SELECT name FROM sqlite_master").fetchall()
