@@ -75,6 +75,23 @@ class NewActivity:
     check_by: date | None = None
     closures: list = field(default_factory=list)  # follow_ups.Closure
 
+    def row(self, *, uuid: str, supervisor_id: int | None, created_at: str, updated_at: str) -> ActivityRow:
+        """This entry's ``activities`` row (its fields checked by ``check_activity_fields``)."""
+        return ActivityRow(
+            uuid=uuid,
+            supervisor_id=supervisor_id,
+            date=self.date.isoformat(),
+            kind=self.kind,
+            mode=self.mode,
+            title=self.title,
+            findings=self.findings,
+            suggestions=self.suggestions,
+            participants=self.participants,
+            teachers=self.teachers,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
 
 def check_url(url: str) -> str:
     url = clean_text(url, multiline=False) or ""
@@ -213,19 +230,8 @@ def add_activity(
 
 def _insert_activity(conn: sqlite3.Connection, new: NewActivity, stored: dict) -> int:
     now = now_iso()
-    row = ActivityRow(
-        uuid=new.uuid or str(uuid.uuid4()),
-        supervisor_id=self_supervisor_id(conn),
-        date=new.date.isoformat(),
-        kind=new.kind,
-        mode=new.mode,
-        title=new.title,
-        findings=new.findings,
-        suggestions=new.suggestions,
-        participants=new.participants,
-        teachers=new.teachers,
-        created_at=now,
-        updated_at=now,
+    row = new.row(
+        uuid=new.uuid or str(uuid.uuid4()), supervisor_id=self_supervisor_id(conn), created_at=now, updated_at=now
     )
     evidence = evidence_rows(new.evidence, stored)
     return write_activity(conn, row, standards=new.standards, schools=new.schools, evidence=evidence).id
@@ -413,17 +419,9 @@ def update_activity(
         old_schools=[s["code"] for s in current["schools"]],
         new_schools=merged.schools,
     )
-    row = ActivityRow(
+    row = merged.row(
         uuid=current["uuid"],
         supervisor_id=current["supervisor_id"],
-        date=merged.date.isoformat(),
-        kind=merged.kind,
-        mode=merged.mode,
-        title=merged.title,
-        findings=merged.findings,
-        suggestions=merged.suggestions,
-        participants=merged.participants,
-        teachers=merged.teachers,
         created_at=current["created_at"],
         updated_at=now_iso(),
     )
