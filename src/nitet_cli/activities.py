@@ -9,7 +9,6 @@ given inside the transaction).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -338,6 +337,8 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     and a school of another group → 7.3 and 6.3). In manual order; empty when the manual
     has no target for any of them.
     """
+    from nitet_cli.manual import parse_target
+
     if not school_codes:
         return []
     marks = ", ".join("?" for _ in school_codes)
@@ -349,7 +350,7 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
         "SELECT id, target FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
         " AND json_valid(target) AND json_extract(target, '$.kind') = 'school_visits' ORDER BY position, duty_number, step"
     ):
-        named = json.loads(raw).get("school_groups") or []
+        named = (parse_target(raw) or {}).get("school_groups") or []
         targets.append((sid, set(named) if isinstance(named, list) else set()))
     wanted = set()
     for group in groups:

@@ -28,7 +28,7 @@ from nitet_cli.deletions import instant
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange.files import Progress, Source
 from nitet_cli.exchange.shape import DELETION_FIELDS, FOLLOW_UP_FIELDS
-from nitet_cli.manual import PROFILE_FIELDS
+from nitet_cli.profile import PROFILE_FIELDS
 
 if TYPE_CHECKING:
     from nitet_cli.evidence_store import Staging
@@ -479,8 +479,7 @@ class _Applier:
             self.conn, t["year"], t["term"], date.fromisoformat(t["start"]), date.fromisoformat(t["end"])
         )
         if clash is not None:
-            year, number = clash
-            label = f"({shown}) ทับกับภาคเรียน {number}/{year} ที่กำหนดไว้ในฐานข้อมูลนี้ จึงไม่ได้เพิ่ม"
+            label = f"({shown}) ทับกับภาคเรียน {clash.term}/{clash.year} ที่กำหนดไว้ในฐานข้อมูลนี้ จึงไม่ได้เพิ่ม"
             self.result.conflicts.append(Conflict("term", key, label, source, ["start", "end"], "target"))
             return
         self.conn.execute(

@@ -14,7 +14,7 @@ from nitet_cli.exchange.shape import (
     VERSION,
     check_export,
 )
-from nitet_cli.manual import ENDORSER_FIELDS, PROFILE_FIELDS
+from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
 
 
 def collect(

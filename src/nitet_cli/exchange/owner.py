@@ -6,7 +6,7 @@ import sqlite3
 
 from nitet_cli.errors import InputError
 from nitet_cli.exchange.files import Source
-from nitet_cli.manual import ENDORSER_FIELDS, PROFILE_FIELDS
+from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
 
 
 def export_owner(source: Source) -> dict:

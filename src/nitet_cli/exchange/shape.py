@@ -18,7 +18,7 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import SQLITE_MAX_INT
 from nitet_cli.errors import InputError
 from nitet_cli.follow_ups import DONE, NOT_DONE, OPEN, PARTLY
-from nitet_cli.manual import ENDORSER_FIELDS, PROFILE_FIELDS  # optional in a file: the endorser (m012)
+from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS  # optional in a file: the endorser (m012)
 from nitet_cli.text import clean_text
 
 FORMAT = "nitet-export"
