@@ -5,6 +5,7 @@ terminal; recording and listing stay light (no DOCX stack)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -551,3 +552,28 @@ def test_earliest_date_is_the_start_of_the_manuals_year(world):
     result = world("log-visit", "-s", "ดอยงาม", "-d", "2026-05-15", "-t", "x", ok=False)
     assert result.exit_code == 2 and "ก่อนปีการศึกษา 2569" in result.stderr
     assert visit(world, "-s", "ดอยงาม", "-d", "2026-05-16", "-t", "x")["date"] == "2026-05-16"
+
+
+def test_an_edit_never_hands_an_entry_back_to_its_former_supervisor(initialised, monkeypatch):
+    """An import that moves an entry to another supervisor while an edit is being checked (forced
+    here in the gap between the edit's read and its transaction) is not undone by the edit."""
+    from nitet_cli import follow_ups
+
+    initialised("log", "1.2", "--title", "ประชุมวางแผน", "--kind", "meeting")
+    conn = sqlite3.connect(initialised.db_path)
+    conn.execute(
+        "INSERT INTO supervisors (uuid, name, updated_at) VALUES ('other-uuid', 'นางสาวอื่น ใจดี', '2026-11-24T00:00:00+00:00')"
+    )
+    conn.commit()
+    other = conn.execute("SELECT id FROM supervisors WHERE uuid = 'other-uuid'").fetchone()[0]
+    real_check = follow_ups.check_visit_change
+
+    def import_meanwhile(*args, **kwargs):
+        conn.execute("UPDATE activities SET supervisor_id = ?", (other,))
+        conn.commit()
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(follow_ups, "check_visit_change", import_meanwhile)
+    initialised("edit", "1", "--title", "ประชุมวางแผนการนิเทศ")
+    assert initialised.query("SELECT supervisor_id, title FROM activities") == [(other, "ประชุมวางแผนการนิเทศ")]
+    conn.close()

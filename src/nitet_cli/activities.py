@@ -427,6 +427,12 @@ def update_activity(
         updated_at=now_iso(),
     )
     with transaction(conn):
+        # Whose entry it is is never changed by an edit: read under the write lock, so an
+        # import that moved it meanwhile is not undone.
+        owner = conn.execute("SELECT supervisor_id FROM activities WHERE id = ?", (activity_id,)).fetchone()
+        if owner is None:
+            raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
+        row.supervisor_id = owner[0]
         write_activity(
             conn,
             row,
