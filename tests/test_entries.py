@@ -487,12 +487,15 @@ def test_delete_keeps_files_other_entries_use(world, tmp_path):
 
 LIGHT_CHECK = """
 import sys
-from nitet_cli.cli import app
+from nitet_cli.cli import COMMANDS, app
 try:
     app(sys.argv[1:], prog_name="nitet", standalone_mode=False)
 finally:
-    heavy = sorted(m for m in ("docx", "docxtpl", "PIL", "lxml", "xlsxwriter", "pillow_heif") if m in sys.modules)
-    print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+    heavy = ("docx", "docxtpl", "PIL", "lxml", "xlsxwriter", "openpyxl", "jinja2", "pillow_heif", "yaml")
+    print("HEAVY=" + ",".join(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+    commands = sorted({m for m in COMMANDS.values() if f"nitet_cli.cli.{m}" in sys.modules})
+    print("COMMANDS=" + ",".join(commands), file=sys.stderr)
+    print("RICH=" + str("rich" in sys.modules), file=sys.stderr)
 """
 
 
@@ -525,7 +528,11 @@ def test_recording_and_listing_stay_light(world, tmp_path, args):
     imported = {
         line.split("|")[-1].strip().split(".")[0] for line in err.splitlines() if line.startswith("import time:")
     }
-    assert not imported & {"docx", "docxtpl", "PIL"}
+    assert not imported & {"docx", "docxtpl", "PIL", "jinja2", "openpyxl", "xlsxwriter", "yaml"}
+    # Only the module of the command run (issue 13): none of report, exchange, manual, …
+    assert [line for line in err.splitlines() if line.startswith("COMMANDS=")] == ["COMMANDS=entries"]
+    if args[0] in ("log", "log-visit"):  # recording prints plain lines: no rich either
+        assert [line for line in err.splitlines() if line.startswith("RICH=")] == ["RICH=False"]
     if args[0] == "log-visit":  # it really recorded, evidence included
         assert world.json("show", "1")["evidence"][0]["size"] == evidence.stat().st_size
 

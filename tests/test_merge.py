@@ -275,20 +275,20 @@ def _ctx(quiet: bool) -> typer.Context:
 
 
 def test_progress_bar_only_on_a_terminal_and_not_with_quiet(monkeypatch):
-    from nitet_cli.cli import exchange as cli_exchange
+    from nitet_cli.cli import common as cli_common
 
-    monkeypatch.setattr(cli_exchange, "PROGRESS_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(cli_common, "PROGRESS_AFTER_SECONDS", 0.0)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with cli_exchange.progress_reporter(_ctx(quiet=True)) as update:
+    with cli_common.progress_reporter(_ctx(quiet=True)) as update:
         assert update is None
-    with cli_exchange.progress_reporter(_ctx(quiet=False)) as update:
+    with cli_common.progress_reporter(_ctx(quiet=False)) as update:
         assert update is not None
         update("รวมกิจกรรม", 5, 10)
         update("รวมกิจกรรม", 10, 10)
     assert "รวมกิจกรรม" in terminal.getvalue()
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal
-    with cli_exchange.progress_reporter(_ctx(quiet=False)) as update:
+    with cli_common.progress_reporter(_ctx(quiet=False)) as update:
         assert update is None
 
 

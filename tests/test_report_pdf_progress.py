@@ -89,7 +89,7 @@ def test_thumbnail_progress_is_reported_photo_by_photo(term, tmp_path):
 
 def test_report_command_hands_its_progress_to_the_bar(term, tmp_path, monkeypatch):
     """`nitet report` draws its bar with the same reporter as import/merge (silent off a terminal)."""
-    from nitet_cli.cli import exchange as cli_exchange
+    from nitet_cli.cli import common as cli_common
 
     seen: list[tuple] = []
 
@@ -97,7 +97,7 @@ def test_report_command_hands_its_progress_to_the_bar(term, tmp_path, monkeypatc
     def recorder(ctx):
         yield lambda *args: seen.append(args)
 
-    monkeypatch.setattr(cli_exchange, "progress_reporter", recorder)
+    monkeypatch.setattr(cli_common, "progress_reporter", recorder)
     term("report", "--term", "2", "-o", tmp_path / "r.docx")
     assert seen and seen[-1][1] == seen[-1][2]
 

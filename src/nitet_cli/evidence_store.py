@@ -38,8 +38,6 @@ that lock exclusively (no command is storing), so it never takes a live copy awa
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import mimetypes
 import os
 import re
 import sqlite3
@@ -146,6 +144,8 @@ def check_not_own_files(db_path: Path, paths: list[Path]) -> None:
 
 
 def sha256_of(path: Path) -> str:
+    import hashlib  # here, not at the top: OpenSSL's 3 ms are paid only when a file is hashed
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
@@ -263,6 +263,8 @@ _MEDIA_TYPES = {".heic": "image/heic", ".heif": "image/heif", ".webp": "image/we
 
 
 def media_type_of(path: Path) -> str:
+    import mimetypes
+
     guessed, _ = mimetypes.guess_type(path.name)
     return guessed or _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
@@ -297,6 +299,8 @@ def _write_all(fd: int, data: bytes) -> None:
 def _copy(path: Path, source_fd: int, before: os.stat_result, out_fd: int) -> tuple[str, int]:
     """One read of ``source_fd`` into ``out_fd``, hashing as it goes; refuses a file that grows
     past the limit or changes while it is read."""
+    import hashlib
+
     digest = hashlib.sha256()
     size = 0
     while True:

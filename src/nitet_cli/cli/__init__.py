@@ -1,18 +1,83 @@
 """The ``nitet`` command line: parses arguments, calls services, prints results.
 
-No SQL and no XML here. Each command group lives in its own module and registers
-itself on ``app``; the modules import their services lazily so that recording
-commands start without loading the DOCX stack.
+No SQL and no XML here. Each command module (``entries``, ``report``, …) declares its
+commands on its own ``app = typer.Typer()``, as Typer's documentation splits an
+application into files; the root group knows every command's name and module
+(:data:`COMMANDS`) and imports a module only when one of its commands is run, asked
+for help or completed: ``nitet log …`` loads ``entries`` and nothing of ``report``,
+``exchange`` or the DOCX stack. ``nitet --help`` and shell completion still see every
+command (the root lists them all and loads each to show its help).
 """
 
 from __future__ import annotations
+
+import importlib
 
 import typer
 
 from nitet_cli.cli.common import NitetGroup, State
 
+#: Every command of nitet → the module of ``nitet_cli.cli`` that declares it, in the order
+#: ``nitet --help`` lists them (tests/test_cli_registry.py checks it against the modules).
+COMMANDS = {
+    "status": "report",
+    "report": "report",
+    "due": "due",
+    "log-visit": "entries",
+    "log": "entries",
+    "list": "entries",
+    "show": "entries",
+    "edit": "entries",
+    "delete": "entries",
+    "export": "exchange",
+    "import": "exchange",
+    "merge": "exchange",
+    "doctor": "maintenance",
+    "backup": "maintenance",
+    "init": "manual",
+    "template": "report",
+    "evidence": "entries",
+    "follow-up": "follow_ups",
+    "manual": "manual",
+    "profile": "profile",
+    "school": "schools",
+    "term": "terms",
+}
+
+
+def load_command(name: str) -> typer.core.TyperCommand | typer.core.TyperGroup:
+    """The click command (or group) ``name`` as Typer makes it, from its module's ``app``:
+    only that command is converted (``typer.main.get_command`` of a Typer holding it alone),
+    with the root's settings (no rich help, no completion options of its own)."""
+    module = importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+    part = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+    part.registered_commands = [
+        info
+        for info in module.app.registered_commands
+        if (info.name or typer.main.get_command_name(info.callback.__name__)) == name
+    ]
+    part.registered_groups = [info for info in module.app.registered_groups if info.name == name]
+    if len(part.registered_commands) + len(part.registered_groups) != 1:
+        raise LookupError(f"nitet_cli.cli.{COMMANDS[name]} declares no single command {name!r}")
+    command = typer.main.get_command(part)
+    return command.commands[name] if part.registered_groups else command
+
+
+class RootGroup(NitetGroup):
+    """``nitet`` itself: every command listed from :data:`COMMANDS`, each loaded on first use."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+
 app = typer.Typer(
-    cls=NitetGroup,
+    cls=RootGroup,
     name="nitet",  # also when run in-process (tests): errors and help say 'nitet …'
     help="nitet — คู่มือปฏิบัติงาน บันทึกการนิเทศ และรายงานผลการปฏิบัติงานของศึกษานิเทศก์",
     no_args_is_help=True,
@@ -35,19 +100,6 @@ def root(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="ไม่แสดงแถบความคืบหน้าและข้อความประกอบ"),
 ) -> None:
     ctx.obj = State(db_option=db, quiet=quiet)
-
-
-# Command modules register themselves on import.
-from nitet_cli.cli import due as _due  # noqa: E402,F401
-from nitet_cli.cli import entries as _entries  # noqa: E402,F401
-from nitet_cli.cli import exchange as _exchange  # noqa: E402,F401
-from nitet_cli.cli import follow_ups as _follow_ups  # noqa: E402,F401
-from nitet_cli.cli import maintenance as _maintenance  # noqa: E402,F401
-from nitet_cli.cli import manual as _manual  # noqa: E402,F401
-from nitet_cli.cli import profile as _profile  # noqa: E402,F401
-from nitet_cli.cli import report as _report  # noqa: E402,F401
-from nitet_cli.cli import schools as _schools  # noqa: E402,F401
-from nitet_cli.cli import terms as _terms  # noqa: E402,F401
 
 
 def main() -> None:

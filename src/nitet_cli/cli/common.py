@@ -16,9 +16,11 @@ anything but text:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,3 +251,49 @@ def print_json(data: Any) -> None:
 
 def is_interactive() -> bool:
     return sys.stdin.isatty()
+
+
+# --- shared by several commands ------------------------------------------------------------------
+
+YEAR_HELP = "ปีการศึกษา (พ.ศ.) เช่น 2569 (ค่าเริ่มต้น: ปีของภาคเรียนปัจจุบัน)"
+TERM_HELP = "ภาคเรียน 1 หรือ 2 (ค่าเริ่มต้น: ภาคเรียนปัจจุบัน)"
+
+#: A progress bar appears only for work that has already taken this long.
+PROGRESS_AFTER_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def progress_reporter(ctx: typer.Context):
+    """An on_progress callback drawing a rich bar on stderr once work takes over a second;
+    None (silent) with --quiet or when stderr is not a terminal."""
+    if state(ctx).quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    started = time.monotonic()
+    bar: dict = {"progress": None, "tasks": {}}
+
+    def update(description: str, done: int, total: int) -> None:
+        if bar["progress"] is None:
+            if time.monotonic() - started < PROGRESS_AFTER_SECONDS:
+                return
+            bar["progress"] = Progress(
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console(),
+                transient=True,
+            )
+            bar["progress"].start()
+        tasks = bar["tasks"]
+        if description not in tasks:
+            tasks[description] = bar["progress"].add_task(description, total=total)
+        bar["progress"].update(tasks[description], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if bar["progress"] is not None:
+            bar["progress"].stop()

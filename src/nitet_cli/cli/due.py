@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import typer
 
-from nitet_cli.cli import app
-from nitet_cli.cli.common import open_db, print_json, terminal_safe
-from nitet_cli.cli.report import TERM_HELP, YEAR_HELP
+from nitet_cli.cli.common import TERM_HELP, YEAR_HELP, open_db, print_json, terminal_safe
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 
 @app.command()
@@ -68,7 +68,7 @@ def _since(school: dict) -> str:
 def _follow_up_line(item: dict, today: str) -> str:
     from datetime import date
 
-    from nitet_cli.cli.follow_ups import due_text
+    from nitet_cli.cli.follow_up_view import due_text
     from nitet_cli.thai import be_date_short
 
     days = (date.fromisoformat(today) - date.fromisoformat(item["due_on"])).days

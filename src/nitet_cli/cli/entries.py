@@ -11,9 +11,12 @@ from pathlib import Path
 
 import typer
 
-from nitet_cli.cli import app, common
+from nitet_cli.cli import common
 from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json, state, text
+from nitet_cli.cli.follow_up_view import follow_up_when
 from nitet_cli.completion import complete_school, complete_standard
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 evidence_app = typer.Typer(cls=NitetGroup, help="ร่องรอย/หลักฐาน (ไฟล์และลิงก์) ของรายการที่บันทึกแล้ว", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -286,16 +289,6 @@ def _print_open_follow_ups(conn, codes: list[str], activity_id: int) -> None:
     for item in items:
         echo(f"  #{item['id']} {item['school_name']} — {follow_up_when(item)}: {item['text']}", err=True)
         echo(f'      ปิด: nitet follow-up close {item["id"]} --result "…" [--status done|partly|not-done]', err=True)
-
-
-def follow_up_when(item: dict) -> str:
-    """'ให้เมื่อ 15 มิ.ย. 2569, ติดตามภายใน 31 ก.ค. 2569 (เลยกำหนด)' for one follow-up."""
-    from nitet_cli.follow_ups import NEXT_VISIT_LABEL, OVERDUE_LABEL
-    from nitet_cli.thai import be_date_short
-
-    due = be_date_short(item["check_by"]) if item["check_by"] else NEXT_VISIT_LABEL
-    late = f" ({OVERDUE_LABEL})" if item["overdue"] else ""
-    return f"ให้เมื่อ {be_date_short(item['given_on'])}, ติดตามภายใน {due}{late}"
 
 
 @app.command("log-visit", cls=common.OrderedCommand)

@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import time
 from pathlib import Path
 
 import typer
 
-from nitet_cli.cli import app
-from nitet_cli.cli.common import echo, err_console, open_db, print_json, state
+from nitet_cli.cli import common
+from nitet_cli.cli.common import echo, open_db, print_json, state
 from nitet_cli.completion import complete_school, complete_standard
 
-#: A progress bar appears only for work that has already taken this long.
-PROGRESS_AFTER_SECONDS = 1.0
-
-
-@contextlib.contextmanager
-def progress_reporter(ctx: typer.Context):
-    """An on_progress callback drawing a rich bar on stderr once work takes over a second;
-    None (silent) with --quiet or when stderr is not a terminal."""
-    if state(ctx).quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    started = time.monotonic()
-    bar: dict = {"progress": None, "tasks": {}}
-
-    def update(description: str, done: int, total: int) -> None:
-        if bar["progress"] is None:
-            if time.monotonic() - started < PROGRESS_AFTER_SECONDS:
-                return
-            bar["progress"] = Progress(
-                TextColumn("{task.description}", markup=False),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console(),
-                transient=True,
-            )
-            bar["progress"].start()
-        tasks = bar["tasks"]
-        if description not in tasks:
-            tasks[description] = bar["progress"].add_task(description, total=total)
-        bar["progress"].update(tasks[description], completed=done, total=total)
-
-    try:
-        yield update
-    finally:
-        if bar["progress"] is not None:
-            bar["progress"].stop()
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 
 def _print_result(result, quiet: bool) -> None:
@@ -132,7 +92,7 @@ def export_command(
     st = state(ctx)
     conn = open_db(ctx)
     start, end, period = export_period(conn, today(), year=year, term=term, since=since, until=until)
-    with progress_reporter(ctx) as on_progress:
+    with common.progress_reporter(ctx) as on_progress:
         summary = export(
             conn,
             st.db_path,
@@ -175,7 +135,6 @@ def import_command(
     """นำเข้าไฟล์ส่งออกของ nitet (นำเข้าซ้ำได้: รายการที่มีอยู่แล้วจะไม่ถูกเพิ่มซ้ำ)
 
     ย้ายเครื่อง: นำเข้าไฟล์ส่งออกของคุณเองเข้าฐานข้อมูลใหม่ด้วย --as-owner (ในเทอร์มินัลจะถาม)"""
-    from nitet_cli.cli import common
     from nitet_cli.db import check_target
     from nitet_cli.exchange import import_export
 
@@ -189,7 +148,7 @@ def import_command(
     st = state(ctx)
     check_target(st.db_path)
     ask = ask_owner if not as_owner and not json_output and common.is_interactive() else None
-    with progress_reporter(ctx) as on_progress:
+    with common.progress_reporter(ctx) as on_progress:
         result = import_export(open_db(ctx), st.db_path, file, on_progress, as_owner=as_owner, ask_owner=ask)
     if json_output:
         print_json(result.as_dict())
@@ -210,7 +169,7 @@ def merge_command(
 
     st = state(ctx)
     target = into.expanduser() if into else st.db_path
-    with progress_reporter(ctx) as on_progress:
+    with common.progress_reporter(ctx) as on_progress:
         result = merge(target, databases, on_progress)
     if json_output:
         print_json({"into": str(target), **result.as_dict()})

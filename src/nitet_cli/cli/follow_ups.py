@@ -5,69 +5,16 @@ from __future__ import annotations
 
 import typer
 
-from nitet_cli.cli import app
-from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, text
+from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json
+from nitet_cli.cli.follow_up_view import follow_up_table
 from nitet_cli.completion import complete_school
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 follow_up_app = typer.Typer(
     cls=NitetGroup, help="ข้อเสนอแนะที่ต้องติดตาม (นิเทศ ติดตาม): แสดงรายการ และปิดพร้อมผลการติดตาม", no_args_is_help=True
 )
 app.add_typer(follow_up_app, name="follow-up")
-
-
-def due_text(item: dict) -> str:
-    """When an item is to be checked, for a table: its date, or the next visit (with that
-    visit's date once there is one)."""
-    from nitet_cli.follow_ups import NEXT_VISIT_LABEL
-    from nitet_cli.thai import be_date_short
-
-    if item["check_by"]:
-        return be_date_short(item["check_by"])
-    if item["due_on"]:
-        return f"{NEXT_VISIT_LABEL} ({be_date_short(item['due_on'])})"
-    return NEXT_VISIT_LABEL
-
-
-def status_text(item: dict):
-    """The status as a rich Text (overdue in red): never parsed as markup."""
-    from nitet_cli.follow_ups import OVERDUE_LABEL
-
-    if item["overdue"]:
-        return text(f"{item['status_label']} — {OVERDUE_LABEL}", "bold red")
-    return text(item["status_label"], "green" if item["status"] == "done" else None)
-
-
-def follow_up_table(items: list[dict], *, with_school: bool = True, title: str | None = None):
-    """A rich table of follow-ups; every user text goes in through text(), so '[red]' stays
-    text and a control character shows as an escape."""
-    from rich.table import Table
-
-    from nitet_cli.thai import be_date_short
-
-    table = Table(title=text(title) if title else None, title_justify="left")
-    table.add_column("ID", justify="right", no_wrap=True)
-    if with_school:
-        table.add_column("โรงเรียน", overflow="fold")
-    table.add_column("วันที่ให้", no_wrap=True)
-    table.add_column("ติดตามภายใน", overflow="fold")
-    table.add_column("ข้อเสนอแนะ", overflow="fold")  # Thai has no spaces to wrap at: fold, never cut
-    table.add_column("สถานะ", overflow="fold")
-    table.add_column("ผลการติดตาม", overflow="fold")
-    table.add_column("วันที่ปิด", no_wrap=True)
-    for item in items:
-        cells = [text(item["id"])]
-        if with_school:
-            cells.append(text(item["school_name"]))
-        cells += [
-            text(be_date_short(item["given_on"])),
-            text(due_text(item)),
-            text(item["text"]),
-            status_text(item),
-            text(item["result"]),
-            text(be_date_short(item["closed_on"])),
-        ]
-        table.add_row(*cells)
-    return table
 
 
 _EMPTY = {

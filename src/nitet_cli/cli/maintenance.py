@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from nitet_cli.cli import app
 from nitet_cli.cli.common import echo, print_json, state
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 
 def _open(ctx: typer.Context):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from nitet_cli.cli import app
 from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, print_sample_notice, state, text
 from nitet_cli.completion import complete_template
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 NO_OWN_PROFILE = (
     "(ฐานข้อมูลนี้ไม่มีข้อมูลผู้จัดทำของตนเอง เช่น ฐานข้อมูลรวมของกลุ่มจาก 'nitet merge --into'"

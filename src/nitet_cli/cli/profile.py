@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from nitet_cli.cli import app
 from nitet_cli.cli.common import NitetGroup, echo, is_interactive, open_db, print_json
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 profile_app = typer.Typer(cls=NitetGroup, help="โปรไฟล์และตัวตนของเจ้าของฐานข้อมูล", no_args_is_help=True)
 app.add_typer(profile_app, name="profile")

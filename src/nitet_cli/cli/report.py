@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 
-from nitet_cli.cli import app
+from nitet_cli.cli import common
 from nitet_cli.cli.common import (
+    TERM_HELP,
+    YEAR_HELP,
     NitetGroup,
     console,
     echo,
@@ -20,11 +22,10 @@ from nitet_cli.cli.common import (
 )
 from nitet_cli.completion import complete_template, complete_template_name
 
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
+
 template_app = typer.Typer(cls=NitetGroup, help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
 app.add_typer(template_app, name="template")
-
-YEAR_HELP = "ปีการศึกษา (พ.ศ.) เช่น 2569 (ค่าเริ่มต้น: ปีของภาคเรียนปัจจุบัน)"
-TERM_HELP = "ภาคเรียน 1 หรือ 2 (ค่าเริ่มต้น: ภาคเรียนปัจจุบัน)"
 
 
 def _term(conn, year: int | None, term: int | None):
@@ -300,12 +301,11 @@ def report(
 
         result = export_report_json(conn, state(ctx).db_path, chosen, today(), out)
     else:
-        from nitet_cli.cli.exchange import progress_reporter
         from nitet_cli.documents import export_report
         from nitet_cli.pdf import convert_to_pdf, pdf_path
 
         db_path = state(ctx).db_path
-        with progress_reporter(ctx) as on_progress:
+        with common.progress_reporter(ctx) as on_progress:
             result = export_report(
                 conn,
                 db_path,

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from nitet_cli.cli import app
 from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, text
 from nitet_cli.completion import complete_school, complete_school_code, complete_school_group
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 school_app = typer.Typer(
     cls=NitetGroup, help="โรงเรียนในความรับผิดชอบ: เพิ่ม นำเข้าจาก CSV แสดงรายชื่อ และประวัติการนิเทศ", no_args_is_help=True
@@ -139,7 +140,7 @@ def _print_history(history: dict) -> None:
     from rich.table import Table
 
     from nitet_cli.activities import KINDS
-    from nitet_cli.cli.follow_ups import follow_up_table
+    from nitet_cli.cli.follow_up_view import follow_up_table
     from nitet_cli.follow_ups import STATUS_LABELS
     from nitet_cli.thai import be_date, be_date_short
 

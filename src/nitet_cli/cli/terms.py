@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from nitet_cli.cli import app
 from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json
+
+app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 term_app = typer.Typer(
     cls=NitetGroup, help="ภาคเรียนและปีการศึกษา (พ.ศ.): กำหนดวันตามที่เขตประกาศ และดูว่าวันใดอยู่ภาคเรียนใด", no_args_is_help=True
