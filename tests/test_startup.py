@@ -150,3 +150,33 @@ def test_the_xml_forbidden_characters_are_exactly_what_xml_1_0_leaves_out():
 
     every = "".join(map(chr, range(0x110000)))
     assert strip_xml_forbidden(every) == "".join(c for c in every if allowed(ord(c)))
+
+
+def test_text_that_is_all_printable_never_needs_a_pattern():
+    """strip_xml_forbidden and terminal_safe return a printable text as it is, without compiling
+    their patterns (most titles and most lines): sound only if nothing they replace is printable."""
+    from nitet_cli.cli import common
+    from nitet_cli.text import _XML_FORBIDDEN
+
+    for pattern in (re.compile(_XML_FORBIDDEN), re.compile(common._CONTROLS)):
+        assert not [c for c in map(chr, range(0x110000)) if pattern.match(c) and c.isprintable()]
+    assert common.terminal_safe("ก้้ [/b] 😀") == "ก้้ [/b] 😀"
+    assert common.terminal_safe("a\x1bb\u2028") == "a\\x1bb\\u2028"
+
+
+def test_the_console_script_closes_the_database_before_it_ends(initialised):
+    """main() leaves Python's last garbage-collection passes nothing to scan (gc.freeze) only after
+    the command: the connection is closed by then, so SQLite has checkpointed the entry into the
+    database file and removed its -wal file, as at every close."""
+    env = {**os.environ, "NITET_DB": str(initialised.db_path), "NITET_TODAY": "2026-11-24"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from nitet_cli.cli import main; main()", "log", "1.2", "--title", "ประชุม"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert proc.stdout.decode().strip() == "1"
+    assert not Path(f"{initialised.db_path}-wal").exists()
+    assert initialised.query("SELECT title FROM activities") == [("ประชุม",)]

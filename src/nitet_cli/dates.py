@@ -4,12 +4,12 @@ Accepted: ``2026-06-15``, ``15/6/2569``, ``15/06/2026``, ``15-6-2569``, ``15.6.2
 ``15 มิ.ย. 2569``, ``15 มิถุนายน 2569``, Thai digits (``๑๕/๖/๒๕๖๙``), ``today``/``วันนี้``,
 ``yesterday``/``เมื่อวาน``. A four-digit year above 2400 is Buddhist Era (CE + 543).
 
-Pure functions, no database and no heavy imports: recording commands use them.
+Pure functions, no database and no heavy imports: recording commands use them. The patterns are
+compiled when first used (re keeps them), not on import: a recording command reads one date.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, timedelta
 
@@ -22,16 +22,16 @@ FIRST_YEAR_CE, LAST_YEAR_CE = 1900, 2200  # the years nitet accepts anywhere (ty
 
 _TODAY_WORDS = {"today", "วันนี้", "now"}
 _YESTERDAY_WORDS = {"yesterday", "เมื่อวาน", "เมื่อวานนี้"}
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{2,4})$")
-_D_MONTH_Y = re.compile(r"^(\d{1,2})\s*([^\d\s].*?)\s*(\d{2,4})$")
+_ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
+_DMY = r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{2,4})$"
+_D_MONTH_Y = r"^(\d{1,2})\s*([^\d\s].*?)\s*(\d{2,4})$"
 
 EXAMPLES = "เช่น 2026-06-15, 15/6/2569, 15/06/2026, today หรือ yesterday"
 
 _THIS_MONTH_WORDS = {"this month", "เดือนนี้"}
-_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{2,4})$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_MONTHNAME_YEAR = re.compile(r"^([^\d\s].*?)\s*(\d{2,4})$")
+_MONTH_YEAR = r"^(\d{1,2})\s*[/.\-]\s*(\d{2,4})$"
+_YEAR_MONTH = r"^(\d{4})-(\d{1,2})$"
+_MONTHNAME_YEAR = r"^([^\d\s].*?)\s*(\d{2,4})$"
 MONTH_EXAMPLES = "เช่น 11/2569, 11/2026, 2026-11, พ.ย. 2569 หรือ พฤศจิกายน 2569"
 
 
@@ -61,7 +61,7 @@ def _year_ce(year_text: str, original: str, examples: str = EXAMPLES) -> int:
 def _make(year: int, month: int, day: int, original: str) -> date:
     if not 1 <= month <= 12:
         raise InputError(f"วันที่ '{original}' ไม่มีจริง: เดือนต้องอยู่ระหว่าง 1 ถึง 12 ไม่ใช่ {month} — {EXAMPLES}")
-    last = calendar.monthrange(year, month)[1]
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day  # the month's last day
     if not 1 <= day <= last:
         raise InputError(
             f"วันที่ '{original}' ไม่มีจริง: เดือน{MONTHS_FULL[month - 1]} {year + BE_OFFSET} มี {last} วัน — ตรวจวันที่อีกครั้ง"
@@ -83,15 +83,15 @@ def parse_date(text: str | date | None, today: date | None = None) -> date:
 
             today = clock_today()
         return today if value in _TODAY_WORDS else today - timedelta(days=1)
-    match = _ISO.match(value)
+    match = re.match(_ISO, value)
     if match:
         year, month, day = match.groups()
         return _make(_year_ce(year, original), int(month), int(day), original)
-    match = _DMY.match(value)
+    match = re.match(_DMY, value)
     if match:
         day, _, month, year = match.groups()
         return _make(_year_ce(year, original), int(month), int(day), original)
-    match = _D_MONTH_Y.match(value)
+    match = re.match(_D_MONTH_Y, value)
     if match:
         day, month_text, year = match.groups()
         month_text = month_text.strip()
@@ -116,14 +116,14 @@ def parse_month(text: str, today: date | None = None) -> tuple[int, int]:
 
             today = clock_today()
         return today.year, today.month
-    match = _MONTH_YEAR.match(value)
+    match = re.match(_MONTH_YEAR, value)
     if match:
         month, year = int(match.group(1)), match.group(2)
-    elif _YEAR_MONTH.match(value):
-        year, month_text = _YEAR_MONTH.match(value).groups()
+    elif re.match(_YEAR_MONTH, value):
+        year, month_text = re.match(_YEAR_MONTH, value).groups()
         month = int(month_text)
-    elif _MONTHNAME_YEAR.match(value):
-        month_text, year = _MONTHNAME_YEAR.match(value).groups()
+    elif re.match(_MONTHNAME_YEAR, value):
+        month_text, year = re.match(_MONTHNAME_YEAR, value).groups()
         month_text = month_text.strip()
         month = _MONTHS.get(month_text) or _MONTHS.get(month_text.replace(" ", ""))
         if month is None:

@@ -16,11 +16,13 @@ import unicodedata
 # leaves out, listed: the C0 controls but tab and newlines, the surrogates, U+FFFE and U+FFFF.
 # (The same class written as the negation of those wide ranges takes re 5-10 ms to compile, on
 # every start of every command; tests/test_startup.py compares the two over every code point.)
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_FORBIDDEN = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 def strip_xml_forbidden(value: str) -> str:
-    return _XML_FORBIDDEN.sub("", value)
+    if value.isprintable():  # none of them is printable: a one-line text needs no pattern (nor its compile)
+        return value
+    return re.sub(_XML_FORBIDDEN, "", value)
 
 
 # Characters that show nothing: control (Cc), format (Cf: zero-width and direction marks,

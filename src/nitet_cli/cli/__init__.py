@@ -11,6 +11,7 @@ command (the root lists them all and loads each to show its help).
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import typer
@@ -23,8 +24,8 @@ COMMANDS = {
     "status": "report",
     "report": "report",
     "due": "due",
-    "log-visit": "entries",
-    "log": "entries",
+    "log-visit": "record",
+    "log": "record",
     "list": "entries",
     "show": "entries",
     "edit": "entries",
@@ -103,4 +104,16 @@ def root(
 
 
 def main() -> None:
-    app(prog_name="nitet")
+    """The ``nitet`` console script."""
+    try:
+        app(prog_name="nitet")
+    finally:
+        # Python ends by clearing every module and running its cyclic garbage collector over
+        # whatever that leaves, several full passes over every object typer and nitet made:
+        # on a short command that costs more than the command itself (nitet log: ~15 ms of a
+        # ~75 ms run on an idle machine). By now the command is over: its database connection
+        # and every file it wrote are closed (click closes the context, and with it the
+        # connection, before the exit), and the standard streams are flushed by Python after
+        # this. Frozen, the objects are left out of those passes, and the OS takes the memory
+        # back at once. Atexit handlers and reference counting still run as usual.
+        gc.freeze()

@@ -17,11 +17,9 @@ anything but text:
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +29,16 @@ import typer.core
 from nitet_cli.errors import NitetError
 
 
-@dataclass
 class State:
-    db_option: str | None = None
-    quiet: bool = False
-    _conn: Any = field(default=None, repr=False)
+    """What the root options chose for this run (``--db``, ``--quiet``) and its one database
+    connection. A plain class: a dataclass costs its generated methods' compile on every start."""
+
+    __slots__ = ("db_option", "quiet", "_conn")
+
+    def __init__(self, db_option: str | None = None, quiet: bool = False) -> None:
+        self.db_option = db_option
+        self.quiet = quiet
+        self._conn: Any = None
 
     @property
     def db_path(self) -> Path:
@@ -50,7 +53,7 @@ class State:
 # terminal may take U+009B for CSI, the start of an escape sequence); and the line and
 # paragraph separators U+2028/U+2029, which rich breaks a line at (a one-line field would
 # show on two) and terminals show as nothing.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 def _escape(match: re.Match) -> str:
@@ -61,7 +64,10 @@ def _escape(match: re.Match) -> str:
 def terminal_safe(value: object) -> str:
     """``value`` as text a terminal shows as it is: control characters become escapes
     (``\\x1b``, ``\\u2029``); everything else, Thai, emoji, brackets, is kept."""
-    return _CONTROLS.sub(_escape, str(value))
+    shown = str(value)
+    if shown.isprintable():  # none of them is printable: most lines need no pattern (nor its compile)
+        return shown
+    return re.sub(_CONTROLS, _escape, shown)
 
 
 def echo(message: object = "", *, err: bool = False) -> None:
@@ -240,6 +246,8 @@ def print_json(data: Any) -> None:
     """JSON on stdout, Thai as it is: indented for a person at a terminal, compact (no spaces,
     one line) for a pipe, a file or a program — the C encoder then writes it about four times
     faster (a national ``status --json``: 0.25 s -> 0.07 s for its 37,500 school rows)."""
+    import json
+
     out = sys.stdout
     isatty = getattr(out, "isatty", None)
     if isatty is not None and isatty():
@@ -254,6 +262,19 @@ def is_interactive() -> bool:
 
 
 # --- shared by several commands ------------------------------------------------------------------
+
+
+def caption_option():
+    return typer.Option(
+        None,
+        "--caption",
+        help="คำบรรยายหลักฐาน: ใส่ต่อท้ายไฟล์ (-e) หรือลิงก์ที่บรรยาย; ใส่ครั้งเดียวใช้กับหลักฐานทุกชิ้นของคำสั่งนี้",
+    )
+
+
+def json_option():
+    return typer.Option(False, "--json", help="แสดงผลเป็น JSON")
+
 
 YEAR_HELP = "ปีการศึกษา (พ.ศ.) เช่น 2569 (ค่าเริ่มต้น: ปีของภาคเรียนปัจจุบัน)"
 TERM_HELP = "ภาคเรียน 1 หรือ 2 (ค่าเริ่มต้น: ภาคเรียนปัจจุบัน)"
