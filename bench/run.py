@@ -182,6 +182,22 @@ def measure_side_by_side(part: str, commands: list[tuple[str, list[str], dict]],
     }
 
 
+WRITE_ALONE = """
+import sys, typer, sqlite3
+conn = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+for pragma in ("busy_timeout = 60000", "journal_mode = WAL", "foreign_keys = ON", "synchronous = NORMAL"):
+    conn.execute("PRAGMA " + pragma).fetchall()
+conn.execute("BEGIN IMMEDIATE")
+row = conn.execute(
+    "INSERT INTO activities (uuid, date, kind, mode, title, findings, suggestions, participants, created_at,"
+    " updated_at) VALUES (lower(hex(randomblob(16))), '2026-11-20', 'meeting', 'onsite', 'ประชุม', '', '', '',"
+    " '2026-11-20T00:00:00+00:00', '2026-11-20T00:00:00+00:00')"
+).lastrowid
+conn.execute("INSERT INTO activity_standards (activity_id, standard_id) VALUES (?, '1.2')", (row,))
+conn.execute("COMMIT")
+conn.close()
+"""
+
 #: The issue's budgets for the recording commands (issue 13): against watson add and against
 #: the bare start of the two libraries nitet cannot do without.
 WATSON_SHARE = 0.9
@@ -206,9 +222,15 @@ def startup(figures: list[Figure]) -> None:
     watson_env = {**env, "WATSON_DIR": str(work / "watson")}
     python = sys.executable
     nitet = nitet_command()
+    # The disk's share: the same two imports, then one entry written into a copy of the database
+    # the way nitet writes it (same connection settings, one IMMEDIATE transaction, the same
+    # triggers, the close that checkpoints): SQLite's fsyncs, which no change to nitet's Python removes.
+    floor_db = work / "write-alone.db"
+    shutil.copyfile(db, floor_db)
     commands = [
         ("python -c pass", [python, "-c", "pass"], env),
         ('python -c "import typer, sqlite3"', [python, "-c", "import typer, sqlite3"], env),
+        ("  ″ + one entry written (SQL)", [python, "-c", WRITE_ALONE, str(floor_db)], env),
     ]
     if watson:
         commands.append(("watson add -f 10:00 -t 11:00 proj", [*watson, *WATSON_ADD], watson_env))
@@ -229,7 +251,9 @@ def startup(figures: list[Figure]) -> None:
         peer = Figure(
             "startup", "watson add -f 10:00 -t 11:00 proj", float("nan"), 0, 0.0, note="td-watson not installed"
         )
-    figures += [baseline, libraries, peer]
+    alone = found["  ″ + one entry written (SQL)"]
+    alone.note = f"{(alone.seconds - libraries.seconds) * 1000:+.0f} ms over import typer, sqlite3 (the disk's share)"
+    figures += [baseline, libraries, alone, peer]
     for name in ("nitet log-visit", "nitet log", "nitet --help", "nitet list"):
         figure = found[name]
         figure.note = f"{figure.seconds / baseline.seconds:.2f}× python -c pass"
