@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from typer.main import get_command
 
-from nitet_cli import completion
-from nitet_cli.cli import app
+from nitet_cli import completion as candidates
+from nitet_cli.cli import app, completion
 from nitet_cli.db import connect
 from nitet_cli.schools import School, add_or_update_school
 
@@ -95,7 +95,7 @@ def test_standard_ids_of_the_loaded_manual(db):
     assert values(seven) == [f"7.{n}" for n in range(1, len(seven) + 1)]
     assert "7.3" in values(seven)
     help_73 = dict(seven)["7.3"]
-    assert help_73 and len(help_73) <= completion.HELP_WIDTH
+    assert help_73 and len(help_73) <= candidates.HELP_WIDTH
     conn = sqlite3.connect(db)
     expected = [
         r[0] for r in conn.execute("SELECT id FROM standards WHERE retired_at IS NULL ORDER BY duty_number, step")

@@ -211,6 +211,18 @@ def _old_database(tmp_path: Path) -> Path:
     return target
 
 
+def _open(db: Path) -> None:
+    """The database opened as every command opens it (cli.common.open_db), then closed: the
+    storage layer only hands the notice over; the command line prints it (issue 14)."""
+    import typer
+    from typer.core import TyperCommand
+
+    from nitet_cli.cli.common import State, open_db
+
+    with typer.Context(TyperCommand("status"), obj=State(db_option=str(db))) as ctx:
+        open_db(ctx, create=True)
+
+
 @pytest.mark.parametrize(
     ("tty", "threshold", "shown"),
     [(True, 0, True), (False, 0, False), (True, 10_000, False)],
@@ -218,28 +230,41 @@ def _old_database(tmp_path: Path) -> Path:
 )
 def test_upgrade_of_a_big_database_says_so_on_a_terminal(tmp_path, monkeypatch, tty, threshold, shown):
     from nitet_cli import migrations
-    from nitet_cli.db import connect
 
     db = _old_database(tmp_path)
     err = _Terminal(tty)
     monkeypatch.setattr("sys.stderr", err)
     monkeypatch.setattr(migrations, "LONG_UPGRADE_FROM", threshold)
-    connect(db).close()
+    _open(db)
     assert err.getvalue() == (migrations.LONG_UPGRADE_MESSAGE + "\n" if shown else "")
     again = _Terminal(True)
     monkeypatch.setattr("sys.stderr", again)
-    connect(db).close()  # already up to date: nothing to say
+    _open(db)  # already up to date: nothing to say
     assert again.getvalue() == ""
 
 
 def test_a_new_database_is_made_without_the_notice(tmp_path, monkeypatch):
+    from nitet_cli import migrations
+
+    err = _Terminal(True)
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr(migrations, "LONG_UPGRADE_FROM", 0)
+    _open(tmp_path / "new.db")
+    assert err.getvalue() == ""
+
+
+def test_the_storage_layer_prints_nothing_itself(tmp_path, monkeypatch):
+    """db.connect and migrations.migrate hand the notice to whoever asked for it, and print nothing."""
     from nitet_cli import migrations
     from nitet_cli.db import connect
 
     err = _Terminal(True)
     monkeypatch.setattr("sys.stderr", err)
     monkeypatch.setattr(migrations, "LONG_UPGRADE_FROM", 0)
-    connect(tmp_path / "new.db").close()
+    heard: list[str] = []
+    connect(_old_database(tmp_path), announce=heard.append).close()
+    assert heard == [migrations.LONG_UPGRADE_MESSAGE] and err.getvalue() == ""
+    connect(shutil.copyfile(tmp_path / "old.db", tmp_path / "quiet.db")).close()
     assert err.getvalue() == ""
 
 

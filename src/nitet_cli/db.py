@@ -150,7 +150,7 @@ def check_database_file(path: Path) -> None:
         raise DatabaseError(f"{path} เป็น {kind} ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db ธรรมดาด้วย --db หรือ NITET_DB")
 
 
-def connect(path: Path | str, *, create: bool = True, migrate: bool = True) -> sqlite3.Connection:
+def connect(path: Path | str, *, create: bool = True, migrate: bool = True, announce=None) -> sqlite3.Connection:
     """Open (and, with ``create``, make) the nitet database at ``path``.
 
     With ``migrate`` the schema is brought up to date, each migration in its own
@@ -186,7 +186,7 @@ def connect(path: Path | str, *, create: bool = True, migrate: bool = True) -> s
         from nitet_cli.migrations import migrate as run_migrations
 
         try:
-            run_migrations(conn, path)
+            run_migrations(conn, path, announce)  # announce: the command line's, for a long upgrade
         except BaseException as exc:
             conn.close()
             if is_environment_error(exc):

@@ -92,8 +92,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | None = None) -> ApplyResult:
-    """Merge the databases ``paths`` into ``target`` (created when missing); all or nothing."""
+def merge(
+    target: Path | str, paths: list[Path | str], on_progress: Progress | None = None, announce=None
+) -> ApplyResult:
+    """Merge the databases ``paths`` into ``target`` (created when missing); all or nothing. ``announce``:
+    as :func:`nitet_cli.db.connect`'s, for the target's upgrade."""
     from nitet_cli.db import connect
 
     target = Path(target).expanduser()
@@ -121,7 +124,7 @@ def merge(target: Path | str, paths: list[Path | str], on_progress: Progress | N
     created = not target.exists()
     store_created = not evidence_dir(target).exists()
     try:
-        conn = connect(target, create=True)
+        conn = connect(target, create=True, announce=announce)
     except BaseException:
         if created:
             _remove_database(target, store_created)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -1156,20 +1155,22 @@ LONG_UPGRADE_FROM = 50_000
 LONG_UPGRADE_MESSAGE = "กำลังปรับโครงสร้างฐานข้อมูลเป็นรุ่นใหม่ (ครั้งเดียว อาจใช้เวลาสักครู่) …"
 
 
-def _announce_long_upgrade(conn: sqlite3.Connection) -> None:
-    """One line on stderr before upgrading a big database, when a person is watching it
-    (stderr is a terminal): cron and pipes get nothing."""
-    stream = sys.stderr
-    if stream is None or not stream.isatty() or not _has_table(conn, "activities"):
+def _announce_long_upgrade(conn: sqlite3.Connection, announce: Callable[[str], None] | None) -> None:
+    """LONG_UPGRADE_MESSAGE handed to ``announce`` before upgrading a big database; the storage
+    layer prints nothing itself (the command line shows it when a person is watching)."""
+    if announce is None or not _has_table(conn, "activities"):
         return
     # Stops after LONG_UPGRADE_FROM index entries: no full count of a million rows.
     big = conn.execute("SELECT 1 FROM activities LIMIT 1 OFFSET ?", (LONG_UPGRADE_FROM,)).fetchone()
     if big is not None:
-        print(LONG_UPGRADE_MESSAGE, file=stream, flush=True)
+        announce(LONG_UPGRADE_MESSAGE)
 
 
-def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
-    """Apply every migration not yet applied; returns how many ran."""
+def migrate(
+    conn: sqlite3.Connection, path: Path | str = "database", announce: Callable[[str], None] | None = None
+) -> int:
+    """Apply every migration not yet applied; returns how many ran. Before upgrading a big
+    database, ``announce`` (if given) receives a sentence saying it may take a while."""
     check_is_nitet(conn, path)
     if schema_version(conn) == current_version():
         return 0
@@ -1183,7 +1184,7 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
         conn.execute("ROLLBACK")
         raise
     if applied:
-        _announce_long_upgrade(conn)
+        _announce_long_upgrade(conn, announce)
     for name, fn in MIGRATIONS:
         if name in applied:
             continue

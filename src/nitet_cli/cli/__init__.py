@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+from typing import Annotated
 
 import typer
 
@@ -91,14 +92,13 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: str = typer.Option(
-        None,
-        "--db",
-        envvar="NITET_DB",
-        help="ไฟล์ฐานข้อมูล (ค่าเริ่มต้น: NITET_DB หรือโฟลเดอร์ข้อมูลของผู้ใช้)",
-        show_envvar=True,
-    ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="ไม่แสดงแถบความคืบหน้าและข้อความประกอบ"),
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db", envvar="NITET_DB", help="ไฟล์ฐานข้อมูล (ค่าเริ่มต้น: NITET_DB หรือโฟลเดอร์ข้อมูลของผู้ใช้)", show_envvar=True
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="ไม่แสดงแถบความคืบหน้าและข้อความประกอบ")] = False,
 ) -> None:
     ctx.obj = State(db_option=db, quiet=quiet)
 

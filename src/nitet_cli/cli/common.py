@@ -21,11 +21,12 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 import typer.core
 
+from nitet_cli.cli.choices import Kind, Mode
 from nitet_cli.errors import NitetError
 
 
@@ -227,9 +228,18 @@ def open_db(ctx: typer.Context, *, create: bool = False):
 
     st = state(ctx)
     if st._conn is None:
-        st._conn = connect(st.db_path, create=create)
+        st._conn = connect(st.db_path, create=create, announce=announcer())
         ctx.call_on_close(st._conn.close)
     return st._conn
+
+
+def announcer():
+    """What the storage layer has to say before a long piece of work (upgrading a big database),
+    shown on stderr when a person is watching it (a terminal); cron and pipes get nothing."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        return None
+    return lambda message: echo(message, err=True)
 
 
 def print_sample_notice(conn) -> None:
@@ -264,20 +274,26 @@ def is_interactive() -> bool:
 # --- shared by several commands ------------------------------------------------------------------
 
 
-def caption_option():
-    return typer.Option(
-        None,
-        "--caption",
-        help="คำบรรยายหลักฐาน: ใส่ต่อท้ายไฟล์ (-e) หรือลิงก์ที่บรรยาย; ใส่ครั้งเดียวใช้กับหลักฐานทุกชิ้นของคำสั่งนี้",
-    )
-
-
-def json_option():
-    return typer.Option(False, "--json", help="แสดงผลเป็น JSON")
-
-
 YEAR_HELP = "ปีการศึกษา (พ.ศ.) เช่น 2569 (ค่าเริ่มต้น: ปีของภาคเรียนปัจจุบัน)"
 TERM_HELP = "ภาคเรียน 1 หรือ 2 (ค่าเริ่มต้น: ภาคเรียนปัจจุบัน)"
+
+# Options several commands take, declared once as Typer's documentation shows
+# (``json_output: JsonOption = False``); an option that only one command has is declared in place.
+JsonOption = Annotated[bool, typer.Option("--json", help="แสดงผลเป็น JSON")]
+YearOption = Annotated[int | None, typer.Option("--year", help=YEAR_HELP)]
+TermOption = Annotated[int | None, typer.Option("--term", help=TERM_HELP)]
+KindOption = Annotated[Kind | None, typer.Option("--kind", "-k", help="ประเภทกิจกรรม")]
+ModeOption = Annotated[
+    Mode | None, typer.Option("--mode", help="รูปแบบ: onsite (ลงพื้นที่), online (ออนไลน์), hybrid (ผสมผสาน)")
+]
+PdfOption = Annotated[bool, typer.Option("--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)")]
+CaptionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--caption",
+        help="คำบรรยายหลักฐาน: ใส่ต่อท้ายไฟล์ (-e) หรือลิงก์ที่บรรยาย; ใส่ครั้งเดียวใช้กับหลักฐานทุกชิ้นของคำสั่งนี้",
+    ),
+]
 
 #: A progress bar appears only for work that has already taken this long.
 PROGRESS_AFTER_SECONDS = 1.0

@@ -3,9 +3,11 @@ overdue and due soon, and the pace still needed."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from nitet_cli.cli.common import TERM_HELP, YEAR_HELP, open_db, print_json, terminal_safe
+from nitet_cli.cli.common import JsonOption, TermOption, YearOption, open_db, print_json, terminal_safe
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -13,12 +15,12 @@ app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) lo
 @app.command()
 def due(
     ctx: typer.Context,
-    term: int = typer.Option(None, "--term", help=TERM_HELP),
-    year: int = typer.Option(None, "--year", help=YEAR_HELP),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
-    fail_on_overdue: bool = typer.Option(
-        False, "--fail-on-overdue", help="จบด้วยรหัส 1 เมื่อมีข้อเสนอแนะที่เลยกำหนดติดตาม (สำหรับ cron)"
-    ),
+    term: TermOption = None,
+    year: YearOption = None,
+    json_output: JsonOption = False,
+    fail_on_overdue: Annotated[
+        bool, typer.Option("--fail-on-overdue", help="จบด้วยรหัส 1 เมื่อมีข้อเสนอแนะที่เลยกำหนดติดตาม (สำหรับ cron)")
+    ] = False,
 ) -> None:
     """สิ่งที่ต้องทำในภาคเรียน เร่งด่วนก่อน: โรงเรียนที่ยังนิเทศไม่ถึงเป้าหมาย (ยังไม่ได้นิเทศเลยก่อน)
     ข้อเสนอแนะที่เลยกำหนดและที่ครบกำหนดใน ๑๔ วัน และจำนวนครั้งต่อสัปดาห์ที่ยังต้องนิเทศ"""

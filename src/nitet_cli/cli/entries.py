@@ -8,13 +8,25 @@ and services are imported inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from nitet_cli.cli import common
-from nitet_cli.cli.common import NitetGroup, caption_option, echo, json_option, open_db, print_json, state, text
+from nitet_cli.cli.common import (
+    CaptionOption,
+    JsonOption,
+    KindOption,
+    ModeOption,
+    NitetGroup,
+    echo,
+    open_db,
+    print_json,
+    state,
+    text,
+)
+from nitet_cli.cli.completion import complete_school, complete_standard
 from nitet_cli.cli.follow_up_view import follow_up_when
-from nitet_cli.completion import complete_school, complete_standard
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -28,21 +40,21 @@ app.add_typer(evidence_app, name="evidence")
 @app.command("list")
 def list_entries(
     ctx: typer.Context,
-    year: str | None = typer.Option(None, "--year", "-y", help="ปีการศึกษา พ.ศ. เช่น 2569"),
-    term: int | None = typer.Option(None, "--term", help="ภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
-    since: str | None = typer.Option(None, "--from", help="ตั้งแต่วันที่"),
-    until: str | None = typer.Option(None, "--to", help="ถึงวันที่"),
-    standard: str | None = typer.Option(
-        None, "--standard", help="มาตรฐาน เช่น 7.3 หรือทั้งเรื่อง เช่น 7", autocompletion=complete_standard
-    ),
-    school: str | None = typer.Option(
-        None, "--school", "-s", help="โรงเรียน (รหัสหรือชื่อ)", autocompletion=complete_school
-    ),
-    kind: str | None = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม เช่น visit, meeting"),
-    search: str | None = typer.Option(None, "--search", help="คำในชื่อกิจกรรม ผลการนิเทศ หรือข้อเสนอแนะ"),
-    limit: int = typer.Option(50, "--limit", "-n", min=0, help="แสดงกี่รายการ (ใหม่สุดก่อน)"),
-    offset: int = typer.Option(0, "--offset", min=0, help="ข้ามกี่รายการแรก"),
-    json_output: bool = json_option(),
+    year: Annotated[str | None, typer.Option("--year", "-y", help="ปีการศึกษา พ.ศ. เช่น 2569")] = None,
+    term: Annotated[int | None, typer.Option("--term", help="ภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="ตั้งแต่วันที่")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="ถึงวันที่")] = None,
+    standard: Annotated[
+        str | None, typer.Option("--standard", help="มาตรฐาน เช่น 7.3 หรือทั้งเรื่อง เช่น 7", autocompletion=complete_standard)
+    ] = None,
+    school: Annotated[
+        str | None, typer.Option("--school", "-s", help="โรงเรียน (รหัสหรือชื่อ)", autocompletion=complete_school)
+    ] = None,
+    kind: KindOption = None,
+    search: Annotated[str | None, typer.Option("--search", help="คำในชื่อกิจกรรม ผลการนิเทศ หรือข้อเสนอแนะ")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="แสดงกี่รายการ (ใหม่สุดก่อน)")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="ข้ามกี่รายการแรก")] = 0,
+    json_output: JsonOption = False,
 ) -> None:
     """รายการที่บันทึกไว้ ใหม่สุดก่อน (วันที่เป็น พ.ศ.)"""
     from nitet_cli.clock import today
@@ -54,7 +66,9 @@ def list_entries(
     from nitet_cli.thai import to_arabic_digits
 
     conn = open_db(ctx)
-    where = ActivityFilter(standard=standard, kind=kind, search=search, limit=limit, offset=offset)
+    where = ActivityFilter(
+        standard=standard, kind=str(kind) if kind else None, search=search, limit=limit, offset=offset
+    )
     if year is not None or term is not None:
         if year is not None:
             digits = to_arabic_digits(year.strip())
@@ -144,8 +158,8 @@ def _entries_table(rows: list[dict], width: int):
 @app.command("show")
 def show(
     ctx: typer.Context,
-    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    json_output: bool = json_option(),
+    activity_id: Annotated[int, typer.Argument(metavar="ID", help="หมายเลขรายการ")],
+    json_output: JsonOption = False,
 ) -> None:
     """แสดงรายการหนึ่งรายการพร้อมหลักฐาน"""
     from nitet_cli.activities import KINDS, MODES, describe_activity
@@ -200,24 +214,26 @@ def _evidence_line(item: dict) -> str:
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    when: str | None = typer.Option(None, "--date", "-d", help="วันที่ใหม่"),
-    title: str | None = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรมใหม่"),
-    standard: list[str] | None = typer.Option(
-        None, "--standard", help="มาตรฐาน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_standard
-    ),
-    school: list[str] | None = typer.Option(
-        None, "--school", "-s", help="โรงเรียน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_school
-    ),
-    no_school: bool = typer.Option(False, "--no-school", help="ไม่ผูกกับโรงเรียนใด"),
-    kind: str | None = typer.Option(None, "--kind", "-k", help="ประเภทกิจกรรม"),
-    mode: str | None = typer.Option(None, "--mode", help="รูปแบบ: onsite, online, hybrid"),
-    findings: str | None = typer.Option(None, "--findings", help="ผลการนิเทศ"),
-    suggestions: str | None = typer.Option(None, "--suggestions", help="ข้อเสนอแนะ"),
-    participants: str | None = typer.Option(None, "--participants", help="ผู้เข้าร่วม"),
-    teachers: int | None = typer.Option(None, "--teachers", min=0, help="จำนวนครู"),
-    allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้เป็นวันที่ในอนาคต"),
-    json_output: bool = json_option(),
+    activity_id: Annotated[int, typer.Argument(metavar="ID", help="หมายเลขรายการ")],
+    when: Annotated[str | None, typer.Option("--date", "-d", help="วันที่ใหม่")] = None,
+    title: Annotated[str | None, typer.Option("--title", "-t", help="ชื่อกิจกรรมใหม่")] = None,
+    standard: Annotated[
+        list[str] | None,
+        typer.Option("--standard", help="มาตรฐาน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_standard),
+    ] = None,
+    school: Annotated[
+        list[str] | None,
+        typer.Option("--school", "-s", help="โรงเรียน (แทนที่ของเดิมทั้งหมด; ใส่ได้หลายครั้ง)", autocompletion=complete_school),
+    ] = None,
+    no_school: Annotated[bool, typer.Option("--no-school", help="ไม่ผูกกับโรงเรียนใด")] = False,
+    kind: KindOption = None,
+    mode: ModeOption = None,
+    findings: Annotated[str | None, typer.Option("--findings", help="ผลการนิเทศ")] = None,
+    suggestions: Annotated[str | None, typer.Option("--suggestions", help="ข้อเสนอแนะ")] = None,
+    participants: Annotated[str | None, typer.Option("--participants", help="ผู้เข้าร่วม")] = None,
+    teachers: Annotated[int | None, typer.Option("--teachers", min=0, help="จำนวนครู")] = None,
+    allow_future: Annotated[bool, typer.Option("--allow-future", help="ยอมให้เป็นวันที่ในอนาคต")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """แก้ไขรายการ (ตรวจแบบเดียวกับตอนบันทึก; บันทึกทั้งหมดหรือไม่บันทึกเลย)"""
     from nitet_cli.activities import ActivityChanges, update_activity
@@ -239,8 +255,8 @@ def edit(
         title=title,
         standards=list(standard) if standard else None,
         schools=codes,
-        kind=kind,
-        mode=mode,
+        kind=str(kind) if kind else None,
+        mode=str(mode) if mode else None,
         findings=findings,
         suggestions=suggestions,
         participants=participants,
@@ -258,9 +274,9 @@ def edit(
 @app.command("delete")
 def delete(
     ctx: typer.Context,
-    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="ลบโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)"),
-    json_output: bool = json_option(),
+    activity_id: Annotated[int, typer.Argument(metavar="ID", help="หมายเลขรายการ")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="ลบโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """ลบรายการและหลักฐานของรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
     from nitet_cli.activities import delete_activity, get_activity
@@ -292,10 +308,10 @@ def delete(
 @evidence_app.command("add")
 def evidence_add(
     ctx: typer.Context,
-    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    targets: list[str] = typer.Argument(..., metavar="PATH|URL...", help="ไฟล์ หรือลิงก์ https://…"),
-    caption: list[str] | None = caption_option(),
-    json_output: bool = json_option(),
+    activity_id: Annotated[int, typer.Argument(metavar="ID", help="หมายเลขรายการ")],
+    targets: Annotated[list[str], typer.Argument(metavar="PATH|URL...", help="ไฟล์ หรือลิงก์ https://…")],
+    caption: CaptionOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """เพิ่มหลักฐาน (ไฟล์หรือลิงก์) ให้รายการที่บันทึกแล้ว (--caption ครั้งเดียว: ทุกชิ้น; เท่าจำนวนชิ้น: ตามลำดับ)"""
     from nitet_cli.activities import EvidenceInput, add_evidence, list_evidence
@@ -324,8 +340,8 @@ def evidence_add(
 @evidence_app.command("list")
 def evidence_list(
     ctx: typer.Context,
-    activity_id: int = typer.Argument(..., metavar="ID", help="หมายเลขรายการ"),
-    json_output: bool = json_option(),
+    activity_id: Annotated[int, typer.Argument(metavar="ID", help="หมายเลขรายการ")],
+    json_output: JsonOption = False,
 ) -> None:
     """หลักฐานของรายการ"""
     from nitet_cli.activities import list_evidence
@@ -344,8 +360,8 @@ def evidence_list(
 @evidence_app.command("open")
 def evidence_open(
     ctx: typer.Context,
-    evidence_id: int = typer.Argument(..., metavar="EVIDENCE_ID", help="หมายเลขหลักฐาน"),
-    json_output: bool = json_option(),
+    evidence_id: Annotated[int, typer.Argument(metavar="EVIDENCE_ID", help="หมายเลขหลักฐาน")],
+    json_output: JsonOption = False,
 ) -> None:
     """พิมพ์ที่อยู่ของไฟล์หลักฐานในที่เก็บ (หรือลิงก์) เช่น xdg-open "$(nitet evidence open 7)\""""
     from nitet_cli.activities import get_evidence
@@ -365,9 +381,9 @@ def evidence_open(
 @evidence_app.command("remove")
 def evidence_remove(
     ctx: typer.Context,
-    evidence_id: int = typer.Argument(..., metavar="EVIDENCE_ID", help="หมายเลขหลักฐาน"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="ลบโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)"),
-    json_output: bool = json_option(),
+    evidence_id: Annotated[int, typer.Argument(metavar="EVIDENCE_ID", help="หมายเลขหลักฐาน")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="ลบโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """เอาหลักฐานชิ้นหนึ่งออกจากรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
     from nitet_cli.activities import get_evidence, remove_evidence

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from nitet_cli.cli import common
-from nitet_cli.cli.common import echo, open_db, print_json, state
-from nitet_cli.completion import complete_school, complete_standard
+from nitet_cli.cli.choices import ExportFormat, ExportWhat
+from nitet_cli.cli.common import JsonOption, echo, open_db, print_json, state
+from nitet_cli.cli.completion import complete_school, complete_standard
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -50,23 +52,31 @@ def _print_result(result, quiet: bool) -> None:
 @app.command("export")
 def export_command(
     ctx: typer.Context,
-    fmt: str = typer.Option(None, "--format", "-f", help="json, csv หรือ xlsx (ค่าเริ่มต้น: ตามนามสกุลของ -o หรือ json)"),
-    output: Path = typer.Option(None, "-o", "--output", help="ไฟล์ผลลัพธ์ (ไม่ระบุ: พิมพ์ออกทางหน้าจอ)"),
-    what: str = typer.Option("activities", "--what", help="สำหรับ CSV: activities (กิจกรรม) หรือ schools (โรงเรียน)"),
-    with_evidence: bool = typer.Option(
-        False, "--with-evidence", help="เขียนไฟล์ .zip ที่มี export.json และไฟล์หลักฐานทั้งหมด (สำหรับ 'nitet import')"
-    ),
-    school: str = typer.Option(
-        None, "--school", help="เฉพาะกิจกรรมของโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school
-    ),
-    standard: str = typer.Option(
-        None, "--standard", help="เฉพาะกิจกรรมตามมาตรฐานนี้ เช่น 7.3", autocompletion=complete_standard
-    ),
-    year: str = typer.Option(None, "--year", help="เฉพาะปีการศึกษานี้ (พ.ศ.) เช่น 2569; กับ --term: เฉพาะภาคเรียนนั้น"),
-    term: int = typer.Option(None, "--term", help="เฉพาะภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)"),
-    since: str = typer.Option(None, "--from", help="เฉพาะกิจกรรมตั้งแต่วันที่นี้ เช่น 1/11/2569"),
-    until: str = typer.Option(None, "--to", help="เฉพาะกิจกรรมถึงวันที่นี้ เช่น 30/11/2569"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลเป็น JSON"),
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", "-f", case_sensitive=False, help="ค่าเริ่มต้น: ตามนามสกุลของ -o หรือ json"),
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="ไฟล์ผลลัพธ์ (ไม่ระบุ: พิมพ์ออกทางหน้าจอ)")] = None,
+    what: Annotated[
+        ExportWhat, typer.Option("--what", help="สำหรับ CSV: activities (กิจกรรม) หรือ schools (โรงเรียน)")
+    ] = ExportWhat.activities,
+    with_evidence: Annotated[
+        bool,
+        typer.Option("--with-evidence", help="เขียนไฟล์ .zip ที่มี export.json และไฟล์หลักฐานทั้งหมด (สำหรับ 'nitet import')"),
+    ] = False,
+    school: Annotated[
+        str, typer.Option("--school", help="เฉพาะกิจกรรมของโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school)
+    ] = None,
+    standard: Annotated[
+        str, typer.Option("--standard", help="เฉพาะกิจกรรมตามมาตรฐานนี้ เช่น 7.3", autocompletion=complete_standard)
+    ] = None,
+    year: Annotated[
+        str, typer.Option("--year", help="เฉพาะปีการศึกษานี้ (พ.ศ.) เช่น 2569; กับ --term: เฉพาะภาคเรียนนั้น")
+    ] = None,
+    term: Annotated[int, typer.Option("--term", help="เฉพาะภาคเรียน 1 หรือ 2 (ไม่ใส่ --year: ปีการศึกษาปัจจุบัน)")] = None,
+    since: Annotated[str, typer.Option("--from", help="เฉพาะกิจกรรมตั้งแต่วันที่นี้ เช่น 1/11/2569")] = None,
+    until: Annotated[str, typer.Option("--to", help="เฉพาะกิจกรรมถึงวันที่นี้ เช่น 30/11/2569")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="แสดงสรุปผลเป็น JSON")] = False,
 ) -> None:
     """ส่งออกกิจกรรม (พร้อมโรงเรียน มาตรฐาน และหลักฐาน) และโรงเรียน เป็น JSON, CSV หรือสมุดงาน Excel (.xlsx)"""
     from nitet_cli.clock import today
@@ -76,11 +86,8 @@ def export_command(
     suffix = output.suffix.lower() if output else ""
     if suffix == ".zip":
         with_evidence = True
-    if fmt is None:
-        fmt = {".csv": "csv", ".xlsx": "xlsx"}.get(suffix, "json")
-    fmt = fmt.lower()
-    if fmt not in ("json", "csv", "xlsx"):
-        raise InputError(f"--format '{fmt}' ไม่มี — เลือก json, csv หรือ xlsx")
+    fmt = fmt.value if fmt is not None else {".csv": "csv", ".xlsx": "xlsx"}.get(suffix, "json")
+    what = what.value
     if with_evidence and output is not None and suffix != ".zip":
         raise InputError(f"--with-evidence เขียนไฟล์ .zip — ใช้ชื่อที่ลงท้ายด้วย .zip เช่น -o {output.with_suffix('.zip')}")
     if what == "schools" and fmt != "csv":
@@ -124,13 +131,14 @@ def export_command(
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="ไฟล์ .json หรือ .zip จาก 'nitet export'"),
-    as_owner: bool = typer.Option(
-        False,
-        "--as-owner",
-        help="ย้ายเครื่อง: ให้เจ้าของไฟล์ส่งออกเป็นเจ้าของฐานข้อมูลนี้ พร้อมโปรไฟล์ (เฉพาะฐานข้อมูลใหม่ที่ยังไม่มีกิจกรรม)",
-    ),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    file: Annotated[Path, typer.Argument(help="ไฟล์ .json หรือ .zip จาก 'nitet export'")],
+    as_owner: Annotated[
+        bool,
+        typer.Option(
+            "--as-owner", help="ย้ายเครื่อง: ให้เจ้าของไฟล์ส่งออกเป็นเจ้าของฐานข้อมูลนี้ พร้อมโปรไฟล์ (เฉพาะฐานข้อมูลใหม่ที่ยังไม่มีกิจกรรม)"
+        ),
+    ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """นำเข้าไฟล์ส่งออกของ nitet (นำเข้าซ้ำได้: รายการที่มีอยู่แล้วจะไม่ถูกเพิ่มซ้ำ)
 
@@ -160,9 +168,9 @@ def import_command(
 @app.command("merge")
 def merge_command(
     ctx: typer.Context,
-    databases: list[Path] = typer.Argument(..., help="ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน"),
-    into: Path = typer.Option(None, "--into", help="ฐานข้อมูลรวมของกลุ่ม (ค่าเริ่มต้น: ฐานข้อมูลของ --db)"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    databases: Annotated[list[Path], typer.Argument(help="ฐานข้อมูล .db ของศึกษานิเทศก์แต่ละคน")],
+    into: Annotated[Path, typer.Option("--into", help="ฐานข้อมูลรวมของกลุ่ม (ค่าเริ่มต้น: ฐานข้อมูลของ --db)")] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """รวมฐานข้อมูลของศึกษานิเทศก์หลายคนเป็นฐานข้อมูลเดียว (รวมซ้ำได้: ไม่เพิ่มรายการซ้ำ)"""
     from nitet_cli.merge import merge
@@ -170,7 +178,7 @@ def merge_command(
     st = state(ctx)
     target = into.expanduser() if into else st.db_path
     with common.progress_reporter(ctx) as on_progress:
-        result = merge(target, databases, on_progress)
+        result = merge(target, databases, on_progress, announce=common.announcer())
     if json_output:
         print_json({"into": str(target), **result.as_dict()})
         return

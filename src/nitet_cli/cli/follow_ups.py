@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json
+from nitet_cli.cli.choices import FollowUpResult
+from nitet_cli.cli.common import JsonOption, NitetGroup, console, echo, open_db, print_json
+from nitet_cli.cli.completion import complete_school
 from nitet_cli.cli.follow_up_view import follow_up_table
-from nitet_cli.completion import complete_school
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -27,13 +30,13 @@ _EMPTY = {
 @follow_up_app.command("list")
 def follow_up_list(
     ctx: typer.Context,
-    school: str | None = typer.Option(
-        None, "--school", "-s", help="เฉพาะโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school
-    ),
-    open_only: bool = typer.Option(False, "--open", help="ที่ยังไม่ได้ปิด (ค่าเริ่มต้น)"),
-    overdue: bool = typer.Option(False, "--overdue", help="ที่ยังไม่ได้ปิดและเลยกำหนดติดตามแล้ว"),
-    all_items: bool = typer.Option(False, "--all", help="ทั้งหมด รวมที่ปิดแล้ว"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    school: Annotated[
+        str | None, typer.Option("--school", "-s", help="เฉพาะโรงเรียนนี้ (รหัสหรือชื่อ)", autocompletion=complete_school)
+    ] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="ที่ยังไม่ได้ปิด (ค่าเริ่มต้น)")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="ที่ยังไม่ได้ปิดและเลยกำหนดติดตามแล้ว")] = False,
+    all_items: Annotated[bool, typer.Option("--all", help="ทั้งหมด รวมที่ปิดแล้ว")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """ข้อเสนอแนะที่ต้องติดตาม เร่งด่วนก่อน (วันที่เป็น พ.ศ.)"""
     from nitet_cli.errors import InputError
@@ -57,23 +60,28 @@ def follow_up_list(
     echo(f"{len(items)} รายการ" + (f" เลยกำหนด {late} รายการ" if late else ""))
 
 
-@follow_up_app.command("close")
+# The stored status of a suggestion not carried out is "not_done" (as --json shows it): typed
+# with an underscore it is the same word as not-done.
+@follow_up_app.command("close", context_settings={"token_normalize_func": lambda token: token.replace("_", "-")})
 def follow_up_close(
     ctx: typer.Context,
-    follow_up_id: int = typer.Argument(..., metavar="ID", help="หมายเลขข้อเสนอแนะ (จาก 'nitet follow-up list')"),
-    result: str = typer.Option(..., "--result", "-r", help="ผลการติดตาม"),
-    status: str = typer.Option(
-        "done", "--status", help="done (ดำเนินการแล้ว), partly (บางส่วน), not-done (ยังไม่ได้ดำเนินการ)"
-    ),
-    when: str | None = typer.Option(None, "--date", "-d", help="วันที่ติดตาม (ค่าเริ่มต้น: วันนี้)"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    follow_up_id: Annotated[int, typer.Argument(metavar="ID", help="หมายเลขข้อเสนอแนะ (จาก 'nitet follow-up list')")],
+    result: Annotated[str, typer.Option("--result", "-r", help="ผลการติดตาม")],
+    status: Annotated[
+        FollowUpResult,
+        typer.Option(
+            "--status", case_sensitive=False, help="done (ดำเนินการแล้ว), partly (บางส่วน), not-done (ยังไม่ได้ดำเนินการ)"
+        ),
+    ] = FollowUpResult.done,
+    when: Annotated[str | None, typer.Option("--date", "-d", help="วันที่ติดตาม (ค่าเริ่มต้น: วันนี้)")] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """ปิดข้อเสนอแนะที่ติดตามแล้ว พร้อมผลการติดตาม"""
     from nitet_cli.dates import parse_date
     from nitet_cli.follow_ups import close_follow_up, parse_status
     from nitet_cli.thai import be_date
 
-    chosen = parse_status(status)
+    chosen = parse_status(status.value)
     day = parse_date(when) if when is not None else None
     item = close_follow_up(open_db(ctx), follow_up_id, result=result, status=chosen, on=day)
     if json_output:

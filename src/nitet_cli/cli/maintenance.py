@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from nitet_cli.cli.common import echo, print_json, state
+from nitet_cli.cli.common import JsonOption, echo, print_json, state
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -28,10 +29,10 @@ def _mark(severity: str) -> str:
 @app.command()
 def doctor(
     ctx: typer.Context,
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
-    fix: bool = typer.Option(
-        False, "--fix", help="ลบไฟล์ในที่เก็บหลักฐานที่ไม่มีรายการใดอ้างถึง และไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ"
-    ),
+    json_output: JsonOption = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="ลบไฟล์ในที่เก็บหลักฐานที่ไม่มีรายการใดอ้างถึง และไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ")
+    ] = False,
 ) -> None:
     """ตรวจความสมบูรณ์ของฐานข้อมูลและไฟล์หลักฐาน (ออกด้วยรหัส 1 เมื่อพบปัญหา)"""
     from nitet_cli.errors import EXIT_GAP
@@ -64,12 +65,12 @@ def doctor(
 @app.command()
 def backup(
     ctx: typer.Context,
-    dest: Path = typer.Argument(..., help="โฟลเดอร์ปลายทาง (สำเนาลงวันที่ nitet-ปปปป-ดด-ววTชชนน.db) หรือชื่อไฟล์ .db"),
-    keep: int = typer.Option(
-        None, "--keep", help="เก็บสำเนาลงวันที่ไว้ N ชุดล่าสุด ลบชุดที่เก่ากว่า (ไม่ลบชุดที่เพิ่งเขียน)", show_default=False
-    ),
-    list_only: bool = typer.Option(False, "--list", help="แสดงสำเนาลงวันที่ในโฟลเดอร์ DEST (ไม่สำรอง)"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    dest: Annotated[Path, typer.Argument(help="โฟลเดอร์ปลายทาง (สำเนาลงวันที่ nitet-ปปปป-ดด-ววTชชนน.db) หรือชื่อไฟล์ .db")],
+    keep: Annotated[
+        int, typer.Option("--keep", help="เก็บสำเนาลงวันที่ไว้ N ชุดล่าสุด ลบชุดที่เก่ากว่า (ไม่ลบชุดที่เพิ่งเขียน)", show_default=False)
+    ] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="แสดงสำเนาลงวันที่ในโฟลเดอร์ DEST (ไม่สำรอง)")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """สำรองฐานข้อมูลและไฟล์หลักฐาน (ทำได้ขณะมีคำสั่งอื่นกำลังบันทึก)
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, print_sample_notice, state, text
-from nitet_cli.completion import complete_template
+from nitet_cli.cli.common import (
+    JsonOption,
+    NitetGroup,
+    PdfOption,
+    console,
+    echo,
+    open_db,
+    print_json,
+    print_sample_notice,
+    state,
+    text,
+)
+from nitet_cli.cli.completion import complete_template
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -74,11 +86,13 @@ def _ask_profile(sample: dict) -> dict[str, str | None]:
 @app.command()
 def init(
     ctx: typer.Context,
-    manual_file: Path = typer.Option(None, "--manual", help="ไฟล์คู่มือ YAML (ค่าเริ่มต้น: คู่มือที่มากับโปรแกรม)"),
-    name: str = typer.Option(None, "--name", help="ชื่อ-นามสกุลของคุณ (ในเทอร์มินัลจะถามถ้าไม่ระบุ)", show_default=False),
-    position: str = typer.Option(None, "--position", help="ตำแหน่ง เช่น ศึกษานิเทศก์", show_default=False),
-    office: str = typer.Option(None, "--office", help="สังกัด (ต้องระบุพร้อม --name)", show_default=False),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    manual_file: Annotated[Path, typer.Option("--manual", help="ไฟล์คู่มือ YAML (ค่าเริ่มต้น: คู่มือที่มากับโปรแกรม)")] = None,
+    name: Annotated[
+        str, typer.Option("--name", help="ชื่อ-นามสกุลของคุณ (ในเทอร์มินัลจะถามถ้าไม่ระบุ)", show_default=False)
+    ] = None,
+    position: Annotated[str, typer.Option("--position", help="ตำแหน่ง เช่น ศึกษานิเทศก์", show_default=False)] = None,
+    office: Annotated[str, typer.Option("--office", help="สังกัด (ต้องระบุพร้อม --name)", show_default=False)] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """สร้างฐานข้อมูลและโหลดคู่มือปฏิบัติงาน พร้อมชื่อ ตำแหน่ง และสังกัดของคุณ
 
@@ -127,8 +141,8 @@ def init(
 @manual_app.command("load")
 def manual_load(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="ไฟล์คู่มือ .yaml"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    file: Annotated[Path, typer.Argument(help="ไฟล์คู่มือ .yaml")],
+    json_output: JsonOption = False,
 ) -> None:
     """ตรวจและโหลดคู่มือจาก YAML (โหลดซ้ำได้: แถวที่หายไปจะถูกยกเลิก ไม่ถูกลบ)"""
     from dataclasses import asdict
@@ -154,15 +168,17 @@ def manual_load(
 @manual_app.command("show")
 def manual_show(
     ctx: typer.Context,
-    duty: int = typer.Option(None, "--duty", help="แสดงเฉพาะเรื่องที่ระบุ"),
-    retired: bool = typer.Option(False, "--retired", help="รวมแถวที่ยกเลิกแล้ว"),
-    full: bool = typer.Option(
-        None,
-        "--full/--short",
-        help="--full: ข้อความเต็มทุกแถว ตัดบรรทัดตามความกว้างจอ ไม่ตัดทิ้ง; --short: ตารางย่อ"
-        " (ค่าเริ่มต้น: ตารางย่อบนจอ ข้อความเต็มเมื่อส่งต่อไปยังไฟล์หรือคำสั่งอื่น)",
-    ),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    duty: Annotated[int, typer.Option("--duty", help="แสดงเฉพาะเรื่องที่ระบุ")] = None,
+    retired: Annotated[bool, typer.Option("--retired", help="รวมแถวที่ยกเลิกแล้ว")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full/--short",
+            help="--full: ข้อความเต็มทุกแถว ตัดบรรทัดตามความกว้างจอ ไม่ตัดทิ้ง; --short: ตารางย่อ"
+            " (ค่าเริ่มต้น: ตารางย่อบนจอ ข้อความเต็มเมื่อส่งต่อไปยังไฟล์หรือคำสั่งอื่น)",
+        ),
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """แสดงคู่มือปฏิบัติงานที่อยู่ในฐานข้อมูล"""
     from nitet_cli.errors import NotFoundError
@@ -253,17 +269,18 @@ YAML_SUFFIXES = (".yaml", ".yml")
 @manual_app.command("export")
 def manual_export(
     ctx: typer.Context,
-    output: Path = typer.Option(
-        None, "-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: manual.docx หรือ my-duties.yaml กับ --yaml)"
-    ),
-    yaml_output: bool = typer.Option(
-        False, "--yaml", help="เขียนคู่มือเป็น YAML ที่แก้เองแล้วโหลดกลับด้วย 'nitet manual load' ได้ (ชื่อ .yaml ก็เช่นกัน)"
-    ),
-    template: str = typer.Option(
-        None, "--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx", autocompletion=complete_template
-    ),
-    pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: manual.docx หรือ my-duties.yaml กับ --yaml)")
+    ] = None,
+    yaml_output: Annotated[
+        bool,
+        typer.Option("--yaml", help="เขียนคู่มือเป็น YAML ที่แก้เองแล้วโหลดกลับด้วย 'nitet manual load' ได้ (ชื่อ .yaml ก็เช่นกัน)"),
+    ] = False,
+    template: Annotated[
+        str, typer.Option("--template", help="แม่แบบ: ชื่อในตัว (manual) หรือไฟล์ .docx", autocompletion=complete_template)
+    ] = None,
+    pdf: PdfOption = False,
+    json_output: JsonOption = False,
 ) -> None:
     """ส่งออกคู่มือปฏิบัติงานเป็นเอกสาร Word (.docx) ตามแบบราชการไทย หรือเป็น YAML ของคุณเอง (--yaml)"""
     from nitet_cli.errors import InputError

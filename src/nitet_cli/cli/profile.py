@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from nitet_cli.cli.common import NitetGroup, echo, is_interactive, open_db, print_json
+from nitet_cli.cli.common import JsonOption, NitetGroup, echo, is_interactive, open_db, print_json
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -15,8 +17,8 @@ app.add_typer(profile_app, name="profile")
 @profile_app.command("new-identity")
 def new_identity_command(
     ctx: typer.Context,
-    yes: bool = typer.Option(False, "--yes", "-y", help="ทำโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="ทำโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงานมีตัวตนของตนเอง (UUID ใหม่ของเจ้าของและกิจกรรมของเจ้าของ)"""
     from nitet_cli.errors import InputError
@@ -55,7 +57,7 @@ def print_profile(profile: dict) -> None:
 @profile_app.command("show")
 def show_command(
     ctx: typer.Context,
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    json_output: JsonOption = False,
 ) -> None:
     """แสดงโปรไฟล์ของเจ้าของฐานข้อมูล (ชื่อ ตำแหน่ง สังกัด ผู้บังคับบัญชา) ที่ใช้ในคู่มือและรายงาน"""
     from nitet_cli.profile import SAMPLE_NOTICE, get_owner_profile
@@ -70,24 +72,31 @@ def show_command(
         echo(SAMPLE_NOTICE.format(name=profile["name"]), err=True)
 
 
-def _text_option(help_text: str):
-    return typer.Option(None, help=help_text, show_default=False)
-
-
 @profile_app.command("set")
 def set_command(
     ctx: typer.Context,
-    name: str = _text_option('ชื่อ-นามสกุล เช่น "นางสาวสมใจ ใฝ่ดี"'),
-    position: str = _text_option("ตำแหน่ง เช่น ศึกษานิเทศก์"),
-    academic_standing: str = _text_option("วิทยฐานะ เช่น ชำนาญการพิเศษ"),
-    work_unit: str = _text_option("กลุ่มงาน/งานที่รับผิดชอบ"),
-    work_group: str = _text_option("กลุ่ม เช่น กลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา"),
-    office: str = _text_option("สังกัด เช่น สำนักงานเขตพื้นที่การศึกษาประถมศึกษาเชียงราย เขต ๑"),
-    agency: str = _text_option("หน่วยงาน เช่น สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน"),
-    ministry: str = _text_option("กระทรวง เช่น กระทรวงศึกษาธิการ"),
-    endorser_name: str = _text_option("ผู้บังคับบัญชาที่ให้ความเห็นท้ายรายงาน (ชื่อ-นามสกุล)"),
-    endorser_position: str = _text_option("ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    name: Annotated[str | None, typer.Option(help='ชื่อ-นามสกุล เช่น "นางสาวสมใจ ใฝ่ดี"', show_default=False)] = None,
+    position: Annotated[str | None, typer.Option(help="ตำแหน่ง เช่น ศึกษานิเทศก์", show_default=False)] = None,
+    academic_standing: Annotated[str | None, typer.Option(help="วิทยฐานะ เช่น ชำนาญการพิเศษ", show_default=False)] = None,
+    work_unit: Annotated[str | None, typer.Option(help="กลุ่มงาน/งานที่รับผิดชอบ", show_default=False)] = None,
+    work_group: Annotated[
+        str | None, typer.Option(help="กลุ่ม เช่น กลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา", show_default=False)
+    ] = None,
+    office: Annotated[
+        str | None, typer.Option(help="สังกัด เช่น สำนักงานเขตพื้นที่การศึกษาประถมศึกษาเชียงราย เขต ๑", show_default=False)
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="หน่วยงาน เช่น สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน", show_default=False)
+    ] = None,
+    ministry: Annotated[str | None, typer.Option(help="กระทรวง เช่น กระทรวงศึกษาธิการ", show_default=False)] = None,
+    endorser_name: Annotated[
+        str | None, typer.Option(help="ผู้บังคับบัญชาที่ให้ความเห็นท้ายรายงาน (ชื่อ-นามสกุล)", show_default=False)
+    ] = None,
+    endorser_position: Annotated[
+        str | None,
+        typer.Option(help="ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา", show_default=False),
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """เปลี่ยนโปรไฟล์ของเจ้าของฐานข้อมูล: เปลี่ยนเฉพาะค่าที่ระบุ (ค่าว่าง "" ล้างค่านั้น ยกเว้นชื่อ) มีผลกับเอกสารทันที"""
     from nitet_cli.profile import FIELDS, set_profile

@@ -2,36 +2,76 @@
 cron every week), so they start fast: this module alone of the command modules is loaded, and
 nothing here or in the services it calls imports rich or the DOCX stack (python-docx, docxtpl,
 Pillow); services are imported inside the commands.
+
+The two commands take one set of options (declared once below) and hand everything they were
+given to :func:`_record` as one :class:`Recording`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from nitet_cli.cli import common
-from nitet_cli.cli.common import caption_option, echo, json_option, open_db, print_json, state
-from nitet_cli.completion import complete_school, complete_standard
+from nitet_cli.cli.choices import Kind, Mode
+from nitet_cli.cli.common import CaptionOption, JsonOption, KindOption, ModeOption, echo, open_db, print_json, state
+from nitet_cli.cli.completion import complete_school, complete_standard
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
 MAX_SCHOOLS_SHOWN = 30
 
-# Options shared by log-visit and log (typer needs a fresh OptionInfo per parameter,
-# so these are small factories).
+# --- the options of log-visit and log --------------------------------------------------------------
+
+Schools = Annotated[
+    list[str] | None,
+    typer.Option("--school", "-s", help="โรงเรียน: รหัส ชื่อ หรือส่วนของชื่อ (ใส่ได้หลายครั้ง)", autocompletion=complete_school),
+]
+When = Annotated[
+    str, typer.Option("--date", "-d", help="วันที่ เช่น 2026-06-15, 15/6/2569, today, yesterday (ค่าเริ่มต้น: วันนี้)")
+]
+Title = Annotated[str | None, typer.Option("--title", "-t", help="ชื่อกิจกรรม/เรื่องที่นิเทศ")]
+Findings = Annotated[str, typer.Option("--findings", help="ผลการนิเทศหรือผลการดำเนินงาน")]
+Suggestions = Annotated[str, typer.Option("--suggestions", help="ข้อเสนอแนะ")]
+Participants = Annotated[str, typer.Option("--participants", help="ผู้รับการนิเทศ/ผู้เข้าร่วม")]
+Teachers = Annotated[int | None, typer.Option("--teachers", min=0, help="จำนวนครูที่ได้รับการนิเทศหรือที่เข้าร่วม")]
+Evidence = Annotated[list[Path] | None, typer.Option("--evidence", "-e", help="ไฟล์หลักฐาน (ใส่ได้หลายครั้ง)")]
+Links = Annotated[list[str] | None, typer.Option("--link", help="ลิงก์หลักฐาน เช่น Google Drive (ใส่ได้หลายครั้ง)")]
+AllowFuture = Annotated[bool, typer.Option("--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต")]
 
 
-def _date_option():
-    return typer.Option("today", "--date", "-d", help="วันที่ เช่น 2026-06-15, 15/6/2569, today, yesterday (ค่าเริ่มต้น: วันนี้)")
+@dataclass
+class Recording:
+    """Everything one ``log-visit`` or ``log`` was given, by its parameters' names."""
 
+    kind: str
+    school_required: bool
+    standards: list[str] | None
+    school: list[str] | None
+    when: str
+    mode: str
+    title: str | None
+    findings: str
+    suggestions: str
+    participants: str
+    teachers: int | None
+    evidence: list[Path] | None
+    link: list[str] | None
+    caption: list[str] | None
+    allow_future: bool
+    json_output: bool
+    follow_up: list[str] | None = None
+    check_by: str | None = None
+    close_follow_up: list[str] | None = None
 
-def _evidence_option():
-    return typer.Option(None, "--evidence", "-e", help="ไฟล์หลักฐาน (ใส่ได้หลายครั้ง)")
-
-
-def _link_option():
-    return typer.Option(None, "--link", help="ลิงก์หลักฐาน เช่น Google Drive (ใส่ได้หลายครั้ง)")
+    @classmethod
+    def of(cls, arguments: dict, **fixed) -> Recording:
+        """The recording a command's arguments (its ``locals()``) and ``fixed`` values make."""
+        given = {**arguments, **fixed}
+        return cls(**{f.name: given[f.name] for f in fields(cls) if f.name in given})
 
 
 # --- asking in a terminal -----------------------------------------------------------------------
@@ -140,56 +180,36 @@ def _evidence_items(
     return files + urls
 
 
-def _record(
-    ctx: typer.Context,
-    *,
-    kind: str,
-    standards: list[str],
-    schools: list[str],
-    school_required: bool,
-    when: str,
-    mode: str,
-    title: str | None,
-    findings: str,
-    suggestions: str,
-    participants: str,
-    teachers: int | None,
-    evidence: list[Path] | None,
-    links: list[str] | None,
-    caption: list[str] | None,
-    allow_future: bool,
-    json_output: bool,
-    follow_ups: list[str] | None = None,
-    check_by: str | None = None,
-    close_follow_ups: list[str] | None = None,
-) -> None:
+def _record(ctx: typer.Context, given: Recording) -> None:
     from nitet_cli.activities import NewActivity, add_activity, check_entry_date, describe_activity, visit_standards_for
     from nitet_cli.dates import parse_date
     from nitet_cli.thai import be_date
 
     interactive = common.is_interactive()
-    day = parse_date(when)  # a bad date is refused before the database is opened
-    due = parse_date(check_by) if check_by is not None else None
+    kind, mode, title = str(given.kind), str(given.mode), given.title
+    standards, schools = list(given.standards or []), list(given.school or [])
+    day = parse_date(given.when)  # a bad date is refused before the database is opened
+    due = parse_date(given.check_by) if given.check_by is not None else None
     if due is not None:
         from nitet_cli.follow_ups import check_check_by
 
         check_check_by(due, day)  # refused before the database is opened, as a bad date is
-    closures = [_closure(spec) for spec in close_follow_ups or []]
+    closures = [_closure(spec) for spec in given.close_follow_up or []]
     conn = open_db(ctx)
-    check_entry_date(conn, day, allow_future=allow_future)
+    check_entry_date(conn, day, allow_future=given.allow_future)
 
     missing = []
-    if school_required and not schools and not interactive:
+    if given.school_required and not schools and not interactive:
         missing.append("--school (รหัสหรือชื่อโรงเรียน)")
     if title is None and not interactive:
         missing.append("--title (ชื่อกิจกรรม)")
-    if not standards and not interactive and not school_required and not (kind == "visit" and schools):
+    if not standards and not interactive and not given.school_required and not (kind == "visit" and schools):
         missing.append("STANDARD (รหัสมาตรฐาน เช่น 1.2)")
     if missing:
         _missing(missing)
 
     codes = _school_codes(conn, schools)
-    if school_required and not codes:
+    if given.school_required and not codes:
         codes = [_ask_school(conn)]
     if not standards:
         suggested = visit_standards_for(conn, codes) if kind == "visit" else []
@@ -209,17 +229,17 @@ def _record(
         schools=codes,
         kind=kind,
         mode=mode,
-        findings=findings,
-        suggestions=suggestions,
-        participants=participants,
-        teachers=teachers,
-        evidence=_evidence_items(ctx, evidence, links, caption),
-        follow_ups=list(follow_ups or []),
+        findings=given.findings,
+        suggestions=given.suggestions,
+        participants=given.participants,
+        teachers=given.teachers,
+        evidence=_evidence_items(ctx, given.evidence, given.link, given.caption),
+        follow_ups=list(given.follow_up or []),
         check_by=due,
         closures=closures,
     )
-    activity_id = add_activity(conn, state(ctx).db_path, new, check_date=True, allow_future=allow_future)
-    if json_output:
+    activity_id = add_activity(conn, state(ctx).db_path, new, check_date=True, allow_future=given.allow_future)
+    if given.json_output:
         from nitet_cli.follow_ups import get_follow_up, open_at_schools
 
         entry = describe_activity(conn, state(ctx).db_path, activity_id)
@@ -286,107 +306,68 @@ def _print_open_follow_ups(conn, codes: list[str], activity_id: int) -> None:
 @app.command("log-visit", cls=common.OrderedCommand)
 def log_visit(
     ctx: typer.Context,
-    school: list[str] | None = typer.Option(
-        None, "--school", "-s", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน (ใส่ได้หลายครั้ง)", autocompletion=complete_school
-    ),
-    when: str = _date_option(),
-    standard: list[str] | None = typer.Option(
-        None,
-        "--standard",
-        help="มาตรฐาน เช่น 7.3 (ใส่ได้หลายครั้ง; ค่าเริ่มต้น: มาตรฐานที่มีเป้าหมายเป็นกลุ่มของโรงเรียน)",
-        autocompletion=complete_standard,
-    ),
-    mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite (ลงพื้นที่), online (ออนไลน์), hybrid (ผสมผสาน)"),
-    title: str | None = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม/เรื่องที่นิเทศ"),
-    findings: str = typer.Option("", "--findings", help="ผลการนิเทศ"),
-    suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
-    participants: str = typer.Option("", "--participants", help="ผู้รับการนิเทศ/ผู้เข้าร่วม"),
-    teachers: int | None = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่ได้รับการนิเทศ"),
-    evidence: list[Path] | None = _evidence_option(),
-    link: list[str] | None = _link_option(),
-    caption: list[str] | None = caption_option(),
-    allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
-    follow_up: list[str] | None = typer.Option(
-        None,
-        "--follow-up",
-        help="ข้อเสนอแนะที่ต้องติดตาม (ใส่ได้หลายครั้ง; หนึ่งรายการต่อข้อความต่อโรงเรียน)",
-    ),
-    check_by: str | None = typer.Option(
-        None, "--check-by", help="ติดตามภายในวันที่ (รูปแบบเดียวกับ --date; ค่าเริ่มต้น: การนิเทศครั้งถัดไป)"
-    ),
-    close_follow_up: list[str] | None = typer.Option(
-        None,
-        "--close-follow-up",
-        metavar="ID[:RESULT]",
-        help='ปิดข้อเสนอแนะที่ติดตามในการนิเทศนี้ เช่น "12:จัดมุมหนังสือแล้ว" (ใส่ได้หลายครั้ง)',
-    ),
-    json_output: bool = json_option(),
+    school: Schools = None,
+    when: When = "today",
+    standards: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--standard",
+            help="มาตรฐาน เช่น 7.3 (ใส่ได้หลายครั้ง; ค่าเริ่มต้น: มาตรฐานที่มีเป้าหมายเป็นกลุ่มของโรงเรียน)",
+            autocompletion=complete_standard,
+        ),
+    ] = None,
+    mode: ModeOption = Mode.onsite,
+    title: Title = None,
+    findings: Findings = "",
+    suggestions: Suggestions = "",
+    participants: Participants = "",
+    teachers: Teachers = None,
+    evidence: Evidence = None,
+    link: Links = None,
+    caption: CaptionOption = None,
+    allow_future: AllowFuture = False,
+    follow_up: Annotated[
+        list[str] | None,
+        typer.Option("--follow-up", help="ข้อเสนอแนะที่ต้องติดตาม (ใส่ได้หลายครั้ง; หนึ่งรายการต่อข้อความต่อโรงเรียน)"),
+    ] = None,
+    check_by: Annotated[
+        str | None,
+        typer.Option("--check-by", help="ติดตามภายในวันที่ (รูปแบบเดียวกับ --date; ค่าเริ่มต้น: การนิเทศครั้งถัดไป)"),
+    ] = None,
+    close_follow_up: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--close-follow-up",
+            metavar="ID[:RESULT]",
+            help='ปิดข้อเสนอแนะที่ติดตามในการนิเทศนี้ เช่น "12:จัดมุมหนังสือแล้ว" (ใส่ได้หลายครั้ง)',
+        ),
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """บันทึกการนิเทศโรงเรียน (พิมพ์หมายเลขรายการใหม่; --json: ทั้งรายการ)"""
-    _record(
-        ctx,
-        kind="visit",
-        standards=standard or [],
-        schools=school or [],
-        school_required=True,
-        when=when,
-        mode=mode,
-        title=title,
-        findings=findings,
-        suggestions=suggestions,
-        participants=participants,
-        teachers=teachers,
-        evidence=evidence,
-        links=link,
-        caption=caption,
-        allow_future=allow_future,
-        json_output=json_output,
-        follow_ups=follow_up,
-        check_by=check_by,
-        close_follow_ups=close_follow_up,
-    )
+    _record(ctx, Recording.of(locals(), kind=Kind.visit, school_required=True))
 
 
 @app.command("log", cls=common.OrderedCommand)
 def log(
     ctx: typer.Context,
-    standards: list[str] | None = typer.Argument(None, help="มาตรฐาน เช่น 1.2 9.1", autocompletion=complete_standard),
-    title: str | None = typer.Option(None, "--title", "-t", help="ชื่อกิจกรรม"),
-    kind: str = typer.Option(
-        "other", "--kind", "-k", help="ประเภท: meeting, training, report, media, website, research, visit, other"
-    ),
-    when: str = _date_option(),
-    school: list[str] | None = typer.Option(
-        None, "--school", "-s", help="โรงเรียนที่เกี่ยวข้อง (ใส่ได้หลายครั้ง)", autocompletion=complete_school
-    ),
-    mode: str = typer.Option("onsite", "--mode", help="รูปแบบ: onsite, online, hybrid"),
-    findings: str = typer.Option("", "--findings", help="ผลการดำเนินงาน"),
-    suggestions: str = typer.Option("", "--suggestions", help="ข้อเสนอแนะ"),
-    participants: str = typer.Option("", "--participants", help="ผู้เข้าร่วม"),
-    teachers: int | None = typer.Option(None, "--teachers", min=0, help="จำนวนครูที่เข้าร่วม"),
-    evidence: list[Path] | None = _evidence_option(),
-    link: list[str] | None = _link_option(),
-    caption: list[str] | None = caption_option(),
-    allow_future: bool = typer.Option(False, "--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต"),
-    json_output: bool = json_option(),
+    standards: Annotated[
+        list[str] | None, typer.Argument(help="มาตรฐาน เช่น 1.2 9.1", autocompletion=complete_standard)
+    ] = None,
+    title: Title = None,
+    kind: KindOption = Kind.other,
+    when: When = "today",
+    school: Schools = None,
+    mode: ModeOption = Mode.onsite,
+    findings: Findings = "",
+    suggestions: Suggestions = "",
+    participants: Participants = "",
+    teachers: Teachers = None,
+    evidence: Evidence = None,
+    link: Links = None,
+    caption: CaptionOption = None,
+    allow_future: AllowFuture = False,
+    json_output: JsonOption = False,
 ) -> None:
     """บันทึกกิจกรรมอื่น (อบรม ประชุม จัดทำรายงาน ปรับปรุงเว็บไซต์ …) ตามมาตรฐานหนึ่งข้อหรือมากกว่า"""
-    _record(
-        ctx,
-        kind=kind,
-        standards=standards or [],
-        schools=school or [],
-        school_required=False,
-        when=when,
-        mode=mode,
-        title=title,
-        findings=findings,
-        suggestions=suggestions,
-        participants=participants,
-        teachers=teachers,
-        evidence=evidence,
-        links=link,
-        caption=caption,
-        allow_future=allow_future,
-        json_output=json_output,
-    )
+    _record(ctx, Recording.of(locals(), school_required=False))

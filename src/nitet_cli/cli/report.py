@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from nitet_cli.cli import common
+from nitet_cli.cli.choices import ReportFormat
 from nitet_cli.cli.common import (
-    TERM_HELP,
-    YEAR_HELP,
+    JsonOption,
     NitetGroup,
+    PdfOption,
+    TermOption,
+    YearOption,
     console,
     echo,
     open_db,
@@ -20,7 +24,7 @@ from nitet_cli.cli.common import (
     terminal_safe,
     text,
 )
-from nitet_cli.completion import complete_template, complete_template_name
+from nitet_cli.cli.completion import complete_template, complete_template_name
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -38,12 +42,14 @@ def _term(conn, year: int | None, term: int | None):
 @app.command()
 def status(
     ctx: typer.Context,
-    year: int = typer.Option(None, "--year", help=YEAR_HELP),
-    term: int = typer.Option(None, "--term", help=TERM_HELP),
-    json_output: bool = typer.Option(
-        False, "--json", help="แสดงผลเป็น JSON (แต่ละโรงเรียนอยู่ใต้คีย์ schools, แต่ละศึกษานิเทศก์ใต้คีย์ supervisors)"
-    ),
-    fail_on_gap: bool = typer.Option(False, "--fail-on-gap", help="จบด้วยรหัส 1 เมื่อยังมีเป้าหมายที่ไม่ถึง (สำหรับ cron)"),
+    year: YearOption = None,
+    term: TermOption = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="แสดงผลเป็น JSON (แต่ละโรงเรียนอยู่ใต้คีย์ schools, แต่ละศึกษานิเทศก์ใต้คีย์ supervisors)")
+    ] = False,
+    fail_on_gap: Annotated[
+        bool, typer.Option("--fail-on-gap", help="จบด้วยรหัส 1 เมื่อยังมีเป้าหมายที่ไม่ถึง (สำหรับ cron)")
+    ] = False,
 ) -> None:
     """ความก้าวหน้าของภาคเรียน: กิจกรรม โรงเรียน หลักฐาน ต่อเรื่องและมาตรฐาน การนิเทศโรงเรียนเทียบเป้าหมาย
     และ (ฐานข้อมูลรวมของกลุ่ม) ผลงานของศึกษานิเทศก์แต่ละคน"""
@@ -263,33 +269,37 @@ def _period(year, term, date_from, date_to, month):
 @app.command()
 def report(
     ctx: typer.Context,
-    term: int = typer.Option(None, "--term", help=TERM_HELP),
-    year: int = typer.Option(None, "--year", help=YEAR_HELP),
-    month: str = typer.Option(None, "--month", help="รายงานทั้งเดือน เช่น 11/2569, 2026-11 หรือ พ.ย. 2569"),
-    date_from: str = typer.Option(
-        None, "--from", help="รายงานช่วงวันที่: วันแรก เช่น 1/11/2569 (รูปแบบเดียวกับ --date ของ log)"
-    ),
-    date_to: str = typer.Option(None, "--to", help="วันสุดท้ายของช่วง (ค่าเริ่มต้น: วันนี้)"),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>, report-<ปี>-<เดือน> หรือ report-<วันแรก>_<วันสุดท้าย> .docx)",
-    ),
-    template: str = typer.Option(
-        "report", "--template", help="แม่แบบ: ชื่อในตัว (report) หรือไฟล์ .docx ของคุณ", autocompletion=complete_template
-    ),
-    fmt: str = typer.Option("docx", "--format", help="docx (เอกสาร Word) หรือ json (ตัวเลขและรายการเดียวกัน)"),
-    pdf: bool = typer.Option(False, "--pdf", help="แปลงเป็น PDF ด้วย LibreOffice ด้วย (ไฟล์ DOCX ยังอยู่)"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงสรุปผลการเขียนเป็น JSON"),
+    term: TermOption = None,
+    year: YearOption = None,
+    month: Annotated[str, typer.Option("--month", help="รายงานทั้งเดือน เช่น 11/2569, 2026-11 หรือ พ.ย. 2569")] = None,
+    date_from: Annotated[
+        str, typer.Option("--from", help="รายงานช่วงวันที่: วันแรก เช่น 1/11/2569 (รูปแบบเดียวกับ --date ของ log)")
+    ] = None,
+    date_to: Annotated[str, typer.Option("--to", help="วันสุดท้ายของช่วง (ค่าเริ่มต้น: วันนี้)")] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>, report-<ปี>-<เดือน> หรือ report-<วันแรก>_<วันสุดท้าย> .docx)",
+        ),
+    ] = None,
+    template: Annotated[
+        str,
+        typer.Option("--template", help="แม่แบบ: ชื่อในตัว (report) หรือไฟล์ .docx ของคุณ", autocompletion=complete_template),
+    ] = "report",
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", case_sensitive=False, help="docx (เอกสาร Word) หรือ json (ตัวเลขและรายการเดียวกัน)"),
+    ] = ReportFormat.docx,
+    pdf: PdfOption = False,
+    json_output: Annotated[bool, typer.Option("--json", help="แสดงสรุปผลการเขียนเป็น JSON")] = False,
 ) -> None:
     """รายงานผลการปฏิบัติงานประจำภาคเรียน เดือน หรือช่วงวันที่ เป็นเอกสาร Word (.docx) หรือ JSON"""
     from nitet_cli.clock import today
     from nitet_cli.errors import InputError
 
-    fmt = fmt.lower()
-    if fmt not in ("docx", "json"):
-        raise InputError(f"--format '{fmt}' ไม่มี — เลือก docx หรือ json")
+    fmt = fmt.value
     if pdf and fmt != "docx":
         raise InputError("--pdf แปลงเอกสาร Word จึงใช้กับ --format docx เท่านั้น (ไม่ใช่ json)")
     period = _period(year, term, date_from, date_to, month)
@@ -332,7 +342,7 @@ def report(
 
 
 @template_app.command("list")
-def template_list(json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON")) -> None:
+def template_list(json_output: JsonOption = False) -> None:
     """รายการแม่แบบในตัว"""
     from nitet_cli.render import builtin_templates
 
@@ -347,10 +357,10 @@ def template_list(json_output: bool = typer.Option(False, "--json", help="แส
 @template_app.command("export")
 def template_export(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="ชื่อแม่แบบ: manual หรือ report", autocompletion=complete_template_name),
-    directory: Path = typer.Argument(..., help="โฟลเดอร์ที่จะคัดลอกไปไว้ (หรือชื่อไฟล์ .docx)"),
-    force: bool = typer.Option(False, "--force", help="เขียนทับไฟล์ที่มีอยู่แล้ว"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    name: Annotated[str, typer.Argument(help="ชื่อแม่แบบ: manual หรือ report", autocompletion=complete_template_name)],
+    directory: Annotated[Path, typer.Argument(help="โฟลเดอร์ที่จะคัดลอกไปไว้ (หรือชื่อไฟล์ .docx)")],
+    force: Annotated[bool, typer.Option("--force", help="เขียนทับไฟล์ที่มีอยู่แล้ว")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """คัดลอกแม่แบบในตัวออกมาแก้ใน Word (หัวจดหมาย ถ้อยคำ ลายมือชื่อ) แล้วใช้ด้วย --template"""
     from nitet_cli.render import export_template

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from nitet_cli.cli.common import NitetGroup, console, echo, open_db, print_json, text
-from nitet_cli.completion import complete_school, complete_school_code, complete_school_group
+from nitet_cli.cli.common import JsonOption, NitetGroup, console, echo, open_db, print_json, text
+from nitet_cli.cli.completion import complete_school, complete_school_code, complete_school_group
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -22,19 +23,19 @@ _WORDS = {"added": "เพิ่ม", "updated": "แก้ไข", "unchanged":
 @school_app.command("add")
 def school_add(
     ctx: typer.Context,
-    code: str = typer.Option(
-        ...,
-        "--code",
-        help="รหัสโรงเรียนของ สพฐ. (เก็บเป็นข้อความ เลข 0 นำหน้าไม่หาย)",
-        autocompletion=complete_school_code,  # the codes already there, for --update
-    ),
-    name: str = typer.Option(..., "--name", help="ชื่อโรงเรียน"),
-    group: str = typer.Option(
-        "", "--group", help="กลุ่มโรงเรียน เช่น บ้านคู่ หรือ พื้นที่สูง", autocompletion=complete_school_group
-    ),
-    district: str = typer.Option("", "--district", help="อำเภอ"),
-    update: bool = typer.Option(False, "--update", help="แก้ข้อมูลเมื่อมีรหัสนี้อยู่แล้ว"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    code: Annotated[
+        str,
+        typer.Option(
+            "--code", help="รหัสโรงเรียนของ สพฐ. (เก็บเป็นข้อความ เลข 0 นำหน้าไม่หาย)", autocompletion=complete_school_code
+        ),
+    ],
+    name: Annotated[str, typer.Option("--name", help="ชื่อโรงเรียน")],
+    group: Annotated[
+        str, typer.Option("--group", help="กลุ่มโรงเรียน เช่น บ้านคู่ หรือ พื้นที่สูง", autocompletion=complete_school_group)
+    ] = "",
+    district: Annotated[str, typer.Option("--district", help="อำเภอ")] = "",
+    update: Annotated[bool, typer.Option("--update", help="แก้ข้อมูลเมื่อมีรหัสนี้อยู่แล้ว")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """เพิ่มโรงเรียน (หรือแก้ไขด้วย --update)"""
     from nitet_cli.schools import add_or_update_school, check_school, unknown_groups
@@ -60,8 +61,8 @@ def _warn(warnings) -> None:
 @school_app.command("import")
 def school_import(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="ไฟล์ CSV (UTF-8) คอลัมน์ code,name,group,district"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    file: Annotated[Path, typer.Argument(help="ไฟล์ CSV (UTF-8) คอลัมน์ code,name,group,district")],
+    json_output: JsonOption = False,
 ) -> None:
     """นำเข้าโรงเรียนจาก CSV: ตรวจทุกแถวก่อน มีแถวผิดแม้แถวเดียวจะไม่นำเข้าเลย; รหัสที่มีแล้วจะถูกปรับข้อมูล"""
     from nitet_cli.schools import import_schools, read_schools_csv
@@ -78,8 +79,10 @@ def school_import(
 @school_app.command("list")
 def school_list(
     ctx: typer.Context,
-    group: str = typer.Option(None, "--group", help="เฉพาะกลุ่มโรงเรียนนี้", autocompletion=complete_school_group),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    group: Annotated[
+        str, typer.Option("--group", help="เฉพาะกลุ่มโรงเรียนนี้", autocompletion=complete_school_group)
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """แสดงรายชื่อโรงเรียน"""
     from nitet_cli.errors import NotFoundError
@@ -117,10 +120,10 @@ def school_list(
 @school_app.command("show")
 def school_show(
     ctx: typer.Context,
-    school: str = typer.Argument(
-        ..., metavar="SCHOOL", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน", autocompletion=complete_school
-    ),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    school: Annotated[
+        str, typer.Argument(metavar="SCHOOL", help="รหัส ชื่อ หรือส่วนของชื่อโรงเรียน", autocompletion=complete_school)
+    ],
+    json_output: JsonOption = False,
 ) -> None:
     """ประวัติของโรงเรียน: การนิเทศทุกครั้ง ข้อเสนอแนะที่ต้องติดตามพร้อมผล และจำนวนครั้งที่นิเทศต่อเป้าหมายรายภาคเรียน"""
     from nitet_cli.school_history import school_history

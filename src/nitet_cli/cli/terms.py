@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from nitet_cli.cli.common import NitetGroup, echo, open_db, print_json
+from nitet_cli.cli.common import JsonOption, NitetGroup, echo, open_db, print_json
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -24,11 +26,11 @@ def _describe(term) -> str:
 @term_app.command("set")
 def term_set(
     ctx: typer.Context,
-    year: str = typer.Argument(..., help="ปีการศึกษา พ.ศ. เช่น 2569"),
-    term: int = typer.Argument(..., help="ภาคเรียน 1 หรือ 2"),
-    start: str = typer.Option(..., "--start", help="วันเปิดภาคเรียน เช่น 16/5/2569"),
-    end: str = typer.Option(..., "--end", help="วันปิดภาคเรียน เช่น 10/10/2569"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    year: Annotated[str, typer.Argument(help="ปีการศึกษา พ.ศ. เช่น 2569")],
+    term: Annotated[int, typer.Argument(help="ภาคเรียน 1 หรือ 2")],
+    start: Annotated[str, typer.Option("--start", help="วันเปิดภาคเรียน เช่น 16/5/2569")],
+    end: Annotated[str, typer.Option("--end", help="วันปิดภาคเรียน เช่น 10/10/2569")],
+    json_output: JsonOption = False,
 ) -> None:
     """กำหนดวันเปิด–ปิดภาคเรียนตามที่เขตประกาศ (แทนค่าเริ่มต้น)"""
     from nitet_cli.dates import parse_date
@@ -51,8 +53,8 @@ def term_set(
 @term_app.command("show")
 def term_show(
     ctx: typer.Context,
-    day: str = typer.Argument(None, help="วันที่ (ค่าเริ่มต้น: วันนี้) เช่น 15/6/2569"),
-    json_output: bool = typer.Option(False, "--json", help="แสดงผลเป็น JSON"),
+    day: Annotated[str, typer.Argument(help="วันที่ (ค่าเริ่มต้น: วันนี้) เช่น 15/6/2569")] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """บอกว่าวันที่อยู่ในภาคเรียนใดของปีการศึกษาใด"""
     from nitet_cli.clock import today

@@ -56,6 +56,15 @@ def _quoted(value: str) -> str:
     return f"'{value}'"
 
 
+def _literal(text: str) -> str:
+    """What was typed, from click's ``repr`` of it in a message (``'\\x1bparty'`` -> the text)."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    return value if isinstance(value, str) else text
+
+
 def _bad_value(error, path: str) -> str:
     """A value click could not convert: a number that is not one, a choice not offered …"""
     param = error.param
@@ -77,8 +86,13 @@ def _bad_value(error, path: str) -> str:
     if kind.startswith("float"):
         return f"{name} ต้องเป็นตัวเลข เช่น 2.5{given}{_param_help(param)}"
     if kind == "choice":
-        choices = ", ".join(map(str, getattr(param.type, "choices", ())))
-        return f"{name} ต้องเป็นหนึ่งใน {choices}{given}"
+        words = [str(c) for c in getattr(param.type, "choices", ())]
+        from nitet_cli.cli.choices import Choice
+
+        choice = Choice.matching(words)
+        if choice is not None and found:  # one of nitet's own choices: its own sentence
+            return choice.refusal(_literal(found.group(1)), name)
+        return f"{name} ต้องเป็นหนึ่งใน {', '.join(words)}{given}"
     if kind == "boolean":
         return f"{name} ต้องเป็น true หรือ false{given}"
     return f"ค่าของ {name} ใช้ไม่ได้ ({error.message}) — {_help_hint(path)}"
@@ -98,10 +112,7 @@ def _unknown_command(error, path: str, command) -> str:
     found = re.match(r"No such command (.+?)\.(?: Did you mean |$)", error.message or "", re.S)
     typed = ""
     if found:
-        try:
-            typed = ast.literal_eval(found.group(1))
-        except (ValueError, SyntaxError):
-            typed = found.group(1)
+        typed = _literal(found.group(1))
     names = []
     if command is not None and hasattr(command, "list_commands"):
         names = list(command.list_commands(error.ctx))
