@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from nitet_cli.cli import app
-from nitet_cli.cli.choices import Choice, ExportFormat, FollowUpResult, Kind, Mode, ReportFormat
+from nitet_cli.cli.choices import Choice, Kind, Mode
+from nitet_cli.cli.exchange import ExportFormat, ExportWhat
+from nitet_cli.cli.follow_ups import FollowUpResult
+from nitet_cli.cli.report import ReportFormat
 
 CLI = Path(__file__).resolve().parent.parent / "src" / "nitet_cli" / "cli"
 
@@ -48,6 +51,7 @@ def test_the_choices_are_the_services_words():
     assert Kind.words() == list(KINDS) and Mode.words() == list(MODES)
     assert [parse_status(word) for word in FollowUpResult.words()] == [DONE, PARTLY, NOT_DONE]
     assert ReportFormat.words() == ["docx", "json"] and ExportFormat.words() == ["json", "csv", "xlsx"]
+    assert ExportWhat.words() == ["activities", "schools"]
     # usage.py finds a choice by its words: no two choices have the same ones
     words = [tuple(choice.words()) for choice in Choice.__subclasses__()]
     assert len(words) == len(set(words))

@@ -9,8 +9,6 @@ for help or completed: ``nitet log …`` loads ``entries`` and nothing of ``repo
 command (the root lists them all and loads each to show its help).
 """
 
-from __future__ import annotations
-
 import gc
 import importlib
 from typing import Annotated

@@ -3,10 +3,12 @@
 runs. The refusal is one Thai sentence (``cli/usage.py`` asks the choice for it): what was typed,
 and what may be typed instead.
 
-The words are those the services store and check (``activities.KINDS`` and ``MODES``,
-``follow_ups`` statuses, the export and report formats); tests/test_cli_choices.py holds them
-equal. They are written out here rather than read from the services so that declaring a command
-loads no service module.
+``Kind`` and ``Mode`` (log-visit, log, list, edit) are here; a choice only one command has is
+declared beside it (``report --format`` in cli/report.py, ``export --format`` and ``--what`` in
+cli/exchange.py, ``follow-up close --status`` in cli/follow_ups.py). The words are those the
+services store and check (``activities.KINDS`` and ``MODES``, the follow-up statuses, the export
+and report formats); tests/test_cli_choices.py holds them equal. They are written out rather than
+read from the services so that declaring a command loads no service module.
 """
 
 from __future__ import annotations
@@ -69,37 +71,3 @@ class Mode(Choice):
     @classmethod
     def refusal(cls, typed: str, option: str) -> str:
         return f"รูปแบบ ({option}) '{typed}' ไม่มี — เลือก: {', '.join(cls.words())}"
-
-
-class FollowUpResult(Choice):
-    """How far a school carried out a suggestion (``follow_ups.parse_status``)."""
-
-    done = "done"
-    partly = "partly"
-    not_done = "not-done"
-
-    @classmethod
-    def refusal(cls, typed: str, option: str) -> str:
-        return f"สถานะ '{typed}' ไม่มี — เลือก done (ดำเนินการแล้ว), partly (บางส่วน) หรือ not-done (ยังไม่ได้ดำเนินการ)"
-
-
-class ReportFormat(Choice):
-    """What ``nitet report`` writes."""
-
-    docx = "docx"
-    json = "json"
-
-
-class ExportFormat(Choice):
-    """What ``nitet export`` writes."""
-
-    json = "json"
-    csv = "csv"
-    xlsx = "xlsx"
-
-
-class ExportWhat(Choice):
-    """What a CSV of ``nitet export`` holds."""
-
-    activities = "activities"
-    schools = "schools"

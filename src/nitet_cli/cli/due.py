@@ -1,8 +1,6 @@
 """``nitet due``: what is due this term — schools behind their visit targets, follow-ups
 overdue and due soon, and the pace still needed."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

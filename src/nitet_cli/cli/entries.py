@@ -5,8 +5,6 @@ Listing must start fast too: nothing here imports the DOCX stack (python-docx, d
 and services are imported inside the commands.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

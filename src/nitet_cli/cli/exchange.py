@@ -1,7 +1,5 @@
 """``nitet export``, ``nitet import`` and ``nitet merge``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,11 +7,26 @@ from typing import Annotated
 import typer
 
 from nitet_cli.cli import common
-from nitet_cli.cli.choices import ExportFormat, ExportWhat
+from nitet_cli.cli.choices import Choice
 from nitet_cli.cli.common import JsonOption, echo, open_db, print_json, state
 from nitet_cli.cli.completion import complete_school, complete_standard
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
+
+
+class ExportFormat(Choice):
+    """What ``nitet export`` writes."""
+
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class ExportWhat(Choice):
+    """What a CSV of ``nitet export`` holds."""
+
+    activities = "activities"
+    schools = "schools"
 
 
 def _print_result(result, quiet: bool) -> None:

@@ -1,18 +1,29 @@
 """``nitet follow-up list|close``: the suggestions given at visits that are to be checked
 (ข้อเสนอแนะที่ต้องติดตาม), and their results."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
-from nitet_cli.cli.choices import FollowUpResult
+from nitet_cli.cli.choices import Choice
 from nitet_cli.cli.common import JsonOption, NitetGroup, console, echo, open_db, print_json
 from nitet_cli.cli.completion import complete_school
 from nitet_cli.cli.follow_up_view import follow_up_table
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
+
+
+class FollowUpResult(Choice):
+    """How far a school carried out a suggestion (``follow_ups.parse_status``)."""
+
+    done = "done"
+    partly = "partly"
+    not_done = "not-done"
+
+    @classmethod
+    def refusal(cls, typed: str, option: str) -> str:
+        return f"สถานะ '{typed}' ไม่มี — เลือก done (ดำเนินการแล้ว), partly (บางส่วน) หรือ not-done (ยังไม่ได้ดำเนินการ)"
+
 
 follow_up_app = typer.Typer(
     cls=NitetGroup, help="ข้อเสนอแนะที่ต้องติดตาม (นิเทศ ติดตาม): แสดงรายการ และปิดพร้อมผลการติดตาม", no_args_is_help=True

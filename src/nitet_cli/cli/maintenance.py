@@ -1,7 +1,5 @@
 """``nitet doctor`` and ``nitet backup DEST``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``nitet init`` and ``nitet manual load|show|export``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``nitet profile …``: the database owner's profile and identity."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

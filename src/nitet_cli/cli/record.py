@@ -7,11 +7,8 @@ The two commands take one set of options (declared once below) and hand everythi
 given to :func:`_record` as one :class:`Recording`.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
@@ -43,8 +40,7 @@ Links = Annotated[list[str] | None, typer.Option("--link", help="ลิงก์
 AllowFuture = Annotated[bool, typer.Option("--allow-future", help="ยอมให้บันทึกวันที่ในอนาคต")]
 
 
-@dataclass
-class Recording:
+class Recording(NamedTuple):
     """Everything one ``log-visit`` or ``log`` was given, by its parameters' names."""
 
     kind: str
@@ -68,10 +64,10 @@ class Recording:
     close_follow_up: list[str] | None = None
 
     @classmethod
-    def of(cls, arguments: dict, **fixed) -> Recording:
+    def of(cls, arguments: dict, **fixed) -> "Recording":
         """The recording a command's arguments (its ``locals()``) and ``fixed`` values make."""
         given = {**arguments, **fixed}
-        return cls(**{f.name: given[f.name] for f in fields(cls) if f.name in given})
+        return cls(**{name: given[name] for name in cls._fields if name in given})
 
 
 # --- asking in a terminal -----------------------------------------------------------------------

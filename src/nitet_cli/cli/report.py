@@ -1,14 +1,12 @@
 """``nitet status``, ``nitet report`` and ``nitet template export|list``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from nitet_cli.cli import common
-from nitet_cli.cli.choices import ReportFormat
+from nitet_cli.cli.choices import Choice
 from nitet_cli.cli.common import (
     JsonOption,
     NitetGroup,
@@ -27,6 +25,14 @@ from nitet_cli.cli.common import (
 from nitet_cli.cli.completion import complete_template, complete_template_name
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
+
+
+class ReportFormat(Choice):
+    """What ``nitet report`` writes."""
+
+    docx = "docx"
+    json = "json"
+
 
 template_app = typer.Typer(cls=NitetGroup, help="แม่แบบเอกสาร Word: ส่งออกไปแก้ไข และดูรายการ", no_args_is_help=True)
 app.add_typer(template_app, name="template")

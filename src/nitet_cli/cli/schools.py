@@ -1,7 +1,5 @@
 """``nitet school add|import|list``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
