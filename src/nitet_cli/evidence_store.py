@@ -49,6 +49,20 @@ from pathlib import Path
 from nitet_cli.errors import InputError, NotFoundError, OutputError
 from nitet_cli.paths import evidence_dir
 
+#: hashlib, imported on the first hash (loading OpenSSL costs a recording without files ~3 ms at
+#: start); the race tests put a stand-in here to act between a file's reads.
+hashlib = None
+
+
+def _hashlib():
+    global hashlib
+    if hashlib is None:
+        import hashlib as module
+
+        hashlib = module
+    return hashlib
+
+
 try:  # every Unix; without it (Windows) doctor leaves temporary files alone
     import fcntl
 except ImportError:  # pragma: no cover
@@ -144,9 +158,7 @@ def check_not_own_files(db_path: Path, paths: list[Path]) -> None:
 
 
 def sha256_of(path: Path) -> str:
-    import hashlib  # here, not at the top: OpenSSL's 3 ms are paid only when a file is hashed
-
-    digest = hashlib.sha256()
+    digest = _hashlib().sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             digest.update(chunk)
@@ -299,9 +311,7 @@ def _write_all(fd: int, data: bytes) -> None:
 def _copy(path: Path, source_fd: int, before: os.stat_result, out_fd: int) -> tuple[str, int]:
     """One read of ``source_fd`` into ``out_fd``, hashing as it goes; refuses a file that grows
     past the limit or changes while it is read."""
-    import hashlib
-
-    digest = hashlib.sha256()
+    digest = _hashlib().sha256()
     size = 0
     while True:
         try:
