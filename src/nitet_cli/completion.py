@@ -15,22 +15,18 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from nitet_cli.db import like_pattern, open_read_only
+
 MAX_CANDIDATES = 50
 SCHOOL_PREFIX = "โรงเรียน"
 HELP_WIDTH = 60
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 def _query(path: Path | None, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
     if path is None:
         return []
     try:
-        with closing(_read_only(path)) as conn:
+        with closing(open_read_only(path, timeout=1)) as conn:
             return conn.execute(sql, params).fetchall()
     except Exception:  # no table yet, not a nitet file, locked, corrupt: complete nothing
         return []
@@ -39,10 +35,6 @@ def _query(path: Path | None, sql: str, params: tuple = ()) -> list[sqlite3.Row]
 def _short(text: str) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= HELP_WIDTH else text[: HELP_WIDTH - 1] + "…"
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def schools(path: Path | None, typed: str, *, names: bool) -> list[tuple[str, str]]:
@@ -56,14 +48,14 @@ def schools(path: Path | None, typed: str, *, names: bool) -> list[tuple[str, st
         by_code = _query(
             path,
             "SELECT code, name FROM schools WHERE code LIKE ? ESCAPE '\\' ORDER BY code LIMIT ?",
-            (_like(to_arabic_digits(typed))[1:], MAX_CANDIDATES),
+            (like_pattern(to_arabic_digits(typed), prefix=True), MAX_CANDIDATES),
         )
         result = [(r["code"], r["name"]) for r in by_code]
         if names and typed and len(result) < MAX_CANDIDATES:
             by_name = _query(
                 path,
                 "SELECT code, name FROM schools WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
-                (_like(typed), MAX_CANDIDATES - len(result)),
+                (like_pattern(typed), MAX_CANDIDATES - len(result)),
             )
             codes = {code for code, _ in result}
             for r in by_name:
@@ -88,7 +80,7 @@ def school_groups(path: Path | None, typed: str) -> list[tuple[str, str]]:
             path,
             "SELECT school_group, count(*) AS n FROM schools WHERE school_group != '' AND school_group LIKE ? ESCAPE '\\'"
             " GROUP BY school_group ORDER BY school_group LIMIT ?",
-            (_like((typed or "").strip()), MAX_CANDIDATES),
+            (like_pattern((typed or "").strip()), MAX_CANDIDATES),
         )
         return [(r["school_group"], f"{r['n']} โรงเรียน") for r in rows]
     except Exception:
@@ -104,7 +96,7 @@ def standards(path: Path | None, typed: str) -> list[tuple[str, str]]:
             path,
             "SELECT id, activity FROM standards WHERE retired_at IS NULL AND id LIKE ? ESCAPE '\\'"
             " ORDER BY duty_number, step LIMIT ?",
-            (_like(to_arabic_digits((typed or "").strip()))[1:], MAX_CANDIDATES),
+            (like_pattern(to_arabic_digits((typed or "").strip()), prefix=True), MAX_CANDIDATES),
         )
         return [(r["id"], _short(r["activity"])) for r in rows]
     except Exception:
