@@ -8,7 +8,6 @@ still shown on past entries), never deleted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import uuid
@@ -137,6 +136,8 @@ def read_manual(path: Path | str) -> Manual:
     raw = decode_utf8(raw_bytes, str(path), "บันทึกไฟล์เป็น UTF-8")
     data = safe_yaml.load(raw, str(path))
     manual = parse_manual(data, source=str(path))
+    import hashlib  # here: log-visit reads targets through this module and hashes nothing
+
     manual.sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return manual
 
