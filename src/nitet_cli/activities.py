@@ -337,7 +337,7 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     and a school of another group → 7.3 and 6.3). In manual order; empty when the manual
     has no target for any of them.
     """
-    from nitet_cli.manual import parse_target
+    from nitet_cli.targets import parse_target
 
     if not school_codes:
         return []

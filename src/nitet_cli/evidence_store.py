@@ -139,6 +139,8 @@ def check_not_own_files(db_path: Path, paths: list[Path]) -> None:
     its ``-wal``/``-shm``/``-journal``, or a file inside its evidence store (a symlink or hard
     link is the file it names): a live database copied as a "photo" is a torn copy of teachers'
     records, and the store's own files are already there."""
+    if not paths:
+        return
     from nitet_cli.files import protected_by
 
     store = evidence_dir(db_path)

@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, visit_target
 from nitet_cli.progress import EVERY_VISIT_KEY, TermProgress, term_progress, term_snapshot
+from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, counts_every_visit, visit_target
 from nitet_cli.terms import Term
 
 UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"

@@ -19,39 +19,12 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
+from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, TARGET_COUNTS, TARGET_KINDS, parse_target
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import to_arabic_digits
 
 #: What every command that needs the manual says when the database has none.
 NO_MANUAL = "ยังไม่มีคู่มือในฐานข้อมูล — โหลดด้วย 'nitet init' หรือ 'nitet manual load duties.yaml'"
-TARGET_KINDS = {"school_visits"}
-#: Which visits a target counts (``target.counts``): those linked to its standard (the default),
-#: or every visit to a school of its groups in the term, whatever standard it was logged under.
-LINKED_VISITS, EVERY_VISIT = "linked_visits", "every_visit"
-TARGET_COUNTS = (LINKED_VISITS, EVERY_VISIT)
-
-
-def parse_target(raw: str | None) -> dict | None:
-    """A standard's stored target (the JSON text of ``standards.target``) as a dict; None when it
-    has none, or when the text is not a JSON object (a damaged or hand-edited database)."""
-    if not raw:
-        return None
-    try:
-        target = json.loads(raw)
-    except ValueError:
-        return None
-    return target if isinstance(target, dict) else None
-
-
-def visit_target(raw: str | None) -> dict | None:
-    """:func:`parse_target`, for a school-visits target only (the kind progress counts)."""
-    target = parse_target(raw)
-    return target if target is not None and target.get("kind") in TARGET_KINDS else None
-
-
-def counts_every_visit(target: dict | None) -> bool:
-    """True for a target that counts every visit to its schools (``counts: every_visit``)."""
-    return bool(target) and target.get("counts") == EVERY_VISIT
 
 
 @dataclass

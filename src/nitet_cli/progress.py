@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.errors import NotFoundError
-from nitet_cli.manual import NO_MANUAL, counts_every_visit, visit_target
+from nitet_cli.manual import NO_MANUAL
+from nitet_cli.targets import counts_every_visit, visit_target
 from nitet_cli.terms import Term
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"

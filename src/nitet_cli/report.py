@@ -22,8 +22,9 @@ from pathlib import Path
 
 from nitet_cli.activities import KINDS, MODES
 from nitet_cli.group_progress import GroupProgress, term_and_group_progress
-from nitet_cli.manual import EVERY_VISIT, LINKED_VISITS, counts_every_visit, report_profile
+from nitet_cli.manual import report_profile
 from nitet_cli.progress import TermProgress, coverage_mark, term_snapshot
+from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, counts_every_visit
 from nitet_cli.terms import Period, Term
 from nitet_cli.thai import BE_OFFSET, MONTHS_FULL, thai_date, thai_digits
 

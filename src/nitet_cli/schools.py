@@ -118,7 +118,7 @@ def school_groups(conn: sqlite3.Connection) -> list[str]:
 
 def target_groups(conn: sqlite3.Connection) -> list[str]:
     """The school groups the manual's targets name (retired rows aside), in the manual's order."""
-    from nitet_cli.manual import parse_target
+    from nitet_cli.targets import parse_target
 
     groups: list[str] = []
     for (target,) in conn.execute(

@@ -124,8 +124,8 @@ def state_text(item, colours: dict[str, str]):
 def _print_status(progress, *, quiet: bool, group: bool = False) -> None:
     from rich.table import Table
 
-    from nitet_cli.manual import counts_every_visit
     from nitet_cli.progress import coverage_mark
+    from nitet_cli.targets import counts_every_visit
 
     out = console()
     out.print(text(term_heading(progress.term, progress.today), "bold"), soft_wrap=True)
