@@ -27,6 +27,7 @@ import typer
 import typer.core
 
 from nitet_cli.cli.choices import Kind, Mode
+from nitet_cli.db import SQLITE_MAX_INT  # a larger id, count or --limit is refused, not a traceback
 from nitet_cli.errors import NitetError
 
 
@@ -113,10 +114,6 @@ def show_error(message: object) -> None:
 
 
 # --- the root group: errors as users see them ----------------------------------------------------
-
-
-#: The largest integer SQLite stores (a larger id, count or --limit is refused, not a traceback).
-SQLITE_MAX_INT = 2**63 - 1
 
 
 def _too_large(tokens: list[str]) -> str:
