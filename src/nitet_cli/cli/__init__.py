@@ -4,7 +4,7 @@ No SQL and no XML here. Each command module (``entries``, ``report``, …) decla
 commands on its own ``app = typer.Typer()``, as Typer's documentation splits an
 application into files; the root group knows every command's name and module
 (:data:`COMMANDS`) and imports a module only when one of its commands is run, asked
-for help or completed: ``nitet log …`` loads ``entries`` and nothing of ``report``,
+for help or completed: ``nitet log …`` loads ``record`` and nothing of ``report``,
 ``exchange`` or the DOCX stack. ``nitet --help`` and shell completion still see every
 command (the root lists them all and loads each to show its help).
 """
@@ -18,7 +18,7 @@ import typer
 from nitet_cli.cli.common import NitetGroup, State
 
 #: Every command of nitet → the module of ``nitet_cli.cli`` that declares it, in the order
-#: ``nitet --help`` lists them (tests/test_cli_registry.py checks it against the modules).
+#: ``nitet --help`` lists them (tests/test_startup.py checks it against the modules).
 COMMANDS = {
     "status": "report",
     "report": "report",
