@@ -270,6 +270,48 @@ def test_tampered_evidence_in_the_archive_is_refused(source, target, tmp_path):
     assert target.snapshot() == snapshot
 
 
+def test_a_zip_cut_short_is_named_a_damaged_zip(source, target, tmp_path):
+    """A .zip that lost its end (a download or a copy cut short) has no central directory, so
+    zipfile does not recognise it; it is still a damaged zip, never read as JSON ("not UTF-8")."""
+    archive = tmp_path / "a.zip"
+    source("export", "-o", archive, "--with-evidence")
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    snapshot = target.snapshot()
+    result = target("import", cut, ok=False)
+    assert result.exit_code == EXIT_INPUT
+    assert "zip ที่เสียหาย" in result.stderr and "UTF-8" not in result.stderr and "JSON" not in result.stderr
+    assert target.snapshot() == snapshot and store_files(target.db_path) == {}
+
+
+def test_an_evidence_file_in_the_zip_over_the_limit_is_refused_before_it_is_unpacked(
+    source, target, tmp_path, monkeypatch
+):
+    """A small zip can hold a huge file of zeros (a "zip bomb"): it is refused from its declared
+    size with the evidence limit named, instead of being unpacked onto the disk to be hashed."""
+    from nitet_cli import evidence_store
+
+    archive = tmp_path / "a.zip"
+    source("export", "-o", archive, "--with-evidence")
+    data = json.loads(zipfile.ZipFile(archive).read("export.json"))
+    bomb_sha = "ab" * 32
+    data["activities"][0]["evidence"] = [
+        {"uuid": "0f0f0f0f-1d2a-4b7c-9e0f-123456789abc", "kind": "file", "sha256": bomb_sha, "original_name": "x.jpg"}
+    ]
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("export.json", json.dumps(data))
+        z.writestr("evidence/" + bomb_sha, b"\0" * (3 * 1024 * 1024))  # 3 MB of zeros, a few KB in the zip
+    assert bomb.stat().st_size < 100_000
+    monkeypatch.setattr(evidence_store, "MAX_FILE_BYTES", 1024 * 1024)  # the limit, made small for the test
+    snapshot = target.snapshot()
+    result = target("import", bomb, ok=False)
+    assert result.exit_code == EXIT_INPUT
+    assert "ใหญ่เกินขีดจำกัด 1 MB" in result.stderr and "evidence/" + bomb_sha in result.stderr
+    assert target.snapshot() == snapshot and store_files(target.db_path) == {}
+    assert not any(p.name.startswith(".incoming") for p in (target.db_path.parent / "nitet-evidence").glob("*"))
+
+
 def test_import_into_a_foreign_database_is_refused(source, tmp_path):
     path = tmp_path / "a.json"
     source("export", "-o", path)

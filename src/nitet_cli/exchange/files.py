@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nitet_cli import evidence_store
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
-from nitet_cli.evidence_store import CHUNK
+from nitet_cli.evidence_store import CHUNK, size_text
 from nitet_cli.exchange.shape import check_export
 from nitet_cli.text import decode_utf8
 
@@ -26,6 +27,7 @@ from nitet_cli.text import decode_utf8
 MAX_EXPORT_JSON = 256 * 1024 * 1024
 ZIP_JSON = "export.json"
 ZIP_EVIDENCE = "evidence/"
+ZIP_MAGIC = b"PK\x03\x04"  # how a zip file starts (its first member's local header)
 
 #: on_progress(description, done, total)
 Progress = Callable[[str, int, int], None]
@@ -153,14 +155,17 @@ def read_export(path: Path, workdir: Callable[[], Path]) -> Source:
     from nitet_cli.db import sqlite_head
     from nitet_cli.files import SQLITE_HEADER
 
-    if sqlite_head(path) == SQLITE_HEADER:
+    head = sqlite_head(path)
+    if head == SQLITE_HEADER:
         raise InputError(f"{path} เป็นไฟล์ฐานข้อมูล SQLite ไม่ใช่ไฟล์ส่งออก — รวมฐานข้อมูลด้วย 'nitet merge {path}'")
     if path.suffix.lower() in (".csv", ".xlsx", ".xls"):
         raise InputError(
             f"{path} เป็นตาราง ไม่ใช่ไฟล์ส่งออกของ nitet — 'nitet import' อ่านไฟล์ .json หรือ .zip จาก 'nitet export';"
             " รายชื่อโรงเรียนจาก CSV นำเข้าด้วย 'nitet school import'"
         )
-    if zipfile.is_zipfile(path):
+    if zipfile.is_zipfile(path) or head.startswith(
+        ZIP_MAGIC
+    ):  # a zip cut short lacks its end record: damaged, not JSON
         return _read_archive(path, workdir)
     if path.stat().st_size > MAX_EXPORT_JSON:
         raise _too_big(str(path), path.stat().st_size)
@@ -177,6 +182,13 @@ def _too_big(label: str, size: int | None) -> InputError:
     return InputError(
         f"{label} ใหญ่เกิน{have} — nitet นำเข้า JSON ได้ไม่เกิน {limit} MB;"
         " ส่งออกเป็นส่วน ๆ ด้วย 'nitet export --school …' หรือรวมฐานข้อมูลด้วย 'nitet merge'"
+    )
+
+
+def _evidence_too_big(path: Path, member: str) -> InputError:
+    return InputError(
+        f"{path}: ไฟล์หลักฐาน {member} ใหญ่เกินขีดจำกัด {size_text(evidence_store.MAX_FILE_BYTES)} ต่อไฟล์ของ nitet"
+        " — ไฟล์ zip นี้ไม่ได้มาจาก 'nitet export --with-evidence' ไม่ได้นำเข้าอะไรเลย"
     )
 
 
@@ -226,9 +238,21 @@ def _read_archive(path: Path, workdir: Callable[[], Path]) -> Source:
         target = workdir() / sha
         if not target.exists():
             try:
-                with zipfile.ZipFile(path) as archive, archive.open(member) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, CHUNK)
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:  # CRC error, truncated
+                limit = evidence_store.MAX_FILE_BYTES  # as for a file given to 'nitet log-visit -e'
+                with zipfile.ZipFile(path) as archive:
+                    if archive.getinfo(member).file_size > limit:  # refused from the declared size, unpacked never
+                        raise _evidence_too_big(path, member)
+                    with archive.open(member) as src, open(target, "wb") as dst:
+                        copied = 0
+                        while chunk := src.read(CHUNK):  # bounded even if the declared size lies (a "zip bomb")
+                            copied += len(chunk)
+                            if copied > limit:
+                                raise _evidence_too_big(path, member)
+                            dst.write(chunk)
+            except InputError:
+                target.unlink(missing_ok=True)
+                raise
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:  # CRC error, truncated
                 target.unlink(missing_ok=True)
                 raise InputError(f"{path}: อ่านไฟล์หลักฐาน {member} ไม่ได้ ({exc}) — ไฟล์ zip เสียหาย ส่งออกใหม่") from exc
         return target
