@@ -330,6 +330,48 @@ def test_import_into_a_foreign_database_is_refused(source, tmp_path):
 # --- disagreements --------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(not hasattr(sqlite3.Connection, "setlimit"), reason="Connection.setlimit: Python 3.11+")
+def test_a_newer_copy_with_more_evidence_than_sqlite_takes_parameters_is_imported(
+    source, target, tmp_path, monkeypatch
+):
+    """The evidence an entry's newer copy no longer has was found with "uuid NOT IN (?, ?, …)", one
+    parameter per piece kept: an entry with more pieces than SQLite's parameter limit (250,000 in
+    Debian's SQLite, 32,766 in others; 100 here) failed as "too many SQL variables" (exit 4)."""
+    archive = tmp_path / "a.zip"
+    source("export", "-o", archive, "--with-evidence")
+    target("import", archive)
+    data = export_json(source, tmp_path / "a.json")
+    entry = data["activities"][0]
+    kept = next(e for e in entry["evidence"] if e["kind"] == "file")
+    entry["evidence"] = [kept] + [
+        {"uuid": f"00000000-0000-4000-8000-{n:012d}", "kind": "link", "url": f"https://example.org/{n}"}
+        for n in range(150)
+    ]
+    entry["updated_at"] = "2027-01-05T08:00:00+00:00"
+    (tmp_path / "more.json").write_text(json.dumps(data), encoding="utf-8")
+
+    real_connect = sqlite3.connect
+
+    def with_few_parameters(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", with_few_parameters)
+    target("import", tmp_path / "more.json")
+    monkeypatch.undo()
+    rows = target.query(
+        "SELECT e.kind, e.uuid FROM evidence e JOIN activities a ON a.id = e.activity_id WHERE a.uuid = ?",
+        (entry["uuid"],),
+    )
+    assert sorted(uuid for _kind, uuid in rows) == sorted(e["uuid"] for e in entry["evidence"])  # the old link gone
+    conn = connect(target.db_path)
+    try:
+        assert doctor(conn, target.db_path).ok
+    finally:
+        conn.close()
+
+
 def test_disagreement_is_reported_and_the_newer_kept(source, target, tmp_path):
     archive = tmp_path / "a.zip"
     source("export", "-o", archive, "--with-evidence")

@@ -108,15 +108,18 @@ def write_activity(
         )
     if evidence is not None:
         if not new:
-            keep = [e.uuid for e in evidence]
-            others = f"activity_id = ? AND uuid NOT IN ({', '.join('?' for _ in keep) or 'NULL'})"
-            written.unused_files.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT sha256 FROM evidence WHERE {others} AND sha256 IS NOT NULL", (activity_id, *keep)
+            # The rows to remove are picked here, not with "uuid NOT IN (?, ?, …)": an entry may bring
+            # more pieces of evidence than SQLite takes parameters in one statement.
+            keep = {e.uuid for e in evidence}
+            gone = [
+                (row_id, sha)
+                for row_id, uuid, sha in conn.execute(
+                    "SELECT id, uuid, sha256 FROM evidence WHERE activity_id = ?", (activity_id,)
                 )
-            )
-            conn.execute(f"DELETE FROM evidence WHERE {others}", (activity_id, *keep))
+                if uuid not in keep
+            ]
+            written.unused_files.update(sha for _id, sha in gone if sha is not None)
+            conn.executemany("DELETE FROM evidence WHERE id = ?", [(row_id,) for row_id, _sha in gone])
         written.evidence_ids = add_evidence_rows(conn, activity_id, evidence)
     return written
 
