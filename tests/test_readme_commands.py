@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -277,3 +278,39 @@ def test_lines_are_found_in_blocks_prompts_continuations_and_inline_code(tmp_pat
         ("README.md:10", ["--db", "nitet.db", "init"]),
         ("README.md:1", ["doctor", "--fix"]),
     ]
+
+
+# --- a newcomer's day: the section "A day's logging" runs as written ---------------------------
+
+
+def test_a_days_logging_runs_as_written_after_the_first_command(tmp_path, monkeypatch):
+    """Straight after the README's first command (``nitet --db nitet.db init`` in the checkout),
+    the section's blocks run line by line: its setup (the first command's database, the two
+    schools its examples name), then every ``$ nitet …`` line, each exiting 0, and the list shows
+    the three entries. It once began with ``log-visit --school บ้านคู่`` in a database without schools."""
+    from typer.testing import CliRunner
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### A day's logging", 1)[1].split("\n- ", 1)[0]
+    blocks, _prose = fenced_and_inline(section)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NITET_TODAY", "2026-11-24")  # the day of the README's output
+    monkeypatch.setenv("NITET_DB", str(tmp_path / "nitet.db"))  # what the setup's export line sets
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", "nitet.db", "init"]).exit_code == 0  # the first command
+    for name in ("ห้องเรียน1.jpg", "ห้องเรียน2.jpg"):
+        (tmp_path / name).write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + name.encode() + b"\xff\xd9")
+    ran = []
+    for start, lines in blocks:
+        for number, command in block_commands(start, lines):
+            if command.startswith("export "):
+                continue  # PATH and NITET_DB: set above
+            if not command.startswith("nitet "):
+                subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True)
+                continue
+            result = runner.invoke(app, words(command)[1:])
+            assert result.exit_code == 0, (
+                f"README.md (A day's logging, block line {number}): {command}\n{result.output}"
+            )
+            ran.append(words(command)[1])
+    assert ran[-1] == "list" and "แสดงรายการที่ 1–3 จากที่ตรงเงื่อนไข 3 รายการ" in result.stdout
