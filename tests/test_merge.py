@@ -33,6 +33,20 @@ def group(tmp_path, monkeypatch):
     return a, b, tmp_path / "group" / "group.db"
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-journal", "-shm"])
+def test_a_group_database_named_as_a_databases_wal_is_refused(group, suffix):
+    """``merge --into nitet.db-wal`` beside ``nitet.db`` once made a whole group database there,
+    which the next command on ``nitet.db`` took for its WAL and deleted: every merged entry lost."""
+    a, b, _into = group
+    into = Path(f"{a.db_path}{suffix}")
+    before = a.snapshot()
+    result = a("merge", b.db_path, "--into", into, ok=False)
+    assert result.exit_code == EXIT_INPUT and f"{suffix[1:]} ที่ SQLite ใช้คู่กับฐานข้อมูล" in result.stderr
+    assert not into.exists() and a.snapshot() == before
+    result = Nitet(into)("init", ok=False)  # any command that would create it
+    assert result.exit_code == EXIT_INPUT and not into.exists()
+
+
 def by_supervisor(result: dict) -> dict:
     return {c["name"]: c for c in result["per_supervisor"]}
 

@@ -150,6 +150,21 @@ def check_database_file(path: Path) -> None:
         raise DatabaseError(f"{path} เป็น {kind} ไม่ใช่ไฟล์ฐานข้อมูล — ระบุไฟล์ .db ธรรมดาด้วย --db หรือ NITET_DB")
 
 
+def _refuse_a_side_file_name(path: Path) -> None:
+    """A new database may not be named as a file SQLite keeps beside a database that is there
+    (``a.db-wal`` beside ``a.db``): the next command on ``a.db`` would take it for its own WAL,
+    journal or shared memory and delete or overwrite it, and every entry in it would be lost."""
+    from nitet_cli.files import SIDE_SUFFIXES
+
+    for suffix in SIDE_SUFFIXES:
+        main = path.with_name(path.name[: -len(suffix)]) if path.name.endswith(suffix) else None
+        if main is not None and main.is_file():
+            raise InputError(
+                f"ไม่สร้างฐานข้อมูล {path} เพราะเป็นชื่อไฟล์ {suffix[1:]} ที่ SQLite ใช้คู่กับฐานข้อมูล {main}"
+                f" — SQLite จะลบหรือเขียนทับไฟล์นี้เมื่อเปิด {main.name}; เลือกชื่ออื่น เช่น group.db"
+            )
+
+
 def connect(path: Path | str, *, create: bool = True, migrate: bool = True, announce=None) -> sqlite3.Connection:
     """Open (and, with ``create``, make) the nitet database at ``path``.
 
@@ -165,6 +180,7 @@ def connect(path: Path | str, *, create: bool = True, migrate: bool = True, anno
     if not path.exists():
         if not create:
             raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — สร้างด้วย 'nitet init' หรือระบุไฟล์ที่มีอยู่ด้วย --db หรือ NITET_DB")
+        _refuse_a_side_file_name(path)
         _create_private_file(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
