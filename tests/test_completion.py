@@ -42,7 +42,9 @@ def test_school_codes_by_prefix_with_names_as_help(db):
     ctx = context("--db", str(db))
     assert completion.complete_school(ctx, "5701") == [("57010001", "โรงเรียนบ้านคู่"), ("57010002", "โรงเรียนบ้านคูเมือง")]
     assert values(completion.complete_school(ctx, "0")) == ["05701003"]  # leading zero kept
-    assert values(completion.complete_school(ctx, "๕๗๐๒")) == ["57020004"]  # Thai digits typed
+    assert values(completion.complete_school(ctx, "๕๗๐๒")) == [
+        "๕๗๐๒๐๐๐๔"
+    ]  # Thai digits typed, continued in Thai digits
     assert len(completion.complete_school(ctx, "")) == len(SCHOOLS)
 
 
@@ -102,7 +104,9 @@ def test_standard_ids_of_the_loaded_manual(db):
     ]
     conn.close()
     assert values(completion.complete_standard(ctx, "")) == expected
-    assert values(completion.complete_standard(ctx, "๗.๓")) == values(completion.complete_standard(ctx, "7.3"))
+    assert values(completion.complete_standard(ctx, "๗.๓")) == [
+        "๗.๓"
+    ]  # the shell keeps what starts with the word typed
     assert completion.complete_standard(ctx, "99") == []
 
 

@@ -76,6 +76,19 @@ def test_standard_argument_of_log_after_another_standard(db):
     assert found and all(v.startswith("9.") for v in found)
 
 
+def test_thai_digits_typed_are_completed_in_thai_digits(db):
+    """Typer and the shells keep only candidates that start with the word typed: ``๗.`` offered
+    ``7.1`` showed nothing. Candidates continue what was typed, in Thai digits, which nitet reads."""
+    assert bash(db, f"nitet --db {db.db_path} log ๗.") == ["๗.๑", "๗.๒", "๗.๓", "๗.๔"]
+    assert bash(db, f"nitet --db {db.db_path} log-visit --standard ๗.๓") == ["๗.๓"]
+    assert bash(db, f"nitet --db {db.db_path} log-visit --school ๕๗๐๑") == ["๕๗๐๑๐๐๐๑", "๕๗๐๑๐๐๐๒"]
+    db("log-visit", "--school", "๕๗๐๑๐๐๐๒", "--standard", "๗.๓", "--title", "นิเทศ")  # what was offered is accepted
+    found = db.query(
+        "SELECT school_code, standard_id FROM activity_schools JOIN activity_standards USING (activity_id)"
+    )
+    assert found == [("57010002", "7.3")]
+
+
 def test_school_group_options(db):
     for command in ("school add --code 1 --name x --group", "school list --group"):
         assert bash(db, f"nitet --db {db.db_path} {command} บ้าน") == ["บ้านคู่"]

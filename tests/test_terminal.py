@@ -9,8 +9,11 @@ The hypothesis suite over every human-readable command is in tests/test_hostile.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from enum import Enum
 from pathlib import Path
 
@@ -156,6 +159,104 @@ def test_help_stays_thai(nitet):
     assert "คู่มือปฏิบัติงาน บันทึกการนิเทศ" in nitet("--help").stdout
     group = nitet("school", ok=False)  # a group alone shows its help, as before
     assert group.exit_code == 2 and "โรงเรียนในความรับผิดชอบ" in group.output
+
+
+# --- output that cannot be written ---------------------------------------------------------------
+
+RUN_NITET = "from nitet_cli.cli import main; main()"
+STREAM_COMMANDS = [
+    ["list"],
+    ["list", "--json"],
+    ["export"],
+    ["due"],
+    ["manual", "show"],
+    ["--help"],
+    ["log", "1.2", "--title", "ประชุมครู", "--json"],
+]
+
+
+def _run_console_script(db: Path, args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NITET_DB": str(db), "NITET_TODAY": "2026-11-24"}
+    return subprocess.run(
+        [sys.executable, "-c", RUN_NITET, *args],
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device every write to fails: disk full)")
+@pytest.mark.parametrize("args", STREAM_COMMANDS, ids=" ".join)
+def test_output_to_a_full_disk_is_one_thai_line_and_exit_5(initialised, args):
+    """`nitet list > /dev/full`: what a full disk under a redirect does to stdout. One Thai line,
+    exit 5, no traceback (Python's own flush at exit must not fail a second time either)."""
+    with open("/dev/full", "wb") as full:
+        proc = _run_console_script(initialised.db_path, args, stdout=full)
+    err = proc.stderr.decode()
+    assert proc.returncode == 5, err[-2000:]
+    assert "Traceback" not in err and "Exception ignored" not in err, err[-2000:]
+    (line,) = [line for line in err.splitlines() if line.startswith("ข้อผิดพลาด:")]
+    assert "stdout" in line and "พื้นที่ดิสก์เต็ม" in line
+    if args[0] == "log":  # the entry was written before its output: it stays, as the line says
+        assert initialised.query("SELECT title FROM activities") == [("ประชุมครู",)]
+
+
+@pytest.mark.parametrize("args", STREAM_COMMANDS, ids=" ".join)
+def test_a_closed_stdout_is_no_traceback(initialised, args):
+    """`nitet list >&-`: a process started without stdout (sys.stdout is None) runs the command
+    and drops its output, as click and rich do for their own lines."""
+    proc = _run_console_script(initialised.db_path, args, preexec_fn=lambda: os.close(1))
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err and "Exception ignored" not in err, err[-2000:]
+
+
+@pytest.mark.parametrize("args", STREAM_COMMANDS, ids=" ".join)
+def test_a_reader_that_stopped_reading_ends_the_command_quietly(initialised, args):
+    """`nitet list | head -0`: the pipe's reader is gone before nitet writes; exit 1, nothing on stderr."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = _run_console_script(initialised.db_path, args, stdout=write)
+    finally:
+        os.close(write)
+    assert proc.returncode == 1, proc.stderr.decode()[-2000:]
+    assert proc.stderr.decode() == ""
+
+
+# --- help at 80 columns --------------------------------------------------------------------------
+
+# Thai characters that cannot begin a line: vowels written above, below or after a consonant,
+# tone marks and the repetition mark. A help line that starts with one has a word cut in two.
+THAI_NOT_AT_LINE_START = re.compile("^[\u0e30-\u0e3a\u0e45-\u0e4e]")
+
+
+def _help_pages(command, ctx):
+    yield ctx.command_path, command.get_help(ctx)
+    if isinstance(command, typer.core.TyperGroup):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            yield from _help_pages(sub, typer.Context(sub, info_name=name, parent=ctx))
+
+
+def test_no_help_text_cuts_a_thai_word_at_80_columns(monkeypatch):
+    """Click wraps help to the terminal (at most 80 columns) and cuts a 'word' longer than its
+    column anywhere: a Thai phrase without spaces lost its last syllables to the next line
+    (log --caption beside the long --kind choices). Every help page of every command, as a terminal
+    of 80 columns shows it (not through CliRunner, which forces its own width)."""
+    from nitet_cli.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    root = typer.main.get_command(app)
+    cut = [
+        (path, line)
+        for path, shown in _help_pages(root, typer.Context(root, info_name="nitet"))
+        for line in shown.splitlines()
+        if THAI_NOT_AT_LINE_START.match(line.strip())
+    ]
+    assert cut == []
 
 
 class Colour(str, Enum):

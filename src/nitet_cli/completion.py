@@ -32,6 +32,17 @@ def _query(path: Path | None, sql: str, params: tuple = ()) -> list[sqlite3.Row]
         return []
 
 
+def _as_typed(typed: str, value: str) -> str:
+    """``value`` (which starts with ``typed`` read in Arabic digits) as the shell must see it: starting
+    with what was typed. Typer and the shells keep only candidates that start with the word typed, so
+    ``๗.`` is offered ``๗.๑`` rather than ``7.1`` (nitet reads Thai digits in codes and standards)."""
+    from nitet_cli.thai import thai_digits, to_arabic_digits
+
+    if not typed or to_arabic_digits(typed) == typed or len(value) < len(typed):
+        return value
+    return typed + thai_digits(value[len(typed) :])
+
+
 def _short(text: str) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= HELP_WIDTH else text[: HELP_WIDTH - 1] + "…"
@@ -50,7 +61,7 @@ def schools(path: Path | None, typed: str, *, names: bool) -> list[tuple[str, st
             "SELECT code, name FROM schools WHERE code LIKE ? ESCAPE '\\' ORDER BY code LIMIT ?",
             (like_pattern(to_arabic_digits(typed), prefix=True), MAX_CANDIDATES),
         )
-        result = [(r["code"], r["name"]) for r in by_code]
+        result = [(_as_typed(typed, r["code"]), r["name"]) for r in by_code]
         if names and typed and len(result) < MAX_CANDIDATES:
             by_name = _query(
                 path,
@@ -92,13 +103,14 @@ def standards(path: Path | None, typed: str) -> list[tuple[str, str]]:
     try:
         from nitet_cli.thai import to_arabic_digits
 
+        typed = (typed or "").strip()
         rows = _query(
             path,
             "SELECT id, activity FROM standards WHERE retired_at IS NULL AND id LIKE ? ESCAPE '\\'"
             " ORDER BY duty_number, step LIMIT ?",
-            (like_pattern(to_arabic_digits((typed or "").strip()), prefix=True), MAX_CANDIDATES),
+            (like_pattern(to_arabic_digits(typed), prefix=True), MAX_CANDIDATES),
         )
-        return [(r["id"], _short(r["activity"])) for r in rows]
+        return [(_as_typed(typed, r["id"]), _short(r["activity"])) for r in rows]
     except Exception:
         return []
 

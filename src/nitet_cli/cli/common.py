@@ -17,11 +17,13 @@ anything but text:
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import typer.core
@@ -127,6 +129,28 @@ def _too_large(tokens: list[str]) -> str:
     return ""
 
 
+def _output_failed(error: OSError) -> NoReturn:
+    """The command's output could not be written (``nitet list > /dev/full``, a full disk under a
+    redirect, a terminal gone): one Thai line and exit 5, or, for a reader that stopped reading
+    (``nitet list | head -1``), exit 1 quietly as click does. Whatever is still buffered for stdout
+    is sent nowhere, so Python's own flush at exit cannot fail again and print a traceback."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if error.errno == errno.EPIPE:
+        sys.exit(1)
+    from nitet_cli.errors import EXIT_OUTPUT
+
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        reason = "พื้นที่ดิสก์เต็ม"
+    else:
+        reason = error.strerror or str(error)
+    show_error(
+        f"เขียนผลลัพธ์ออกทาง stdout ไม่ได้ ({reason}) — ตรวจที่ที่ส่งผลลัพธ์ไป (ไฟล์หลัง > หรือโปรแกรมหลัง |)"
+        " หรือใช้ -o ไฟล์ ถ้าคำสั่งมี; สิ่งที่บันทึกลงฐานข้อมูลแล้วยังอยู่ครบ"
+    )
+    sys.exit(EXIT_OUTPUT)
+
+
 class NitetGroup(typer.core.TyperGroup):
     """The command groups of nitet. The root one (``main``) shows every error, nitet's own
     and click's usage errors alike, as one Thai line ``ข้อผิดพลาด: …`` on stderr with a
@@ -136,9 +160,12 @@ class NitetGroup(typer.core.TyperGroup):
         _consoles.clear()  # one console per run, made for this run's streams and terminal width
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if sys.stdout is None:  # started with its output closed (`nitet list >&-`): the output goes nowhere
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
         try:
             # Not standalone: click hands every error back here instead of printing it in English.
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            sys.stdout.flush()  # what is still buffered fails here, where it can be said, not at exit
         except NitetError as error:
             show_error(error)
             sys.exit(error.exit_code)
@@ -156,6 +183,10 @@ class NitetGroup(typer.core.TyperGroup):
             else:
                 show_error(message)
             sys.exit(code)
+        except OSError as error:
+            if error.filename is not None:  # a file's error no service said in Thai: a bug to see whole
+                raise
+            _output_failed(error)
         # Not standalone, click returns the command's result, or the exit code of a typer.Exit.
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -288,7 +319,7 @@ CaptionOption = Annotated[
     list[str] | None,
     typer.Option(
         "--caption",
-        help="คำบรรยายหลักฐาน: ใส่ต่อท้ายไฟล์ (-e) หรือลิงก์ที่บรรยาย; ใส่ครั้งเดียวใช้กับหลักฐานทุกชิ้นของคำสั่งนี้",
+        help="คำบรรยายหลักฐาน: ใส่ต่อท้ายไฟล์ (-e) หรือลิงก์ที่บรรยาย; ใส่ครั้งเดียว ใช้กับหลักฐานทุกชิ้นของคำสั่งนี้",
     ),
 ]
 
