@@ -457,6 +457,86 @@ def test_import_refuses_what_log_refuses(env, key, value, where):
     assert a.snapshot() == snapshot
 
 
+THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def with_follow_up(data: dict, school: str) -> dict:
+    """``data`` (an export) with one open follow-up of its first entry at ``school``."""
+    data["follow_ups"] = [
+        {
+            "uuid": "3f2b8c9e-1d2a-4b7c-9e0f-123456789abc",
+            "activity": data["activities"][0]["uuid"],
+            "school": school,
+            "text": "จัดมุมรักการอ่าน",
+            "given_on": data["activities"][0]["date"],
+            "status": "open",
+        }
+    ]
+    return data
+
+
+def test_school_codes_in_a_file_are_cleaned_as_school_import_cleans_them(env):
+    """A code typed in Thai digits or with a zero-width space, a BOM or a direction mark inside
+    it (as pasted from a web page) is stored as 'nitet school import' stores it: Arabic digits,
+    nothing invisible, wherever the file names it (its schools, an entry's schools, a follow-up)."""
+    a = mali(env, visits=1)
+    data = json.loads(a("export").stdout)
+    for activity in data["activities"]:  # a JSON file carries no photos: its links only
+        activity["evidence"] = [e for e in activity["evidence"] if e["kind"] == "link"]
+    first = data["activities"][0]["schools"][0]
+    thai = first.translate(THAI_DIGITS)
+    for s in data["schools"]:
+        s["code"] = s["code"][:4].translate(THAI_DIGITS) + "\u200b" + s["code"][4:] + "\u200e"
+    data["activities"][0]["schools"] = ["\ufeff" + c.translate(THAI_DIGITS) for c in data["activities"][0]["schools"]]
+    path = env / "thai.json"
+    path.write_text(json.dumps(with_follow_up(data, thai + "\u200b"), ensure_ascii=False), encoding="utf-8")
+
+    t = fresh(env)
+    result = t.json("import", path)
+    assert result["schools_added"] == 4 and result["follow_ups_added"] == 1
+    codes = sorted(r[0] for r in query(t.db_path, "SELECT code FROM schools"))
+    assert codes == sorted(r[0] for r in query(a.db_path, "SELECT code FROM schools"))
+    assert all(c.isascii() and c.isdigit() for c in codes)
+    assert sorted(r[0] for r in query(t.db_path, "SELECT school_code FROM activity_schools")) == sorted(
+        r[0] for r in query(a.db_path, "SELECT school_code FROM activity_schools")
+    )
+    assert query(t.db_path, "SELECT school_code FROM follow_ups") == [(first,)]
+    # the same schools as the source's own: nothing new when the file comes back home
+    again = a.json("import", path)
+    assert (again["schools_added"], again["schools_updated"], again["activities_added"]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "place, where",
+    [
+        ("school", "schools[0].code"),
+        ("activity", "activities[0].schools[0]"),
+        ("follow_up", "follow_ups[0].school"),
+    ],
+)
+def test_a_school_code_still_wrong_after_cleaning_is_shown_visibly(env, place, where):
+    """A no-break space is not removed (it shows as a space): the code is refused with the
+    space written as an escape, and nothing is written."""
+    a = mali(env, visits=1)
+    data = with_follow_up(json.loads(a("export").stdout), "57010001")
+    bad = "5701\u00a00001"
+    if place == "school":
+        data["schools"][0]["code"] = bad
+    elif place == "activity":
+        data["activities"][0]["schools"][0] = bad
+    else:
+        data["follow_ups"][0]["school"] = bad
+    path = env / "bad.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    t = fresh(env)
+    snapshot = t.snapshot()
+    result = t("import", path, ok=False)
+    assert result.exit_code == EXIT_INPUT and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert where in result.stderr and "5701\\u00a00001" in result.stderr and "57010001" in result.stderr
+    assert t.snapshot() == snapshot
+
+
 def test_json_nested_100000_deep_is_one_sentence(env):
     t = fresh(env)
     path = env / "deep.json"

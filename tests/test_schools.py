@@ -101,6 +101,18 @@ def test_import_crlf_and_thai_headers_and_semicolons(initialised, tmp_path):
     assert initialised.query("SELECT code, school_group FROM schools") == [("57010002", "พื้นที่สูง")]
 
 
+def test_import_removes_invisible_characters_from_codes(initialised, tmp_path):
+    """A zero-width space or a direction mark pasted into a code is removed (the code is what
+    the eye sees); a no-break space is refused with the space written out."""
+    csv_file = tmp_path / "s.csv"
+    csv_file.write_text("code,name\n5701\u200b0001,โรงเรียนบ้านคู่\n\u200e๕๗๐๑๐๐๐๒,โรงเรียนดอยงาม\n", encoding="utf-8")
+    initialised("school", "import", csv_file)
+    assert initialised.query("SELECT code FROM schools ORDER BY code") == [("57010001",), ("57010002",)]
+    csv_file.write_text("code,name\n5701\u00a00003,โรงเรียนห้วยไคร้\n", encoding="utf-8")
+    result = initialised("school", "import", csv_file, ok=False)
+    assert result.exit_code == 2 and "5701\\u00a00003" in result.stderr
+
+
 def test_import_upserts_by_code(initialised, tmp_path):
     nitet = initialised
     nitet("school", "import", write(tmp_path, GOOD_CSV))

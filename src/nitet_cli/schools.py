@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from nitet_cli.clock import now_iso
 from nitet_cli.db import like_pattern, transaction
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.text import clean_text, decode_utf8, nearest
+from nitet_cli.text import clean_text, decode_utf8, nearest, visible, without_invisible
 
 
 @dataclass
@@ -22,13 +22,30 @@ class School:
         return {"code": self.code, "name": self.name, "group": self.school_group, "district": self.district}
 
 
+def clean_school_code(code: str | None) -> str:
+    """A school code as nitet keeps it, wherever it comes from ('school add', 'school import',
+    an export file): NFC, Thai digits as Arabic ones (๕๗๐๑๐๐๐๑ → 57010001), without the
+    characters that show nothing (a zero-width space pasted inside it), ends stripped."""
+    from nitet_cli.thai import to_arabic_digits
+
+    return without_invisible(to_arabic_digits(clean_text(code or "", multiline=False) or "")).strip()
+
+
+def bad_school_code(code: str) -> str | None:
+    """Why a cleaned code is not a school code (one Thai sentence showing it, invisible
+    characters as escapes), or None when it is one."""
+    if code.isalnum():
+        return None
+    return f"รหัสโรงเรียน '{visible(code)}' ต้องเป็นตัวเลข/ตัวอักษรล้วน ไม่มีช่องว่างหรือเครื่องหมาย เช่น 57010001"
+
+
 def check_school(code: str | None, name: str | None, group: str | None = "", district: str | None = "") -> School:
-    code = clean_text(code or "", multiline=False)
+    code = clean_school_code(code)
     name = clean_text(name or "", multiline=False)
     if not code:
         raise InputError("ไม่มีรหัสโรงเรียน — ใส่รหัสโรงเรียนของ สพฐ. เช่น 57010001")
-    if not code.isalnum():
-        raise InputError(f"รหัสโรงเรียน '{code}' ต้องเป็นตัวเลข/ตัวอักษรล้วน เช่น 57010001")
+    if (why := bad_school_code(code)) is not None:
+        raise InputError(why)
     if not name:
         raise InputError(f"โรงเรียนรหัส {code} ไม่มีชื่อ — ใส่ชื่อโรงเรียน เช่น โรงเรียนบ้านคู่")
     return School(code, name, clean_text(group or "", multiline=False), clean_text(district or "", multiline=False))

@@ -35,6 +35,25 @@ def is_blank(value: str) -> bool:
     return all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in value)
 
 
+def without_invisible(value: str) -> str:
+    """``value`` without the characters that show nothing (control, format, surrogate), anywhere
+    in it: a zero-width space or a direction mark pasted into a code."""
+    if value.isprintable():  # none of them is printable
+        return value
+    return "".join(c for c in value if unicodedata.category(c) not in _INVISIBLE)
+
+
+def visible(value: str) -> str:
+    """``value`` with every character that does not show as itself written as an escape
+    (``5701\\u00a00001``), for an error message about a difference the eye cannot see;
+    Thai, its vowels and tone marks, and the plain space are kept."""
+    if value.isprintable():
+        return value
+    return "".join(
+        c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in value
+    )
+
+
 def clean_text(value: str | None, *, multiline: bool = True) -> str | None:
     """NFC-normalise, drop XML-forbidden characters, unify newlines, strip ends; a text with
     nothing visible left (only control characters, zero-width marks, …) becomes empty, so

@@ -201,9 +201,7 @@ def _check_supervisor(item: dict, where: str, uuid: str, stamp: str) -> dict:
 
 def _check_school(raw: Any, where: str, codes: set[str], stamp: str) -> dict:
     item = _obj(raw, where)
-    code = _str(item, "code", where, required=True, multiline=False)
-    if not code.isalnum():
-        raise _fail(f"{where}.code", f"รหัสโรงเรียน '{code}' ต้องเป็นตัวเลข/ตัวอักษรล้วน เช่น 57010001")
+    code = _school_code(_str(item, "code", where, required=True, multiline=False), f"{where}.code")
     if code in codes:
         raise _fail(f"{where}.code", f"รหัส {code} ซ้ำกับรายการก่อนหน้า")
     codes.add(code)
@@ -216,14 +214,26 @@ def _check_school(raw: Any, where: str, codes: set[str], stamp: str) -> dict:
     }
 
 
-def _codes(item: dict, key: str, where: str, example: str, what: str) -> list[str]:
-    """A list of codes (standards, schools), each a non-empty text, kept once each in order."""
+def _school_code(value: str, where: str) -> str:
+    """A school code cleaned as 'nitet school import' cleans it (Thai digits, invisible characters)."""
+    from nitet_cli.schools import bad_school_code, clean_school_code
+
+    code = clean_school_code(value)
+    if (why := bad_school_code(code)) is not None:
+        raise _fail(where, why)
+    return code
+
+
+def _codes(item: dict, key: str, where: str, example: str, what: str, *, schools: bool = False) -> list[str]:
+    """A list of codes (standards, or with ``schools`` school codes, cleaned as :func:`_school_code`),
+    each a non-empty text, kept once each in order."""
     codes: list[str] = []
     for j, code in enumerate(_list(item, key, where + ".")):
         if not isinstance(code, str) or not code.strip():
             raise _fail(f"{where}.{key}[{j}]", f'ต้องเป็น{what} เช่น "{example}" ไม่ใช่ {code!r}')
-        if code.strip() not in codes:
-            codes.append(code.strip())
+        code = _school_code(code, f"{where}.{key}[{j}]") if schools else code.strip()
+        if code not in codes:
+            codes.append(code)
     return codes
 
 
@@ -253,7 +263,7 @@ def _check_activity(
     a["standards"] = _codes(item, "standards", where, "7.3", "รหัสมาตรฐาน")
     if not a["standards"]:  # as 'nitet log' refuses an entry without a standard
         raise _fail(f"{where}.standards", 'ว่าง — กิจกรรมต้องมีมาตรฐานอย่างน้อย ๑ รายการ เช่น ["7.3"]')
-    a["schools"] = _codes(item, "schools", where, "57010001", "รหัสโรงเรียน")
+    a["schools"] = _codes(item, "schools", where, "57010001", "รหัสโรงเรียน", schools=True)
     a["evidence"] = [
         _check_evidence(e_item, ew, e_uuid, stamp)
         for ew, e_item, e_uuid in _by_uuid(item, "evidence", where + ".", evidence_uuids, "หลักฐาน")
@@ -307,7 +317,7 @@ def _check_follow_up(item: dict, where: str, uuid: str, schools_of: dict[str, li
     f: dict[str, Any] = {"uuid": uuid, "activity": _uuid(item, "activity", where)}
     if f["activity"] not in schools_of:
         raise _fail(f"{where}.activity", f"{f['activity']} ไม่อยู่ในรายการ activities ของไฟล์")
-    f["school"] = _str(item, "school", where, required=True, multiline=False)
+    f["school"] = _school_code(_str(item, "school", where, required=True, multiline=False), f"{where}.school")
     if f["school"] not in schools_of[f["activity"]]:
         raise _fail(f"{where}.school", f"โรงเรียน {f['school']} ไม่ใช่โรงเรียนของกิจกรรม {f['activity']}")
     f["text"] = _str(item, "text", where, required=True)
