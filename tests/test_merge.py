@@ -16,7 +16,7 @@ from exchange_data import SCHOOLS, content, manual_for, query, store_files, supe
 
 from nitet_cli.cli.common import State
 from nitet_cli.db import connect
-from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_NOT_FOUND
+from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_OUTPUT
 from nitet_cli.maintenance import doctor
 
 MALI = "นางสาวมาลี ใจดี"
@@ -45,6 +45,33 @@ def test_a_group_database_named_as_a_databases_wal_is_refused(group, suffix):
     assert not into.exists() and a.snapshot() == before
     result = Nitet(into)("init", ok=False)  # any command that would create it
     assert result.exit_code == EXIT_INPUT and not into.exists()
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("whose", ["db", "db-through-a-link", "source"])
+def test_a_group_database_inside_an_evidence_store_is_refused(group, whose):
+    """``nitet --db a.db merge b.db --into a-evidence/g.db`` once made the group database (and its
+    own store) inside a.db's evidence store, where `nitet doctor` then warned of foreign files."""
+    a, b, _into = group
+    store = a.db_path.parent / "nitet-evidence"
+    assert store.is_dir()
+    if whose == "db-through-a-link":  # another name of the store is the store
+        (a.db_path.parent.parent / "store-link").symlink_to(store, target_is_directory=True)
+        into = a.db_path.parent.parent / "store-link" / "g.db"
+    else:
+        into = store / "g.db"
+    before, files = a.snapshot(), tree(store)
+    runner = a if whose != "source" else Nitet(b.db_path.parent / "elsewhere.db")  # a.db a source, not --db
+    sources = [b.db_path] if whose != "source" else [a.db_path, b.db_path]
+    result = runner("merge", *sources, "--into", into, ok=False)
+    assert result.exit_code == EXIT_OUTPUT and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "ที่เก็บหลักฐาน" in result.stderr and str(a.db_path) in result.stderr
+    assert not into.exists() and tree(store) == files and a.snapshot() == before
+    assert not (b.db_path.parent / "elsewhere.db").exists()
 
 
 def by_supervisor(result: dict) -> dict:

@@ -101,6 +101,19 @@ def protected_by(path: Path, db: Path | None, reading: Reading = ()) -> str | No
     return None
 
 
+def store_holding(path: Path, databases: Iterable[Path]) -> tuple[Path, Path] | None:
+    """The first of ``databases`` whose evidence store ``path`` is in, with that store; or None.
+    A database created there would be files of a store that ``nitet doctor`` calls foreign."""
+    from nitet_cli.paths import evidence_dir
+
+    for db in databases:
+        db = Path(db).expanduser()
+        store = evidence_dir(db)
+        if _inside(path, store):
+            return db, store
+    return None
+
+
 def check_output(out: Path | str, *, db: Path | None, reading: Reading = ()) -> Path:
     """``out`` as a file nitet may write: its folder exists, and it is nothing that must not be overwritten.
 

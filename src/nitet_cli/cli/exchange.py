@@ -191,7 +191,7 @@ def merge_command(
     st = state(ctx)
     target = into.expanduser() if into else st.db_path
     with common.progress_reporter(ctx) as on_progress:
-        result = merge(target, databases, on_progress, announce=common.announcer())
+        result = merge(target, databases, on_progress, announce=common.announcer(), db=st.db_path)
     if json_output:
         print_json({"into": str(target), **result.as_dict()})
         return
