@@ -30,9 +30,10 @@ from exchange_data import supervisor_db
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nitet_cli import activities, evidence_store, exchange
-from nitet_cli.activities import EvidenceInput, NewActivity, add_activity, add_evidence, delete_activity
+from nitet_cli import activities, editing, evidence_store, exchange
+from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
 from nitet_cli.db import connect
+from nitet_cli.editing import add_evidence, delete_activity
 from nitet_cli.errors import EXIT_INPUT, EXIT_NOT_FOUND, DatabaseError, NitetError
 from nitet_cli.evidence_store import stored_path
 from nitet_cli.exchange import apply as exchange_apply
@@ -195,7 +196,7 @@ def test_a_delete_that_found_a_photo_unused_does_not_remove_it_under_an_entry_re
 def test_evidence_added_while_the_same_photo_is_removed_from_another_entry_keeps_the_file(shared, monkeypatch):
     """`evidence add 2 photo.jpg` has copied when `evidence remove 1 --yes` detaches the photo from entry 1."""
     nitet, photo, sha = shared
-    stored, resume = pause_after(monkeypatch, activities, "store_evidence_files", thread="writer")
+    stored, resume = pause_after(monkeypatch, editing, "store_evidence_files", thread="writer")
     writer = Worker(
         "writer", nitet.db_path, lambda conn: add_evidence(conn, nitet.db_path, 2, [EvidenceInput(path=photo)])
     )

@@ -234,8 +234,8 @@ def edit(
     json_output: JsonOption = False,
 ) -> None:
     """แก้ไขรายการ (ตรวจแบบเดียวกับตอนบันทึก; บันทึกทั้งหมดหรือไม่บันทึกเลย)"""
-    from nitet_cli.activities import ActivityChanges, update_activity
     from nitet_cli.dates import parse_date
+    from nitet_cli.editing import ActivityChanges, update_activity
     from nitet_cli.errors import InputError
     from nitet_cli.schools import resolve_school
 
@@ -277,7 +277,8 @@ def delete(
     json_output: JsonOption = False,
 ) -> None:
     """ลบรายการและหลักฐานของรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
-    from nitet_cli.activities import delete_activity, get_activity
+    from nitet_cli.activities import get_activity
+    from nitet_cli.editing import delete_activity
     from nitet_cli.errors import InputError
     from nitet_cli.thai import be_date
 
@@ -312,7 +313,8 @@ def evidence_add(
     json_output: JsonOption = False,
 ) -> None:
     """เพิ่มหลักฐาน (ไฟล์หรือลิงก์) ให้รายการที่บันทึกแล้ว (--caption ครั้งเดียว: ทุกชิ้น; เท่าจำนวนชิ้น: ตามลำดับ)"""
-    from nitet_cli.activities import EvidenceInput, add_evidence, list_evidence
+    from nitet_cli.activities import EvidenceInput, list_evidence
+    from nitet_cli.editing import add_evidence
     from nitet_cli.errors import InputError
 
     captions = list(caption or [])
@@ -384,7 +386,8 @@ def evidence_remove(
     json_output: JsonOption = False,
 ) -> None:
     """เอาหลักฐานชิ้นหนึ่งออกจากรายการ (ไฟล์ที่รายการอื่นใช้อยู่จะยังเก็บไว้)"""
-    from nitet_cli.activities import get_evidence, remove_evidence
+    from nitet_cli.activities import get_evidence
+    from nitet_cli.editing import remove_evidence
     from nitet_cli.errors import InputError
 
     conn = open_db(ctx)
