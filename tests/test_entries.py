@@ -492,7 +492,7 @@ try:
     app(sys.argv[1:], prog_name="nitet", standalone_mode=False)
 finally:
     heavy = ("docx", "docxtpl", "PIL", "lxml", "xlsxwriter", "openpyxl", "jinja2", "pillow_heif", "yaml",
-             "nitet_cli.editing")  # changing an entry that exists is not recording nor reading one
+             "nitet_cli.editing", "nitet_cli.school_import")  # not recording nor reading an entry
     print("HEAVY=" + ",".join(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
     commands = sorted({m for m in COMMANDS.values() if f"nitet_cli.cli.{m}" in sys.modules})
     print("COMMANDS=" + ",".join(commands), file=sys.stderr)

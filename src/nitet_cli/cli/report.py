@@ -65,7 +65,7 @@ def status(
 
     conn = open_db(ctx)
     chosen = _term(conn, year, term)
-    from nitet_cli.schools import schools_outside_group_targets
+    from nitet_cli.school_import import schools_outside_group_targets
 
     progress, group = term_and_group_progress(conn, chosen, today())
     outside = schools_outside_group_targets(conn)

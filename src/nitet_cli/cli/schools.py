@@ -36,7 +36,8 @@ def school_add(
     json_output: JsonOption = False,
 ) -> None:
     """เพิ่มโรงเรียน (หรือแก้ไขด้วย --update)"""
-    from nitet_cli.schools import add_or_update_school, check_school, unknown_groups
+    from nitet_cli.school_import import unknown_groups
+    from nitet_cli.schools import add_or_update_school, check_school
     from nitet_cli.thai import to_arabic_digits
 
     school = check_school(to_arabic_digits(code), name, group, district)
@@ -63,7 +64,7 @@ def school_import(
     json_output: JsonOption = False,
 ) -> None:
     """นำเข้าโรงเรียนจาก CSV: ตรวจทุกแถวก่อน มีแถวผิดแม้แถวเดียวจะไม่นำเข้าเลย; รหัสที่มีแล้วจะถูกปรับข้อมูล"""
-    from nitet_cli.schools import import_schools, read_schools_csv
+    from nitet_cli.school_import import import_schools, read_schools_csv
 
     rows = read_schools_csv(file)  # a bad file is refused before the database is even opened
     result = import_schools(open_db(ctx), file, rows)
