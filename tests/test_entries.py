@@ -535,6 +535,8 @@ def test_recording_and_listing_stay_light(world, tmp_path, args):
     assert [line for line in err.splitlines() if line.startswith("COMMANDS=")] == [f"COMMANDS={module}"]
     if args[0] in ("log", "log-visit"):  # recording prints plain lines: no rich either
         assert [line for line in err.splitlines() if line.startswith("RICH=")] == ["RICH=False"]
+        # A visit's standards come from the targets through SQLite's JSON functions, not Python's json.
+        assert "json" not in imported
     if args[0] == "log-visit":  # it really recorded, evidence included
         assert world.json("show", "1")["evidence"][0]["size"] == evidence.stat().st_size
 
@@ -586,3 +588,24 @@ def test_an_edit_never_hands_an_entry_back_to_its_former_supervisor(initialised,
     initialised("edit", "1", "--title", "ประชุมวางแผนการนิเทศ")
     assert initialised.query("SELECT supervisor_id, title FROM activities") == [(other, "ประชุมวางแผนการนิเทศ")]
     conn.close()
+
+
+@pytest.mark.parametrize(
+    "school_groups, expected",
+    [
+        ('"บ้านคู่"', ["6.3", "7.3"]),  # not a list: names no group, so 7.3 covers every school like 6.3
+        ('["บ้านคู่", 5, {"a": 1}]', ["7.3"]),  # a list with odd items still names บ้านคู่
+        ("[]", ["6.3", "7.3"]),
+        ("null", ["6.3", "7.3"]),
+    ],
+)
+def test_a_visits_standards_follow_the_targets_as_stored(world, school_groups, expected):
+    """The targets are read in SQL for log-visit (no json import); a hand-edited target reads as
+    targets.parse_target reads it: school_groups that is not a list names no group."""
+    conn = sqlite3.connect(world.db_path)
+    conn.execute(
+        "UPDATE standards SET target = json_set(target, '$.school_groups', json(?)) WHERE id = '7.3'", (school_groups,)
+    )
+    conn.commit()
+    conn.close()
+    assert visit(world, "-s", "โรงเรียนบ้านคู่", "-t", "นิเทศ")["standards"] == expected
