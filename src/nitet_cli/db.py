@@ -395,7 +395,7 @@ def check_target(path: Path) -> None:
 # looked up in another's. :func:`read_snapshot` runs them all in one read transaction (WAL: a
 # reader sees one committed state and never blocks a writer).
 #
-# A big term also counts on helper connections in parallel (progress._in_parallel); each must
+# A big term also counts on helper connections in parallel (:func:`on_helper`); each must
 # read the same snapshot. SQLite's snapshot API is not in Python's sqlite3, so the helpers'
 # read transactions are started *between* two observations of the main connection's
 # ``PRAGMA data_version`` (which changes when another connection commits): if it did not

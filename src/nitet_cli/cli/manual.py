@@ -216,7 +216,9 @@ def _target_text(standard, sep: str = " ") -> str:
         return ""
     groups = ", ".join(standard.target.get("school_groups") or []) or "ทุกโรงเรียน"
     target = f"{groups}: ≥{standard.target['min_per_term']} ครั้ง/ภาคเรียน"
-    if standard.target.get("counts") == "every_visit":
+    from nitet_cli.targets import counts_every_visit
+
+    if counts_every_visit(standard.target):
         target += f"{sep}(นับทุกครั้งที่นิเทศ)"
     return target
 
