@@ -535,8 +535,6 @@ def test_recording_and_listing_stay_light(world, tmp_path, args):
     assert [line for line in err.splitlines() if line.startswith("COMMANDS=")] == [f"COMMANDS={module}"]
     if args[0] in ("log", "log-visit"):  # recording prints plain lines: no rich either
         assert [line for line in err.splitlines() if line.startswith("RICH=")] == ["RICH=False"]
-        # A visit's standards come from the targets through SQLite's JSON functions, not Python's json.
-        assert "json" not in imported
     if args[0] == "log-visit":  # it really recorded, evidence included
         assert world.json("show", "1")["evidence"][0]["size"] == evidence.stat().st_size
 
@@ -597,15 +595,43 @@ def test_an_edit_never_hands_an_entry_back_to_its_former_supervisor(initialised,
         ('["บ้านคู่", 5, {"a": 1}]', ["7.3"]),  # a list with odd items still names บ้านคู่
         ("[]", ["6.3", "7.3"]),
         ("null", ["6.3", "7.3"]),
+        ("[null]", ["6.3"]),  # a list names something, even if no school's group: not every school
     ],
 )
 def test_a_visits_standards_follow_the_targets_as_stored(world, school_groups, expected):
-    """The targets are read in SQL for log-visit (no json import); a hand-edited target reads as
-    targets.parse_target reads it: school_groups that is not a list names no group."""
+    """A hand-edited target reads as targets.parse_target reads it: school_groups that is not a
+    list names no group; a list of anything (a number, an object, null) names something."""
     conn = sqlite3.connect(world.db_path)
     conn.execute(
         "UPDATE standards SET target = json_set(target, '$.school_groups', json(?)) WHERE id = '7.3'", (school_groups,)
     )
+    conn.commit()
+    conn.close()
+    assert visit(world, "-s", "โรงเรียนบ้านคู่", "-t", "นิเทศ")["standards"] == expected
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        # A key twice: Python (status) reads the last, SQLite the first; log-visit must follow status.
+        (
+            '{"kind": "school_visits", "min_per_term": 2, "school_groups": ["บ้านคู่"], "school_groups": []}',
+            ["6.3", "7.3"],
+        ),
+        ('{"kind": "school_visits", "min_per_term": 2, "school_groups": [], "school_groups": ["บ้านคู่"]}', ["7.3"]),
+        ('{"kind": "school_visits", "kind": "x", "school_groups": ["บ้านคู่"]}', ["6.3"]),
+        # JSON to Python, not to SQLite (Infinity): still a target for บ้านคู่.
+        ('{"kind": "school_visits", "min_per_term": 2, "school_groups": ["บ้านคู่"], "x": Infinity}', ["7.3"]),
+        # A name SQLite cannot hand back as text (a lone surrogate) does not stop the visit.
+        ('{"kind": "school_visits", "min_per_term": 2, "school_groups": ["\\ud800"]}', ["6.3"]),
+    ],
+)
+def test_a_visits_standards_read_a_hand_edited_target_as_status_does(world, target, expected):
+    """Targets SQLite's JSON functions would read otherwise than Python's json (a key twice,
+    NaN/Infinity, a lone surrogate) are read as status reads them, so log-visit links the
+    standards status counts."""
+    conn = sqlite3.connect(world.db_path)
+    conn.execute("UPDATE standards SET target = ? WHERE id = '7.3'", (target,))
     conn.commit()
     conn.close()
     assert visit(world, "-s", "โรงเรียนบ้านคู่", "-t", "นิเทศ")["standards"] == expected

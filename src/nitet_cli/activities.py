@@ -333,28 +333,26 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     and a school of another group → 7.3 and 6.3). In manual order; empty when the manual
     has no target for any of them.
     """
+    from nitet_cli.targets import visit_target
+
     if not school_codes:
         return []
     marks = ", ".join("?" for _ in school_codes)
     groups = {
         r[0] for r in conn.execute(f"SELECT DISTINCT school_group FROM schools WHERE code IN ({marks})", school_codes)
     }
-    # Each school-visits target with the groups it names, one row per group (none: one row with
-    # NULL), read by SQLite's JSON functions as targets.parse_target reads them (a target that is
-    # not an object, or school_groups that is not a list, names no group): a visit need not load
-    # Python's json for it.
-    named_by: dict[str, set] = {}
-    for sid, group in conn.execute(
-        "SELECT s.id, g.value FROM standards s LEFT JOIN json_each(CASE WHEN json_type(s.target, '$.school_groups')"
-        " = 'array' THEN json_extract(s.target, '$.school_groups') END) g"
-        " WHERE s.retired_at IS NULL AND s.target IS NOT NULL AND json_valid(s.target)"
-        " AND json_type(s.target) = 'object' AND json_extract(s.target, '$.kind') = 'school_visits'"
-        " ORDER BY s.position, s.duty_number, s.step, s.id, g.id"
+    # Each target read by targets.visit_target, the one reading status counts by; school_groups
+    # that is not a list names no group, a list of anything names something (kept as a list:
+    # ``in`` needs no hashable items).
+    targets = []
+    for sid, raw in conn.execute(
+        "SELECT id, target FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
+        " ORDER BY position, duty_number, step"
     ):
-        named = named_by.setdefault(sid, set())
-        if group is not None:
-            named.add(group)
-    targets = list(named_by.items())
+        target = visit_target(raw)
+        if target is not None:
+            named = target.get("school_groups") or []
+            targets.append((sid, named if isinstance(named, list) else []))
     wanted = set()
     for group in groups:
         specific = [sid for sid, named in targets if group in named]

@@ -2,9 +2,9 @@
 that counts visits or suggests a visit's standards.
 
 Its own small module, apart from ``manual`` (which writes targets, and loads with its dataclasses,
-the profile fields and YAML checks), so that counting need not load the manual machinery.
-``log-visit`` picks a visit's standards from the targets with SQLite's JSON functions
-(``activities.visit_standards_for``), reading them by the same rules, without Python's json.
+the profile fields and YAML checks): ``log-visit`` reads the targets of a school's groups to pick
+the visit's standards (``activities.visit_standards_for``), by the same reading status counts by,
+and should not load the whole manual machinery to do it.
 """
 
 from __future__ import annotations
