@@ -374,14 +374,14 @@ def test_a_file_that_vanishes_before_it_is_read_is_one_sentence_exit_3(entry, tm
     photo = tmp_path / "p.jpg"
     photo.write_bytes(PHOTO)
     before, files = entry.snapshot(), store_listing(entry.db_path)
-    real = activities.check_readable
+    real = evidence_store.check_readable  # looked up when an entry has files (activities loads it then)
 
     def checked_then_gone(path):
         result = real(path)
         photo.unlink()
         return result
 
-    monkeypatch.setattr(activities, "check_readable", checked_then_gone)
+    monkeypatch.setattr(evidence_store, "check_readable", checked_then_gone)
     result = entry("evidence", "add", "1", photo, ok=False)
     assert_refused_and_nothing_written(entry, result, EXIT_NOT_FOUND, str(photo), before=before, files=files)
 

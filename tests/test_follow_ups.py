@@ -204,16 +204,16 @@ def test_closed_meanwhile_by_another_run_refuses_the_visit(world, monkeypatch):
     from nitet_cli import activities
 
     visit(world, "-s", BAN_KHU, "--date", "2/11/2569", "--follow-up", "ก")
-    real = activities.store_evidence_files
+    real = activities._staging  # between the checks and the write transaction, files or none
 
-    def close_meanwhile(db_path, items):
+    def close_meanwhile(conn, db_path, items):
         other = sqlite3.connect(world.db_path)
         other.execute("UPDATE follow_ups SET status = 'partly', result = 'อีกคน', closed_on = '2026-11-21' WHERE id = 1")
         other.commit()
         other.close()
-        return real(db_path, items)
+        return real(conn, db_path, items)
 
-    monkeypatch.setattr(activities, "store_evidence_files", close_meanwhile)
+    monkeypatch.setattr(activities, "_staging", close_meanwhile)
     result = visit(world, "-s", BAN_KHU, "--close-follow-up", "1:ของฉัน", ok=False)
     assert result.exit_code == 2 and "ปิดไปแล้ว" in result.stderr
     assert world.query("SELECT count(*) FROM activities") == [(1,)]

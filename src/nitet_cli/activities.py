@@ -12,20 +12,24 @@ given inside the transaction).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlparse
 
 from nitet_cli.activity_rows import ActivityRow, EvidenceRow, write_activity
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
-from nitet_cli.evidence_store import Staging, check_not_own_files, check_readable
 from nitet_cli.text import clean_text, nearest
 from nitet_cli.thai import to_arabic_digits
+
+if TYPE_CHECKING:
+    from nitet_cli.evidence_store import Staging
 
 KINDS = {
     "visit": "นิเทศโรงเรียน",
@@ -40,8 +44,12 @@ KINDS = {
 MODES = {"onsite": "ลงพื้นที่", "online": "ออนไลน์", "hybrid": "ผสมผสาน"}
 
 
-@dataclass
-class EvidenceInput:
+# EvidenceInput and NewActivity are named tuples, not dataclasses, for the start-up of
+# ``log-visit`` (see activity_rows.py): checking one gives a new one (``_replace``), nothing is
+# changed in place, and the lists they hold by default are empty tuples.
+
+
+class EvidenceInput(NamedTuple):
     """A file path or a URL, with a caption."""
 
     path: Path | None = None
@@ -49,26 +57,25 @@ class EvidenceInput:
     caption: str = ""
 
 
-@dataclass
-class NewActivity:
+class NewActivity(NamedTuple):
     date: date
     title: str
-    standards: list[str]
-    schools: list[str] = field(default_factory=list)  # school codes, already resolved
+    standards: Sequence[str]
+    schools: Sequence[str] = ()  # school codes, already resolved
     kind: str = "visit"
     mode: str = "onsite"
     findings: str = ""
     suggestions: str = ""
     participants: str = ""
     teachers: int | None = None
-    evidence: list[EvidenceInput] = field(default_factory=list)
+    evidence: Sequence[EvidenceInput] = ()
     uuid: str | None = None
     # Follow-ups (follow_ups.py): suggestions to check later, one item per text and school;
     # due on check_by, or at the next visit when None. closures: open items of these
     # schools checked at this visit, closed in the same transaction.
-    follow_ups: list[str] = field(default_factory=list)
+    follow_ups: Sequence[str] = ()
     check_by: date | None = None
-    closures: list = field(default_factory=list)  # follow_ups.Closure
+    closures: Sequence = ()  # follow_ups.Closure
 
     def row(self, *, uuid: str, supervisor_id: int | None, created_at: str, updated_at: str) -> ActivityRow:
         """This entry's ``activities`` row (its fields checked by ``check_activity_fields``)."""
@@ -127,8 +134,9 @@ def check_schools(conn: sqlite3.Connection, codes: list[str]) -> list[str]:
 
 
 def check_activity_fields(new: NewActivity) -> NewActivity:
-    new.title = clean_text(new.title, multiline=False) or ""
-    if not new.title:
+    """``new`` with its texts cleaned and its evidence checked (files readable, links well formed)."""
+    title = clean_text(new.title, multiline=False) or ""
+    if not title:
         raise InputError('ชื่อกิจกรรมว่าง — ใส่ --title เช่น "นิเทศการจัดการเรียนรู้ภาษาอังกฤษ"')
     if new.kind not in KINDS:
         raise InputError(f"ประเภทกิจกรรม (--kind) '{new.kind}' ไม่มี — เลือก: {', '.join(KINDS)}")
@@ -136,18 +144,24 @@ def check_activity_fields(new: NewActivity) -> NewActivity:
         raise InputError(f"รูปแบบ (--mode) '{new.mode}' ไม่มี — เลือก: {', '.join(MODES)}")
     if new.teachers is not None and new.teachers < 0:
         raise InputError(f"จำนวนครูต้องไม่ติดลบ ไม่ใช่ {new.teachers}")
-    new.findings = clean_text(new.findings) or ""
-    new.suggestions = clean_text(new.suggestions) or ""
-    new.participants = clean_text(new.participants) or ""
-    for item in new.evidence:
-        item.caption = clean_text(item.caption, multiline=False) or ""
-        if item.url is not None:
-            item.url = check_url(item.url)
-        elif item.path is not None:
-            item.path = check_readable(item.path)
-        else:
-            raise InputError("หลักฐานต้องเป็นไฟล์หรือลิงก์")
-    return new
+    return new._replace(
+        title=title,
+        findings=clean_text(new.findings) or "",
+        suggestions=clean_text(new.suggestions) or "",
+        participants=clean_text(new.participants) or "",
+        evidence=[_checked_evidence(item) for item in new.evidence],
+    )
+
+
+def _checked_evidence(item: EvidenceInput) -> EvidenceInput:
+    caption = clean_text(item.caption, multiline=False) or ""
+    if item.url is not None:
+        return item._replace(url=check_url(item.url), caption=caption)
+    if item.path is not None:
+        from nitet_cli.evidence_store import check_readable
+
+        return item._replace(path=check_readable(item.path), caption=caption)
+    raise InputError("หลักฐานต้องเป็นไฟล์หรือลิงก์")
 
 
 def evidence_rows(items: list[EvidenceInput], stored: dict) -> list[EvidenceRow]:
@@ -176,6 +190,8 @@ def evidence_rows(items: list[EvidenceInput], stored: dict) -> list[EvidenceRow]
 
 def store_evidence_files(staging: Staging, items: list[EvidenceInput]) -> dict:
     """Copy the files among ``items`` into the store (placed later, inside the transaction)."""
+    from nitet_cli.evidence_store import check_not_own_files
+
     check_not_own_files(staging.db_path, [item.path for item in items if item.path is not None])
     return {item.path: staging.add(item.path) for item in items if item.path is not None}
 
@@ -202,25 +218,35 @@ def add_activity(
     from nitet_cli import follow_ups
 
     new = check_activity_fields(new)
-    new.standards = check_standards(conn, new.standards)
-    new.schools = check_schools(conn, new.schools)
+    new = new._replace(standards=check_standards(conn, new.standards), schools=check_schools(conn, new.schools))
     if check_date:
         check_entry_date(conn, new.date, allow_future=allow_future)
-    new.follow_ups = follow_ups.check_texts(new.follow_ups)
+    new = new._replace(follow_ups=follow_ups.check_texts(new.follow_ups))
     if new.check_by is not None and not new.follow_ups:
         raise InputError('--check-by ใช้กับ --follow-up เท่านั้น — ใส่ข้อเสนอแนะที่ต้องติดตามด้วย --follow-up "…"')
     follow_ups.check_check_by(new.check_by, new.date)
     if new.follow_ups and not new.schools:
         raise InputError("ข้อเสนอแนะที่ต้องติดตามต้องเป็นของโรงเรียน — ใส่ --school ของการนิเทศนี้")
-    new.closures = follow_ups.check_closures(conn, new.closures, schools=new.schools, on=new.date)
-    with Staging(conn, db_path) as staging:
-        stored = store_evidence_files(staging, new.evidence)
+    new = new._replace(closures=follow_ups.check_closures(conn, new.closures, schools=new.schools, on=new.date))
+    with _staging(conn, db_path, new.evidence) as staging:
+        stored = store_evidence_files(staging, new.evidence) if staging is not None else {}
         with transaction(conn):
-            staging.place()
+            if staging is not None:
+                staging.place()
             activity_id = _insert_activity(conn, new, stored)
             follow_ups.insert_follow_ups(conn, activity_id, new.schools, new.follow_ups, new.date, new.check_by)
             follow_ups.apply_closures(conn, new.closures, new.date)
     return activity_id
+
+
+def _staging(conn: sqlite3.Connection, db_path: Path, items: list[EvidenceInput]):
+    """The store's :class:`~nitet_cli.evidence_store.Staging` when ``items`` hold files; an entry
+    with none (most visits) needs no store, and does not load it (start-up of ``log-visit``)."""
+    if not any(item.path is not None for item in items):
+        return contextlib.nullcontext()
+    from nitet_cli.evidence_store import Staging
+
+    return Staging(conn, db_path)
 
 
 def _insert_activity(conn: sqlite3.Connection, new: NewActivity, stored: dict) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: The columns of an activity a person gives (besides its uuid, supervisor and timestamps).
 ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "participants", "teachers")
@@ -20,8 +20,12 @@ ACTIVITY_FIELDS = ("date", "kind", "mode", "title", "findings", "suggestions", "
 EVIDENCE_FIELDS = ("kind", "sha256", "original_name", "media_type", "size", "url", "caption")
 
 
-@dataclass
-class ActivityRow:
+# The three records below are named tuples, not dataclasses: their classes are made on every start of
+# ``nitet log``/``log-visit``, and a dataclass costs about 1 ms of start-up each to create
+# (``bench/run.py startup``; issue 13's budget). They are never changed once made.
+
+
+class ActivityRow(NamedTuple):
     """An entry's ``activities`` row. ``uuid`` and ``created_at`` are written only with a new entry."""
 
     uuid: str
@@ -38,8 +42,7 @@ class ActivityRow:
     updated_at: str
 
 
-@dataclass
-class EvidenceRow:
+class EvidenceRow(NamedTuple):
     """A piece of evidence: a stored file (``sha256`` …) or a link (``url``)."""
 
     uuid: str
@@ -53,13 +56,12 @@ class EvidenceRow:
     created_at: str = ""
 
 
-@dataclass
-class Written:
+class Written(NamedTuple):
     """What :func:`write_activity` did."""
 
     id: int  # the entry's id
-    evidence_ids: list[int] = field(default_factory=list)  # the evidence rows added, in order
-    unused_files: set[str] = field(default_factory=set)  # sha256 of evidence rows it removed
+    evidence_ids: list[int]  # the evidence rows added, in order
+    unused_files: set[str]  # sha256 of evidence rows it removed
 
 
 def write_activity(
@@ -94,7 +96,8 @@ def write_activity(
             " WHERE id = ?",
             (*values, row.updated_at, activity_id),
         )
-    written = Written(activity_id)
+    evidence_ids: list[int] = []
+    unused_files: set[str] = set()
     for table, column, links in (
         ("activity_standards", "standard_id", standards),
         ("activity_schools", "school_code", schools),
@@ -118,10 +121,10 @@ def write_activity(
                 )
                 if uuid not in keep
             ]
-            written.unused_files.update(sha for _id, sha in gone if sha is not None)
+            unused_files.update(sha for _id, sha in gone if sha is not None)
             conn.executemany("DELETE FROM evidence WHERE id = ?", [(row_id,) for row_id, _sha in gone])
-        written.evidence_ids = add_evidence_rows(conn, activity_id, evidence)
-    return written
+        evidence_ids = add_evidence_rows(conn, activity_id, evidence)
+    return Written(activity_id, evidence_ids, unused_files)
 
 
 def add_evidence_rows(conn: sqlite3.Connection, activity_id: int, evidence: Sequence[EvidenceRow]) -> list[int]:

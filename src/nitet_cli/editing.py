@@ -77,8 +77,8 @@ def update_activity(
     )
     merged = check_activity_fields(merged)
     if changes.standards is not None:
-        merged.standards = check_standards(conn, merged.standards)
-    merged.schools = check_schools(conn, merged.schools)
+        merged = merged._replace(standards=check_standards(conn, merged.standards))
+    merged = merged._replace(schools=check_schools(conn, merged.schools))
     if check_date and changes.date is not None:
         check_entry_date(conn, merged.date, allow_future=allow_future)
     from nitet_cli import follow_ups
@@ -102,10 +102,9 @@ def update_activity(
         owner = conn.execute("SELECT supervisor_id FROM activities WHERE id = ?", (activity_id,)).fetchone()
         if owner is None:
             raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
-        row.supervisor_id = owner[0]
         write_activity(
             conn,
-            row,
+            row._replace(supervisor_id=owner[0]),
             activity_id=activity_id,
             standards=None if changes.standards is None else merged.standards,
             schools=None if changes.schools is None else merged.schools,
@@ -154,7 +153,7 @@ def add_evidence(conn: sqlite3.Connection, db_path: Path, activity_id: int, item
     if conn.execute("SELECT 1 FROM activities WHERE id = ?", (activity_id,)).fetchone() is None:
         raise NotFoundError(f"ไม่มีรายการที่ {activity_id} — ดูรายการด้วย 'nitet list'")
     probe = NewActivity(date=date.today(), title="-", standards=[], evidence=items)
-    check_activity_fields(probe)  # checks and cleans every item (files readable, links well formed)
+    items = list(check_activity_fields(probe).evidence)  # checked and cleaned (files readable, links well formed)
     with Staging(conn, db_path) as staging:
         stored = store_evidence_files(staging, items)
         with transaction(conn):

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
@@ -74,8 +74,7 @@ def check_check_by(check_by: date | None, given_on: date) -> None:
         )
 
 
-@dataclass
-class Closure:
+class Closure(NamedTuple):  # not a dataclass: see activity_rows.py (made on every start of log-visit)
     """Close item ``id`` with ``result`` (and ``status``, done unless said)."""
 
     id: int

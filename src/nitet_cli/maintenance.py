@@ -359,7 +359,7 @@ def dated_name(db_path: Path, when) -> str:
 
 def dated_copies(folder: Path, stem: str | None = None) -> list[Path]:
     """The dated copies in ``folder`` (of databases named ``stem``, or of any), oldest first."""
-    from nitet_cli.paths import DATED_COPY
+    from nitet_cli.paths import dated_copy
 
     found = []
     try:
@@ -367,7 +367,7 @@ def dated_copies(folder: Path, stem: str | None = None) -> list[Path]:
     except OSError:
         return []
     for path in entries:
-        match = DATED_COPY.match(path.stem) if path.suffix == ".db" else None
+        match = dated_copy(path.stem) if path.suffix == ".db" else None
         if match and (stem is None or match["stem"] == stem) and path.is_file():
             found.append((match["stamp"], path.name, path))
     return [path for _, _, path in sorted(found)]
@@ -520,9 +520,9 @@ BACKUP_TEMP_PREFIX = ".incoming-backup-"
 def _remove_leftovers(target: Path) -> None:
     """Temporary files a killed backup into the same place left (only backup's own names; under the lock)."""
     from nitet_cli.files import remove_quietly
-    from nitet_cli.paths import DATED_COPY, evidence_dir
+    from nitet_cli.paths import dated_copy, evidence_dir
 
-    dated = DATED_COPY.match(target.stem)
+    dated = dated_copy(target.stem)
     names = {target.name}
     for path in target.parent.iterdir():
         # ".<copy name>.<random>.tmp": this copy's, or (dated) any earlier dated copy's of the same database
@@ -530,10 +530,7 @@ def _remove_leftovers(target: Path) -> None:
             continue
         copy = path.name[1:].split(".db.", 1)[0] + ".db" if ".db." in path.name else None
         same = copy in names or (
-            dated is not None
-            and copy is not None
-            and (m := DATED_COPY.match(Path(copy).stem))
-            and m["stem"] == dated["stem"]
+            dated is not None and copy is not None and (m := dated_copy(Path(copy).stem)) and m["stem"] == dated["stem"]
         )
         if same:
             remove_quietly(path)
@@ -557,13 +554,13 @@ def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str, *, keep: i
     no copy left in the folder uses (under the folder's lock only).
     """
     from nitet_cli.files import atomic_output, write_error
-    from nitet_cli.paths import DATED_COPY, evidence_dir
+    from nitet_cli.paths import dated_copy, evidence_dir
 
     db_path = Path(db_path)
     if keep is not None and keep < 1:
         raise InputError(f"--keep ต้องเป็นจำนวนสำเนาอย่างน้อย 1 เช่น --keep 14 ไม่ใช่ {keep}")
     target = backup_target(db_path, dest)
-    if keep is not None and not DATED_COPY.match(target.stem):
+    if keep is not None and not dated_copy(target.stem):
         raise InputError(f"--keep ใช้กับการสำรองลงโฟลเดอร์ (สำเนาลงวันที่) เท่านั้น — ระบุโฟลเดอร์แทน {target.name}")
     check_replaceable(conn, db_path, target)
     if not target.parent.exists():
@@ -581,7 +578,7 @@ def backup(conn: sqlite3.Connection, db_path: Path, dest: Path | str, *, keep: i
             _copy_evidence(db_path, target, shas, result)
         if keep is not None and result.ok:  # an incomplete copy never makes an older one go
             _keep_newest(conn, target, keep, result, prune_store=alone)
-    dated = DATED_COPY.match(target.stem)
+    dated = dated_copy(target.stem)
     if dated:
         result.kept = [p.name for p in dated_copies(target.parent, dated["stem"])]
     return result
@@ -592,9 +589,9 @@ def _keep_newest(conn: sqlite3.Connection, target: Path, keep: int, result: Back
     stays; a copy of another database, or one that cannot be read, is never touched), then
     the files of the shared store that no database left in the folder points to."""
     from nitet_cli.files import SIDE_SUFFIXES, remove_quietly
-    from nitet_cli.paths import DATED_COPY
+    from nitet_cli.paths import dated_copy
 
-    stem = DATED_COPY.match(target.stem)["stem"]
+    stem = dated_copy(target.stem)["stem"]
     ours = []
     for path in dated_copies(target.parent, stem):
         if path == target:
@@ -674,14 +671,14 @@ def list_backups(folder: Path | str) -> list[BackupCopy]:
     from datetime import datetime
 
     from nitet_cli.errors import NotFoundError
-    from nitet_cli.paths import DATED_COPY
+    from nitet_cli.paths import dated_copy
 
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise NotFoundError(f"ไม่มีโฟลเดอร์ {folder} — ระบุโฟลเดอร์ที่ใช้กับ 'nitet backup โฟลเดอร์'")
     copies = []
     for path in dated_copies(folder):
-        stamp = DATED_COPY.match(path.stem)["stamp"]
+        stamp = dated_copy(path.stem)["stamp"]
         taken = datetime.strptime(stamp, "%Y-%m-%dT%H%M").isoformat(timespec="minutes")
         activities = owner = None
         try:

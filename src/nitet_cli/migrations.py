@@ -992,7 +992,7 @@ TYPED_VIEWS = {
 #: ``follow-up close 12`` (m010's follow_ups, numbered ``#12`` in every list).
 NUMBERED_TABLES = ("activities", "evidence", "follow_ups")
 
-_ROWID_KEY = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)", re.IGNORECASE)
+_ROWID_KEY = r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)"  # compiled when m011 runs, not on every start
 
 
 def rebuilds_tables(fn: Migration) -> Migration:
@@ -1037,7 +1037,7 @@ def m011_ids_never_reused(conn: sqlite3.Connection) -> None:
     for name, _sql in views:
         conn.execute(f'DROP VIEW "{name}"')
     for table in NUMBERED_TABLES:
-        create, found = _ROWID_KEY.subn("id INTEGER PRIMARY KEY AUTOINCREMENT", tables[table], count=1)
+        create, found = re.subn(_ROWID_KEY, "id INTEGER PRIMARY KEY AUTOINCREMENT", tables[table], count=1, flags=re.I)
         if not found:
             raise DatabaseError(f"ตาราง {table} ไม่มีคอลัมน์ id แบบที่คาดไว้ — ตรวจไฟล์ฐานข้อมูลด้วย 'nitet doctor'")
         create = re.sub(

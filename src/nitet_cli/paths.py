@@ -38,7 +38,13 @@ def resolve_db_path(option: str | os.PathLike | None = None) -> Path:
 
 
 #: A dated copy that ``nitet backup DIR`` writes: ``<stem>-YYYY-MM-DDTHHMM.db``.
-DATED_COPY = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{4}-\d{2}-\d{2}T\d{4})$")
+_DATED_COPY = r"^(?P<stem>.+)-(?P<stamp>\d{4}-\d{2}-\d{2}T\d{4})$"
+
+
+def dated_copy(stem: str) -> re.Match | None:
+    """``stem`` read as a dated copy's name (groups ``stem`` and ``stamp``), or None. The pattern
+    is compiled on first use (``re`` keeps it), not on every start of ``log-visit``."""
+    return re.match(_DATED_COPY, stem)
 
 
 def evidence_dir(db_path: Path) -> Path:
@@ -48,7 +54,7 @@ def evidence_dir(db_path: Path) -> Path:
     store that every copy in its folder shares: ``nitet-evidence/`` (files by hash)."""
     db_path = Path(db_path)
     own = db_path.with_name(f"{db_path.stem}-evidence")
-    dated = DATED_COPY.match(db_path.stem)
+    dated = dated_copy(db_path.stem)
     if dated and not own.exists():
         return db_path.with_name(f"{dated['stem']}-evidence")
     return own

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from nitet_cli.clock import now_iso
 from nitet_cli.db import like_pattern, transaction
@@ -11,8 +11,7 @@ from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.text import clean_text, nearest, visible, without_invisible
 
 
-@dataclass
-class School:
+class School(NamedTuple):  # not a dataclass: see activity_rows.py (made on every start of log-visit)
     code: str
     name: str
     school_group: str = ""

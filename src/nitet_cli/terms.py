@@ -8,7 +8,6 @@ announces the real dates each year; ``set_term`` stores them and they win.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -17,28 +16,32 @@ from nitet_cli.errors import InputError
 from nitet_cli.thai import BE_OFFSET, be_date
 
 
-class _Days:
-    """What a term and a period share: the days from ``start`` to ``end``, both included."""
-
-    start: date
-    end: date
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def days_left(self, today: date) -> int:
-        if today > self.end:
-            return 0
-        return (self.end - max(today, self.start)).days + 1
+def _contains(self, day: date) -> bool:
+    """``day`` is one of the days from ``start`` to ``end``, both included."""
+    return self.start <= day <= self.end
 
 
-@dataclass(frozen=True)
-class Term(_Days):
+def _days_left(self, today: date) -> int:
+    if today > self.end:
+        return 0
+    return (self.end - max(today, self.start)).days + 1
+
+
+# Term and Period are named tuples, not frozen dataclasses: terms.py is loaded on every start of
+# ``nitet log``/``log-visit`` (a date is checked against the manual's year), and a frozen dataclass
+# costs more than 1 ms of start-up each to create (issue 13's budget, ``bench/run.py startup``).
+# What they share, the days from ``start`` to ``end``, is the two functions above.
+
+
+class Term(NamedTuple):
     year: int  # Buddhist Era academic year, e.g. 2569
     term: int  # 1 or 2
     start: date
     end: date
     announced: bool = False  # True when the dates come from the office (stored), not the defaults
+
+    contains = _contains
+    days_left = _days_left
 
     def as_dict(self) -> dict:
         return {
@@ -50,8 +53,7 @@ class Term(_Days):
         }
 
 
-@dataclass(frozen=True)
-class Period(_Days):
+class Period(NamedTuple):
     """Days that are not a term, for ``nitet report --month`` and ``--from/--to``: a calendar
     month (``kind == "month"``) or any dates (``"range"``). Counted like a term (every figure is
     a sum over the days between ``start`` and ``end``); it has no academic year or term number."""
@@ -62,6 +64,9 @@ class Period(_Days):
     year = None  # no academic year or term: the report is titled by its dates
     term = None
     announced = None
+
+    contains = _contains
+    days_left = _days_left
 
     def as_dict(self) -> dict:
         return {"period": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}

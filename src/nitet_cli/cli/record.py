@@ -150,16 +150,20 @@ def _evidence_items(
 
     files = [EvidenceInput(path=Path(p)) for p in (evidence or [])]
     urls = [EvidenceInput(url=u) for u in (links or [])]
+    items = files + urls
     captions = list(captions or [])
     if len(captions) <= 1:
-        for item in files + urls:
-            item.caption = captions[0] if captions else ""
-        return files + urls
+        return [item._replace(caption=captions[0] if captions else "") for item in items]
     order = [name for name in ctx.meta.get(common.OPTION_ORDER, []) if name in ("evidence", "link", "caption")]
-    if len(order) != len(files) + len(urls) + len(captions):
+    if len(order) != len(items) + len(captions):
         raise RuntimeError("captions need the option order: register the command with cls=OrderedCommand")
-    queues = {"evidence": iter(files), "link": iter(urls), "caption": iter(captions)}
-    waiting: list = []
+    # Positions in ``items``: files first, then links, each in the order given.
+    queues = {
+        "evidence": iter(range(len(files))),
+        "link": iter(range(len(files), len(items))),
+        "caption": iter(captions),
+    }
+    waiting: list[int] = []
     for name in order:
         value = next(queues[name])
         if name != "caption":
@@ -170,10 +174,10 @@ def _evidence_items(
                 f'--caption "{value}" ไม่มีไฟล์ (-e) หรือลิงก์ (--link) ก่อนหน้าให้บรรยาย'
                 f" — ใส่ --caption ต่อท้ายหลักฐานที่บรรยาย เช่น {CAPTION_EXAMPLE}"
             )
-        for item in waiting:
-            item.caption = value
+        for position in waiting:
+            items[position] = items[position]._replace(caption=value)
         waiting = []
-    return files + urls
+    return items
 
 
 def _record(ctx: typer.Context, given: Recording) -> None:
