@@ -208,3 +208,17 @@ def test_resolver(initialised, tmp_path):
         assert "ดอยงาม" in unknown.value.message
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["5701\u200b0002", "\u2060๕๗๐๑๐๐๐๒", "57010002\ufeff", "5701\u00ad0002"],
+    ids=["zero-width-space", "word-joiner-thai-digits", "bom", "soft-hyphen"],
+)
+def test_a_code_typed_with_invisible_characters_names_the_school(initialised, tmp_path, typed):
+    """A code pasted from a spreadsheet or a chat with a character that shows nothing inside it
+    is the same code for log-visit as for 'school add' and 'school import' (clean_school_code)."""
+    initialised("school", "import", write(tmp_path, GOOD_CSV))
+    result = initialised("log-visit", "--school", typed, "--title", "นิเทศ", "--standard", "7.3", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert initialised.query("SELECT school_code FROM activity_schools") == [("57010002",)]

@@ -89,9 +89,8 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
     text = clean_text(query or "", multiline=False)
     if not text:
         raise InputError("ไม่ได้ระบุโรงเรียน — ใส่รหัสหรือชื่อโรงเรียน")
-    from nitet_cli.thai import to_arabic_digits
-
-    row = conn.execute("SELECT * FROM schools WHERE code IN (?, ?)", (text, to_arabic_digits(text))).fetchone()
+    # A code as typed or pasted: Thai digits, a zero-width space inside it (clean_school_code).
+    row = conn.execute("SELECT * FROM schools WHERE code IN (?, ?)", (text, clean_school_code(text))).fetchone()
     if row:
         return _row_to_school(row)
     rows = conn.execute("SELECT * FROM schools WHERE name = ?", (text,)).fetchall()
