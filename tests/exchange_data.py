@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
@@ -22,6 +22,17 @@ SCHOOLS = [
     School("57010003", "โรงเรียนบ้านห้วยแม่เลี่ยม", "พื้นที่สูง", "เมืองเชียงราย"),
     School("57010004", 'โรงเรียนอนุบาล, เชียงราย "ตัวอย่าง"', "", "เมืองเชียงราย"),
 ]
+
+
+def later(hours: float = 1) -> str:
+    """A time stamp later than every edit a test made so far, by this computer's clock: ``hours``
+    ahead, well within what import and merge believe (a stamp over a day ahead is a wrong clock)."""
+    return (datetime.now(timezone.utc) + timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def far_future(years: int = 5) -> str:
+    """A time stamp of a computer whose clock is years ahead."""
+    return (datetime.now(timezone.utc) + timedelta(days=365 * years)).isoformat(timespec="seconds")
 
 
 def manual_for(name: str, directory: Path) -> Path:

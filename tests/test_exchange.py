@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 from conftest import Nitet
-from exchange_data import SCHOOLS, content, query, store_files, supervisor_db
+from exchange_data import SCHOOLS, content, later, query, store_files, supervisor_db
 
 from nitet_cli.db import connect
 from nitet_cli.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_NOT_FOUND
@@ -347,7 +347,7 @@ def test_a_newer_copy_with_more_evidence_than_sqlite_takes_parameters_is_importe
         {"uuid": f"00000000-0000-4000-8000-{n:012d}", "kind": "link", "url": f"https://example.org/{n}"}
         for n in range(150)
     ]
-    entry["updated_at"] = "2027-01-05T08:00:00+00:00"
+    entry["updated_at"] = later()
     (tmp_path / "more.json").write_text(json.dumps(data), encoding="utf-8")
 
     real_connect = sqlite3.connect
@@ -379,11 +379,11 @@ def test_disagreement_is_reported_and_the_newer_kept(source, target, tmp_path):
     data = export_json(source, tmp_path / "a.json")
     edited = data["activities"][0]
     edited["title"] = "นิเทศ (แก้ไขภายหลัง)"
-    edited["updated_at"] = "2027-01-05T08:00:00+00:00"
+    edited["updated_at"] = later()
     data["activities"][1]["title"] = "แก้ไขแต่เก่ากว่า"
     data["activities"][1]["updated_at"] = "2020-01-01T00:00:00+00:00"
     data["schools"][0]["name"] = "โรงเรียนบ้านดอยฮาง (ชื่อใหม่)"
-    data["schools"][0]["updated_at"] = "2027-01-05T08:00:00+00:00"
+    data["schools"][0]["updated_at"] = later()
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Nitet
-from exchange_data import manual_for
+from exchange_data import later, manual_for
 
 FIELDS = "f.uuid, a.uuid, f.school_code, f.text, f.given_on, f.check_by, f.status, f.result, f.closed_on, f.updated_at"
 
@@ -116,7 +116,7 @@ def test_a_later_closing_wins_either_way(env):
     b("import", out)
     # the supervisor checks item 2 later, and exports again: the target takes the result
     a("follow-up", "close", "2", "--result", "ดอยฮางจัดมุมแล้ว", "--status", "partly")
-    touch(a, "UPDATE follow_ups SET updated_at = '2099-01-01T00:00:00+00:00' WHERE id = 2")
+    touch(a, f"UPDATE follow_ups SET updated_at = '{later()}' WHERE id = 2")
     a("export", "-o", out)
     result = b.json("import", out)
     assert result["follow_ups_updated"] == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import typer
 from conftest import Nitet
-from exchange_data import SCHOOLS, content, manual_for, query, store_files, supervisor_db
+from exchange_data import SCHOOLS, content, later, manual_for, query, store_files, supervisor_db
 
 from nitet_cli.cli.common import State
 from nitet_cli.db import connect
@@ -173,8 +173,8 @@ def test_disagreement_is_reported_and_the_newer_kept(group, tmp_path):
     uuid_newer, uuid_older = [r[0] for r in query(a.db_path, "SELECT uuid FROM activities ORDER BY id LIMIT 2")]
     conn = sqlite3.connect(copy_path)
     conn.execute(
-        "UPDATE activities SET title = 'แก้ในเครื่องโน้ตบุ๊ก', updated_at = '2027-01-01T00:00:00+00:00' WHERE uuid = ?",
-        (uuid_newer,),
+        "UPDATE activities SET title = 'แก้ในเครื่องโน้ตบุ๊ก', updated_at = ? WHERE uuid = ?",
+        (later(), uuid_newer),
     )
     conn.execute(
         "UPDATE activities SET findings = 'ฉบับเก่า', updated_at = '2020-01-01T00:00:00+00:00' WHERE uuid = ?",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Nitet
-from exchange_data import supervisor_db
+from exchange_data import later, supervisor_db
 from term_data import build_term
 
 
@@ -256,16 +256,14 @@ def test_summary_after_an_import_and_a_merge_bring_newer_copies_of_entries(group
     a("evidence", "add", other, "https://example.org/new")
     conn = sqlite3.connect(a.db_path)
     try:  # later than the copies in the target and the group, whatever the clock's second
-        conn.execute(
-            "UPDATE activities SET updated_at = '2099-01-01T00:00:00+00:00' WHERE id IN (?, ?)", (moved, other)
-        )
+        conn.execute("UPDATE activities SET updated_at = ? WHERE id IN (?, ?)", (later(), moved, other))
         conn.commit()
     finally:
         conn.close()
-    later = tmp_path / "a-later.zip"
-    a("export", "-o", later, "--with-evidence")
+    later_zip = tmp_path / "a-later.zip"
+    a("export", "-o", later_zip, "--with-evidence")
 
-    result = target.json("import", later)
+    result = target.json("import", later_zip)
     assert result["activities_updated"] == 2 and result["evidence_added"] == 1
     assert_summary_is_a_recount(target.db_path)
     result = Nitet(into).json("merge", a.db_path, b.db_path, "--into", into)

@@ -1,11 +1,11 @@
 """Completion candidates from the database: school codes and names, school groups, standard ids,
 and template names (the command line's Tab, through ``cli/completion.py``).
 
-Completion runs on every Tab press, so these functions never raise and never write: the
-database is opened read-only, without a schema upgrade, and anything that goes wrong (no
-database yet, a foreign file, a locked or corrupt one) gives no candidates. Each candidate is a
-``(value, help)`` pair: the shells keep the values that start with what was typed, and zsh and
-fish show the help beside each.
+Completion runs on every Tab press, so these functions never raise, never write and never
+wait: the database is opened read-only, without a schema upgrade and without waiting for a
+lock (``_glance``), and anything that goes wrong (no database yet, a foreign file, a locked or
+corrupt one) gives no candidates. Each candidate is a ``(value, help)`` pair: the shells keep
+the values that start with what was typed, and zsh and fish show the help beside each.
 """
 
 from __future__ import annotations
@@ -22,11 +22,32 @@ SCHOOL_PREFIX = "โรงเรียน"
 HELP_WIDTH = 60
 
 
+#: SQLite's header: bytes 18 and 19 (the read and write versions) are 2 in a database in WAL mode.
+_WAL_VERSIONS = b"\x02\x02"
+
+
+def _glance(path: Path) -> sqlite3.Connection:
+    """``path`` opened for a look that never waits and never leaves a file beside the database.
+
+    A database in WAL mode without both its ``-wal`` and ``-shm`` beside it is opened
+    ``immutable``: ``mode=ro`` alone would create the two (empty, left behind, since a read-only
+    connection cannot remove them) and wait for a writer that holds the database in exclusive
+    locking mode; immutable reads the database file as it is, which holds every committed write
+    when there is no ``-wal`` (a ``-wal`` without its ``-shm`` is a writer's in exclusive mode,
+    or a crash's, and read later by nitet itself). Otherwise ``mode=ro`` with no busy timeout:
+    a lock held by a writer (in a rollback-journal database) is not waited for, and nothing is
+    offered."""
+    with open(path, "rb") as handle:
+        wal_mode = handle.read(20)[18:20] == _WAL_VERSIONS
+    side_files = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    return open_read_only(path, immutable=wal_mode and not side_files, timeout=0)
+
+
 def _query(path: Path | None, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
     if path is None:
         return []
     try:
-        with closing(open_read_only(path, timeout=1)) as conn:
+        with closing(_glance(path)) as conn:
             return conn.execute(sql, params).fetchall()
     except Exception:  # no table yet, not a nitet file, locked, corrupt: complete nothing
         return []

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nitet_cli.db import WalNeedsACopy, check_target, open_nitet_read_only
-from nitet_cli.errors import DatabaseError, InputError, NotFoundError, OutputError
+from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange.apply import ApplyResult, copy_manual, remove_unused_files, write_sources
 from nitet_cli.exchange.collect import read_database
-from nitet_cli.exchange.files import Progress, Scratch, Source
+from nitet_cli.exchange.files import Progress, Scratch, Source, check_target_place
 
 
 def _read_copy(path: Path, scratch: Callable[[], Path] | None) -> tuple[dict, dict | None]:
@@ -103,18 +103,11 @@ def merge(
     as :func:`nitet_cli.db.connect`'s, for the target's upgrade. ``db``: the database in use
     (``--db``), whose evidence store the target may not be in (nor in a source's)."""
     from nitet_cli.db import connect
-    from nitet_cli.files import store_holding
 
     target = Path(target).expanduser()
     if not paths:
         raise InputError("ไม่ได้ระบุฐานข้อมูลที่จะรวม — เช่น nitet merge a.db b.db --into group.db")
-    held = store_holding(target, [*([db] if db is not None else []), *paths])
-    if held is not None:
-        owner, store = held
-        raise OutputError(
-            f"ไม่ใช้ {target} เป็นฐานข้อมูลปลายทาง เพราะอยู่ในที่เก็บหลักฐานของฐานข้อมูล {owner} ({store})"
-            f" — เลือกที่อื่นนอกโฟลเดอร์นั้น เช่น {store.parent / target.name}"
-        )
+    check_target_place(target, [*([db] if db is not None else []), *paths])
     sources: list[Source] = []
     seen: list[Path] = []
     with Scratch(target, ".incoming-merge-") as scratch:  # used only for a source that needs a copy

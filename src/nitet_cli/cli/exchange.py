@@ -158,6 +158,7 @@ def import_command(
     ย้ายเครื่อง: นำเข้าไฟล์ส่งออกของคุณเองเข้าฐานข้อมูลใหม่ด้วย --as-owner (ในเทอร์มินัลจะถาม)"""
     from nitet_cli.db import check_target
     from nitet_cli.exchange import import_export
+    from nitet_cli.exchange.files import check_target_place
 
     def ask_owner(name: str) -> bool:
         return typer.confirm(
@@ -167,6 +168,7 @@ def import_command(
         )
 
     st = state(ctx)
+    check_target_place(st.db_path, [st.db_path])  # not inside an evidence store (its own, through a link, or another's)
     check_target(st.db_path)
     ask = ask_owner if not as_owner and not json_output and common.is_interactive() else None
     with common.progress_reporter(ctx) as on_progress:

@@ -47,7 +47,10 @@ UUID, so applying the same source twice adds nothing. When a source and the targ
 disagree about the same UUID (or school code) the disagreement is reported and the
 entry with the later ``updated_at`` is kept. A deletion at least as new as a copy
 removes it (and is recorded in the target, so that it travels on); a copy edited after
-the deletion is kept and the disagreement reported. Never: the database owner's own
+the deletion is kept and the disagreement reported. A source's time stamp more than a day
+ahead of this computer's clock (a wrong clock) never wins: the target's copy or deletion is
+kept and that reported; what the target lacks is added with the stamp replaced by the time
+of the import (``apply._Applier``). Never: the database owner's own
 profile changed (``is_self``; the one exception is ``import --as-owner`` into a fresh
 database, ``take_owner``), two people under one supervisor UUID, a piece of evidence
 moved to another entry — those are refused (``check_conflicts``). Everything is checked

@@ -12,7 +12,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from nitet_cli.activity_rows import (
     delete_activity_rows,
     write_activity,
 )
+from nitet_cli.clock import now_iso
 from nitet_cli.deletions import instant
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange.files import Progress, Source
@@ -43,8 +44,9 @@ class Conflict:
     label: str  # a name or title a person recognises
     source: str
     fields: list[str]
-    kept: str  # "source" (the source's entry is newer), "target", or "owner" (the database owner's own profile)
+    kept: str  # "source" (the source's entry is newer), "target", "owner" (the database owner's own profile), or "deleted" (a deletion kept)
     deleted_in: str | None = None  # a deletion that lost to a later edit: where it was deleted
+    future: str | None = None  # the source's time stamp that is later than this computer's clock allows
 
     def message(self) -> str:
         thing = {
@@ -55,6 +57,8 @@ class Conflict:
             "follow_up": "ข้อเสนอแนะที่ต้องติดตาม",
             "term": "ภาคเรียน",
         }[self.kind]
+        if self.future is not None:
+            return self._future_message(thing)
         if self.kind == "term":
             return (
                 f"{thing} {self.key} ใน {self.source} {self.label} — คงวันที่ในฐานข้อมูลนี้ไว้;"
@@ -78,6 +82,24 @@ class Conflict:
             )
         kept = "ใช้ข้อมูลจาก " + self.source if self.kept == "source" else "คงข้อมูลเดิมในฐานข้อมูลปลายทาง"
         return f"{thing} '{self.label}' ({self.key}) ไม่ตรงกันที่ {', '.join(self.fields)} — {kept} (แก้ไขล่าสุดกว่า)"
+
+    def _future_message(self, thing: str) -> str:
+        """A time stamp from the source later than this computer's clock (see ``_Applier.future``)."""
+        from nitet_cli.thai import be_date
+
+        when = f"ลงเวลาไว้ {be_date(self.future)} ซึ่งยังมาไม่ถึงตามนาฬิกาของเครื่องนี้ (นาฬิกาของเครื่องต้นทางอาจตั้งผิด)"
+        again = "ถ้าฉบับในต้นทางถูก ให้ต้นทางตั้งนาฬิกาให้ถูก แก้ไขรายการนี้อีกครั้ง แล้วส่งออกหรือรวมใหม่"
+        entry = f"{thing} '{self.label}' ({self.key})"
+        if self.kept == "source":
+            return f"{entry} ใน {self.source} {when} — รับไว้แล้ว โดยลงเวลาเป็นเวลาที่นำเข้าแทน"
+        if self.kept == "deleted":
+            return f"{entry} ใน {self.source} {when} — ไม่นำกลับ เพราะถูกลบแล้วใน {self.deleted_in}; {again}"
+        if self.deleted_in is not None:
+            return (
+                f"{entry} ถูกลบใน {self.deleted_in} โดย{when} — คงไว้ ไม่ลบ (ไม่รู้ว่าลบก่อนหรือหลังการแก้ไขในเครื่องนี้);"
+                " ถ้าตั้งใจลบ ให้ลบในฐานข้อมูลนี้"
+            )
+        return f"{entry} ใน {self.source} ไม่ตรงกันที่ {', '.join(self.fields)} และ{when} — คงข้อมูลเดิมในฐานข้อมูลปลายทางไว้; {again}"
 
 
 @dataclass
@@ -146,6 +168,11 @@ class ApplyResult:
         data["conflicts"] = [{**asdict(c), "message": c.message()} for c in self.conflicts]
         data["changed"] = self.changed
         return data
+
+
+#: How far a source's time stamp may be ahead of this computer's clock (two clocks a few hours
+#: apart) and still be believed; a later one is a wrong clock on the computer it came from.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def _newer(incoming: str | None, existing: str | None) -> bool:
@@ -382,14 +409,31 @@ class _Applier:
     UUID): a copy that is not newer than its deletion is never brought back, and a deletion
     from a source removes the target's copy when it is at least as new (``apply_deletions``).
     The database owner's own entries are deleted only by a deletion the owner made.
+
+    A source's time stamp later than ``now`` + ``FUTURE_TOLERANCE`` (a computer whose clock was
+    wrong) never wins over what the target has: a copy so stamped does not replace the target's
+    copy, does not bring back a deleted entry, and a deletion so stamped (``late``) removes
+    nothing and is not recorded — each reported. What the target lacks is added (a colleague's
+    work is never dropped) with such stamps replaced by ``now``, and reported, so that the
+    target never holds a time stamp that would beat every later edit.
     """
 
     TARGET = "ฐานข้อมูลปลายทาง"
 
-    def __init__(self, conn: sqlite3.Connection, result: ApplyResult, deletions: dict[str, dict]):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        result: ApplyResult,
+        deletions: dict[str, dict],
+        late: list[dict] | None = None,
+        now: str | None = None,
+    ):
         self.conn = conn
         self.result = result
         self.deletions = deletions
+        self.late = late or []
+        self.now = now or now_iso()
+        self.horizon: datetime = instant(self.now) + FUTURE_TOLERANCE
         self.supervisor_ids = {r["uuid"]: r["id"] for r in conn.execute("SELECT id, uuid FROM supervisors")}
         row = conn.execute("SELECT uuid FROM supervisors WHERE is_self = 1").fetchone()
         self.owner: str | None = row[0] if row else None
@@ -401,11 +445,30 @@ class _Applier:
             return False
         return supervisor_uuid == self.owner or (in_target and supervisor_uuid is None)
 
+    def future(self, stamp: str | None) -> bool:
+        """``stamp`` (from a source) is later than this computer's clock allows: not believed."""
+        return instant(stamp) > self.horizon
+
+    def _stamp(self, stamp: str) -> str:
+        """A source's time stamp as the target keeps it: one in the future becomes ``now``."""
+        return self.now if self.future(stamp) else stamp
+
+    def _added_in_the_future(self, kind: str, key: str, label: str, source: str, stamps: dict[str, str]) -> None:
+        """Report what was written with a source's time stamps in the future replaced by ``now``."""
+        late = [name for name, stamp in stamps.items() if self.future(stamp)]
+        if late:
+            latest = max((stamps[name] for name in late), key=instant)
+            self.result.conflicts.append(Conflict(kind, key, label, source, late, "source", future=latest))
+
     def _disagree(
         self, kind: str, key: str, label: str, source: str, differ: list[str], updated_at: str, row: sqlite3.Row
     ) -> bool:
         """Report that a source and the target's ``row`` disagree at ``differ``; True when the
-        source's copy was updated later (it is the one kept)."""
+        source's copy was updated later (it is the one kept). A source's copy updated "in the
+        future" never is: the target's copy may hold an edit made after it."""
+        if self.future(updated_at):
+            self.result.conflicts.append(Conflict(kind, key, label, source, differ, "target", future=updated_at))
+            return False
         newer = _newer(updated_at, row["updated_at"])
         self.result.conflicts.append(Conflict(kind, key, label, source, differ, "source" if newer else "target"))
         return newer
@@ -417,10 +480,11 @@ class _Applier:
             cur = self.conn.execute(
                 f"INSERT INTO supervisors (uuid, {', '.join(PROFILE_FIELDS)}, is_self, updated_at)"
                 f" VALUES (?, {', '.join('?' for _ in PROFILE_FIELDS)}, 0, ?)",
-                (s["uuid"], *(s[k] for k in PROFILE_FIELDS), s["updated_at"]),
+                (s["uuid"], *(s[k] for k in PROFILE_FIELDS), self._stamp(s["updated_at"])),
             )
             self.supervisor_ids[s["uuid"]] = cur.lastrowid
             self.result.supervisors_added += 1
+            self._added_in_the_future("supervisor", s["uuid"], s["name"], source, {"updated_at": s["updated_at"]})
             return
         differ = [k for k in PROFILE_FIELDS if row[k] != s[k]]
         if not differ:
@@ -442,9 +506,10 @@ class _Applier:
         if row is None:
             self.conn.execute(
                 "INSERT INTO schools (code, name, school_group, district, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (s["code"], s["name"], s["group"], s["district"], s["updated_at"], s["updated_at"]),
+                (s["code"], s["name"], s["group"], s["district"], *[self._stamp(s["updated_at"])] * 2),
             )
             self.result.schools_added += 1
+            self._added_in_the_future("school", s["code"], s["name"], source, {"updated_at": s["updated_at"]})
             return
         current = {"name": row["name"], "group": row["school_group"], "district": row["district"]}
         differ = [k for k in current if current[k] != s[k]]
@@ -542,6 +607,22 @@ class _Applier:
         )
         self.conn.execute("DELETE FROM deletions WHERE uuid = ?", (uuid,))
 
+    def _deletion_stays(self, kind: str, uuid: str, label: str, source: str, updated_at: str) -> None:
+        """A copy "edited after its deletion" only by a clock in the future: it stays deleted, reported."""
+        deletion = self.deletions[uuid]
+        self.result.conflicts.append(
+            Conflict(
+                kind,
+                uuid,
+                label,
+                source,
+                ["deleted"],
+                "deleted",
+                deleted_in=deletion["source"] or self.TARGET,
+                future=updated_at,
+            )
+        )
+
     def _not_deleted(self, a: dict, source: str) -> dict | None:
         """``a`` without what was deleted at or after its last edit; None when the whole entry was."""
         deletion = self.deletions.get(a["uuid"])
@@ -549,6 +630,10 @@ class _Applier:
             deletion = None  # apply_deletions reports it
         if deletion is not None and deletion["kind"] == "activity":
             if not _newer(a["updated_at"], deletion["deleted_at"]):
+                self.result.activities_stay_deleted += 1
+                return None
+            if self.future(a["updated_at"]):
+                self._deletion_stays("activity", a["uuid"], a["title"], source, a["updated_at"])
                 return None
             self._edited_after_deletion(a["uuid"], "activity", a["title"], source)
         evidence = []
@@ -559,9 +644,11 @@ class _Applier:
             if deletion is not None and deletion["kind"] == "evidence":
                 if not _newer(a["updated_at"], deletion["deleted_at"]):
                     continue
-                self._edited_after_deletion(
-                    e["uuid"], "evidence", e["caption"] or e["original_name"] or e["url"] or "", source
-                )
+                label = e["caption"] or e["original_name"] or e["url"] or ""
+                if self.future(a["updated_at"]):
+                    self._deletion_stays("evidence", e["uuid"], label, source, a["updated_at"])
+                    continue
+                self._edited_after_deletion(e["uuid"], "evidence", label, source)
             evidence.append(e)
         return a if len(evidence) == len(a["evidence"]) else {**a, "evidence": evidence}
 
@@ -569,7 +656,6 @@ class _Applier:
         count = self._count(a["supervisor"], names)
         kept = self._not_deleted(a, source)
         if kept is None:
-            self.result.activities_stay_deleted += 1
             return
         a = kept
         existing = self._existing(a["uuid"])
@@ -577,6 +663,9 @@ class _Applier:
             self._write(a)
             self.result.activities_added += 1
             count.added += 1
+            stamps = {"updated_at": a["updated_at"], "created_at": a["created_at"]}
+            stamps.update((f"evidence {e['uuid']} created_at", e["created_at"]) for e in a["evidence"])
+            self._added_in_the_future("activity", a["uuid"], a["title"], source, stamps)
             return
         row, current = existing
         incoming = self._comparable(a)
@@ -592,6 +681,8 @@ class _Applier:
         self._write(a, row["id"])
         self.result.activities_updated += 1
         count.updated += 1
+        stamps = {f"evidence {e['uuid']} created_at": e["created_at"] for e in a["evidence"]}
+        self._added_in_the_future("activity", a["uuid"], a["title"], source, stamps)
 
     def _write(self, a: dict, activity_id: int | None = None) -> None:
         """The source's copy of an entry, whole (new, or over the target's older copy).
@@ -600,11 +691,11 @@ class _Applier:
             uuid=a["uuid"],
             supervisor_id=self.supervisor_ids.get(a["supervisor"]) if a["supervisor"] else None,
             **{k: a[k] for k in ACTIVITY_FIELDS},
-            created_at=a["created_at"],
-            updated_at=a["updated_at"],
+            created_at=self._stamp(a["created_at"]),
+            updated_at=self._stamp(a["updated_at"]),
         )
         evidence = [
-            EvidenceRow(e["uuid"], **{k: e[k] for k in EVIDENCE_FIELDS}, created_at=e["created_at"])
+            EvidenceRow(e["uuid"], **{k: e[k] for k in EVIDENCE_FIELDS}, created_at=self._stamp(e["created_at"]))
             for e in a["evidence"]
         ]
         written = write_activity(
@@ -626,9 +717,11 @@ class _Applier:
             self.conn.execute(
                 "INSERT INTO follow_ups (uuid, activity_id, school_code, text, given_on, check_by, status, result, closed_on,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (f["uuid"], visit[0], *values, f["created_at"], f["updated_at"]),
+                (f["uuid"], visit[0], *values, self._stamp(f["created_at"]), self._stamp(f["updated_at"])),
             )
             self.result.follow_ups_added += 1
+            stamps = {"updated_at": f["updated_at"], "created_at": f["created_at"]}
+            self._added_in_the_future("follow_up", f["uuid"], f["text"], source, stamps)
             return
         current = (row["school_code"], *(row[k] for k in FOLLOW_UP_FIELDS[1:]))
         differ = [k for k, old, new in zip(FOLLOW_UP_FIELDS, current, values) if old != new]
@@ -658,20 +751,30 @@ class _Applier:
                 continue
             save(self.conn, uuid, d["kind"], d["deleted_at"], d["deleted_by"], d["activity"])
             self.result.deletions_recorded += 1
+        seen = set(self.deletions)  # a believable deletion of the same UUID has decided already
+        for d in self.late:  # dated in the future: they remove nothing (a copy is reported) and are not kept
+            if d["uuid"] in seen:
+                continue
+            seen.add(d["uuid"])
+            remove = self._remove_activity if d["kind"] == "activity" else self._remove_evidence
+            remove(d["uuid"], d)
 
     def _deletion_loses(
         self, d: dict, kind: str, uuid: str, label: str, supervisor_uuid: str | None, edited: str
     ) -> bool:
         """A source's deletion that leaves the target's copy (``edited``: its last edit), reported:
         one of the owner's own entries deleted by someone else, or a copy edited after the deletion."""
+        future = None
         if self._by_someone_else(d, supervisor_uuid, in_target=True):
             kept = "owner"
+        elif self.future(d["deleted_at"]):
+            kept, future = "target", d["deleted_at"]
         elif _newer(edited, d["deleted_at"]):
             kept = "target"
         else:
             return False
         self.result.conflicts.append(
-            Conflict(kind, uuid, label, d["source"], ["deleted"], kept, deleted_in=d["source"])
+            Conflict(kind, uuid, label, d["source"], ["deleted"], kept, deleted_in=d["source"], future=future)
         )
         return True
 
@@ -712,18 +815,25 @@ class _Applier:
         return True
 
 
-def _known_deletions(conn: sqlite3.Connection, sources: list[Source]) -> dict[str, dict]:
-    """uuid -> the latest deletion of it known to the target or a source (``source``: its label, None for the target)."""
+def _known_deletions(
+    conn: sqlite3.Connection, sources: list[Source], horizon: datetime
+) -> tuple[dict[str, dict], list[dict]]:
+    """uuid -> the latest deletion of it known to the target or a source (``source``: its label, None for the target);
+    and the sources' deletions dated after ``horizon`` (a wrong clock), which decide nothing."""
     deletions = {
         r["uuid"]: {**dict(r), "source": None}
         for r in conn.execute(f"SELECT {', '.join(DELETION_FIELDS)} FROM deletions")
     }
+    late: list[dict] = []
     for source in sources:
         for d in source.data.get("deletions", []):
+            if instant(d["deleted_at"]) > horizon:
+                late.append({**d, "source": source.label})
+                continue
             known = deletions.get(d["uuid"])
             if known is None or _newer(d["deleted_at"], known["deleted_at"]):
                 deletions[d["uuid"]] = {**d, "source": source.label}
-    return deletions
+    return deletions, late
 
 
 def apply_sources(
@@ -735,7 +845,9 @@ def apply_sources(
     """Write every source into ``conn``; call inside ONE transaction, after check_references,
     check_conflicts and store_files; then, once committed, ``remove_unused_files``."""
     result = result or ApplyResult()
-    applier = _Applier(conn, result, _known_deletions(conn, sources))
+    now = now_iso()
+    deletions, late = _known_deletions(conn, sources, instant(now) + FUTURE_TOLERANCE)
+    applier = _Applier(conn, result, deletions, late, now)
     total = sum(len(s.data["activities"]) for s in sources)
     done = 0
     for source in sources:
