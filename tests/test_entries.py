@@ -591,7 +591,8 @@ def test_an_edit_never_hands_an_entry_back_to_its_former_supervisor(initialised,
 @pytest.mark.parametrize(
     "school_groups, expected",
     [
-        ('"บ้านคู่"', ["6.3", "7.3"]),  # not a list: names no group, so 7.3 covers every school like 6.3
+        ('"บ้านคู่"', ["7.3"]),  # a text is the one group it names (targets.target_groups), as status reads it
+        ("5", ["6.3", "7.3"]),  # neither a list nor text: names no group, so 7.3 covers every school like 6.3
         ('["บ้านคู่", 5, {"a": 1}]', ["7.3"]),  # a list with odd items still names บ้านคู่
         ("[]", ["6.3", "7.3"]),
         ("null", ["6.3", "7.3"]),
@@ -599,8 +600,9 @@ def test_an_edit_never_hands_an_entry_back_to_its_former_supervisor(initialised,
     ],
 )
 def test_a_visits_standards_follow_the_targets_as_stored(world, school_groups, expected):
-    """A hand-edited target reads as targets.parse_target reads it: school_groups that is not a
-    list names no group; a list of anything (a number, an object, null) names something."""
+    """A hand-edited target reads as targets.visit_target reads it for every command: a text names
+    that one group; school_groups that is neither a list nor text names no group; a list of
+    anything (a number, an object, null) names something."""
     conn = sqlite3.connect(world.db_path)
     conn.execute(
         "UPDATE standards SET target = json_set(target, '$.school_groups', json(?)) WHERE id = '7.3'", (school_groups,)

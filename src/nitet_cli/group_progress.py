@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nitet_cli.progress import EVERY_VISIT_KEY, TermProgress, term_progress, term_snapshot
-from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, counts_every_visit, visit_target
+from nitet_cli.targets import (
+    EVERY_VISIT,
+    LINKED_VISITS,
+    counts_every_visit,
+    target_groups,
+    target_minimum,
+    visit_target,
+)
 from nitet_cli.terms import Term
 
 UNKNOWN_SUPERVISOR = "ไม่ระบุผู้บันทึก"
@@ -174,8 +181,8 @@ def _targets(conn: sqlite3.Connection) -> list[TargetScope]:
         result.append(
             TargetScope(
                 sid,
-                int(target.get("min_per_term", 1)),
-                list(target.get("school_groups") or []),
+                target_minimum(target),
+                target_groups(target),
                 every_visit=counts_every_visit(target),
             )
         )

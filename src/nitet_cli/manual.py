@@ -19,7 +19,7 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
-from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, TARGET_COUNTS, TARGET_KINDS, parse_target
+from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, MAX_PER_TERM, TARGET_COUNTS, TARGET_KINDS, parse_target
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import to_arabic_digits
 
@@ -124,11 +124,11 @@ def _text(value: Any, where: str, name: str, *, required: bool = True) -> str:
     return text
 
 
-#: The largest duty number and row step a manual may use (the seed: 9 duties, 11 rows at most),
-#: and the largest visit target per term: far above any real manual, far below what SQLite
-#: and the reports can hold (a bigger integer used to load, then break every status/report).
+#: The largest duty number and row step a manual may use (the seed: 9 duties, 11 rows at most):
+#: far above any real manual, far below what SQLite and the reports can hold (a bigger integer
+#: used to load, then break every status/report). The largest visit target per term is
+#: targets.MAX_PER_TERM, which reading a stored target holds to as well.
 MAX_NUMBER = 999
-MAX_PER_TERM = 100
 
 
 def _number(value: Any, where: str, name: str, maximum: int = MAX_NUMBER, example: int = 1) -> int:
@@ -163,8 +163,7 @@ def _target(value: Any, where: str) -> dict | None:
     groups = value.get("school_groups", [])
     if groups is None:
         groups = []
-    if not isinstance(groups, list) or not all(isinstance(g, str) and clean_text(g) for g in groups):
-        raise InputError(f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มโรงเรียน เช่น [บ้านคู่] หรือ [] สำหรับทุกโรงเรียน")
+    _check_groups(groups, where)
     counts = LINKED_VISITS if value.get("counts") is None else value["counts"]
     if counts not in TARGET_COUNTS:
         raise InputError(
@@ -173,6 +172,30 @@ def _target(value: Any, where: str) -> dict | None:
         )
     found = {"kind": kind, "min_per_term": minimum, "school_groups": [clean_text(g) for g in groups]}
     return {**found, "counts": counts} if counts != LINKED_VISITS else found  # the default is not stored
+
+
+def _check_groups(groups: Any, where: str) -> None:
+    """``target.school_groups`` must be a list of group names (texts with a visible letter): a
+    text alone, or a list with anything else in it, is refused, saying what was found. (A target
+    edited by hand in the database is read leniently instead: targets.target_groups.)"""
+    right = "เช่น [บ้านคู่] หรือ [] สำหรับทุกโรงเรียน"
+    if isinstance(groups, str):
+        name = clean_text(groups) or ""
+        shown = f"[{name}]" if name and len(name) <= 40 and not any(c in name for c in "[],:{}") else "[บ้านคู่]"
+        raise InputError(
+            f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มในวงเล็บเหลี่ยม เช่น {shown} ไม่ใช่ข้อความเดี่ยว"
+            " (ใส่ [] สำหรับทุกโรงเรียน)"
+        )
+    if not isinstance(groups, list):
+        raise InputError(
+            f"{where}: target.school_groups ต้องเป็นรายชื่อกลุ่มโรงเรียน {right} ไม่ใช่ค่าชนิด {type(groups).__name__}"
+        )
+    for index, group in enumerate(groups, start=1):
+        if not (isinstance(group, str) and clean_text(group)):
+            found = f"ค่าชนิด {type(group).__name__}" if not isinstance(group, str) else "ข้อความที่ไม่มีตัวอักษรที่มองเห็นได้"
+            raise InputError(
+                f"{where}: target.school_groups ชื่อกลุ่มที่ {index} ต้องเป็นชื่อกลุ่มโรงเรียนที่เป็นข้อความ {right} ไม่ใช่{found}"
+            )
 
 
 def parse_manual(data: Any, source: str = "manual") -> Manual:

@@ -38,7 +38,7 @@ from datetime import date
 
 from nitet_cli.errors import NotFoundError
 from nitet_cli.manual import NO_MANUAL
-from nitet_cli.targets import counts_every_visit, visit_target
+from nitet_cli.targets import counts_every_visit, target_groups, target_minimum, visit_target
 from nitet_cli.terms import Term
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
@@ -295,8 +295,8 @@ def _visits(conn: sqlite3.Connection, standard: StandardProgress, params: dict) 
         conn,
         params,
         standard.id,
-        int(target.get("min_per_term", 1)),
-        list(target.get("school_groups") or []),
+        target_minimum(target),
+        target_groups(target),
         counts_every_visit(target),
     )
 
@@ -305,8 +305,8 @@ def _target_rows(standard: StandardProgress, every_school: list, visits: dict) -
     """The rows of :func:`target_schools` for one target, from the term's visits per (key,
     school) counted in the pass of _SCHOOLS and every school in order."""
     target = standard.target or {}
-    minimum = int(target.get("min_per_term", 1))
-    groups = set(target.get("school_groups") or [])
+    minimum = target_minimum(target)
+    groups = set(target_groups(target))
     every_visit = counts_every_visit(target)
     key = EVERY_VISIT_KEY if every_visit else standard.id
     rows = []
@@ -358,7 +358,7 @@ def school_target_visits(conn: sqlite3.Connection, term: Term, school) -> list[S
         target = visit_target(target_json)
         if target is None:
             continue
-        groups = list(target.get("school_groups") or [])
+        groups = target_groups(target)
         if groups and school.school_group not in groups:
             continue
         narrowed = StandardProgress(sid, duty, step, activity, text, {**target, "school_groups": [school.school_group]})
@@ -405,7 +405,7 @@ def _schools_counts(conn: sqlite3.Connection, params: dict, targets: dict[str, d
     linked, query_params = [], dict(params)
     for i, (sid, target) in enumerate(t for t in targets.items() if not counts_every_visit(t[1])):
         query_params[f"l{i}"] = sid
-        groups = list(target.get("school_groups") or [])
+        groups = target_groups(target)
         scope = ""
         if groups:
             names = {f"l{i}g{j}": g for j, g in enumerate(groups)}

@@ -19,16 +19,14 @@ from nitet_cli.text import clean_text, decode_utf8
 
 def target_groups(conn: sqlite3.Connection) -> list[str]:
     """The school groups the manual's targets name (retired rows aside), in the manual's order."""
-    from nitet_cli.targets import parse_target
+    from nitet_cli.targets import target_groups, visit_target
 
-    groups: list[str] = []
+    groups: dict[str, None] = {}  # (in order, each once)
     for (target,) in conn.execute(
         "SELECT target FROM standards WHERE target IS NOT NULL AND retired_at IS NULL ORDER BY position"
     ):
-        for group in (parse_target(target) or {}).get("school_groups") or []:
-            if group not in groups:
-                groups.append(group)
-    return groups
+        groups.update(dict.fromkeys(target_groups(visit_target(target))))
+    return list(groups)
 
 
 @dataclass
