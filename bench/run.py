@@ -272,6 +272,48 @@ def startup(figures: list[Figure]) -> None:
         over.ok = figure.seconds <= limit
         over.note = f"{(figure.seconds - libraries.seconds) * 1000:+.0f} ms over import typer, sqlite3"
         figures.append(over)
+    figures += instruction_counts(commands)
+
+
+#: The commands whose instructions are counted (one run each: the count does not depend on load).
+COUNTED = ('python -c "import typer, sqlite3"', "watson add -f 10:00 -t 11:00 proj", "nitet log-visit", "nitet log")
+
+
+def instruction_counts(commands: list[tuple[str, list[str], dict]]) -> list[Figure]:
+    """Instructions each process runs, counted by valgrind (callgrind), when valgrind is installed.
+
+    Wall time on a shared machine moves by ±15 ms from run to run; the instruction count of the
+    same process is the same every time (to 0.1 %), so these rows show what a change to nitet's
+    Python did, whatever else the machine was doing. The disk's waits are not instructions."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return [Figure("startup", "instructions", float("nan"), 0, 0.0, note="valgrind not installed: not counted")]
+    counted: dict[str, float] = {}
+    for name, argv, env in commands:
+        if name not in COUNTED:
+            continue
+        # The console script's interpreter, not a version manager's shim (see nitet_command).
+        proc = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        found = [line for line in proc.stderr.splitlines() if "Collected :" in line]
+        if proc.returncode == 0 and found:
+            counted[name] = int(found[-1].split(":")[-1]) / 1e6
+    yardstick = counted.get(COUNTED[0])
+    rows = []
+    for name in COUNTED:
+        if name not in counted:
+            continue
+        note = f"{counted[name]:.0f} M instructions (callgrind)"
+        if yardstick and name != COUNTED[0]:
+            note += f", {counted[name] - yardstick:+.0f} M over import typer, sqlite3"
+        rows.append(Figure("startup", f"  instructions: {name}", float("nan"), 1, 0.0, note=note))
+    return rows
 
 
 # --- (b) a busy year -----------------------------------------------------------------------
