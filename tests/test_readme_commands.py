@@ -131,7 +131,7 @@ def is_placeholder(word: str) -> bool:
 def check(words_: list[str], cli: typer.Typer = app) -> str | None:
     """Why the command line is wrong, or None: walks the command tree as click would parse it."""
     root = typer.main.get_command(cli)
-    command, ctx, path = root, typer.Context(root, info_name="nitet"), ["nitet"]
+    command, ctx, path = root, typer.Context(root, info_name="nitet", **root.context_settings), ["nitet"]
     positional = 0
     index = 0
     while index < len(words_):

@@ -84,6 +84,9 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # -h as well as --help, for nitet and (a context inherits it from its parent) every command
+    # under it, including those the root group loads only when they are used.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
