@@ -5,7 +5,14 @@ the terminal, help at 40 columns, and ``-o -`` as stdout.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
 import pytest
+import typer
+from rich.cells import cell_len
 
 # --- -h as well as --help ------------------------------------------------------------------------
 
@@ -28,3 +35,91 @@ def test_dash_h_is_help_for_nitet_and_every_command(nitet, args):
     assert short.exit_code == 0 and short.stderr == ""
     assert short.stdout == long.stdout and "Usage: nitet" in short.stdout
     assert "-h, --help" in short.stdout
+
+
+# --- help pages: Thai for click's and Typer's own options, and at 40 columns -------------------------
+
+THAI_NOT_AT_LINE_START = re.compile("^[\u0e30-\u0e3a\u0e45-\u0e4e]")
+
+
+def help_pages():
+    """(command path, help page, the texts it was made from) of every command, as nitet shows them."""
+    from nitet_cli.cli import app
+
+    def walk(command, ctx):
+        page = ctx.get_help()
+        texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.get_params(ctx)]
+        yield ctx.command_path, page, texts
+        if isinstance(command, typer.core.TyperGroup):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                texts.append(sub.help or "")
+                yield from walk(sub, sub.context_class(sub, info_name=name, parent=ctx))
+
+    root = typer.main.get_command(app)
+    yield from walk(root, root.context_class(root, info_name="nitet"))
+
+
+def test_the_options_click_and_typer_add_have_thai_help(nitet):
+    shown = nitet("--help").stdout
+    assert "--install-completion  ติดตั้งการเติมคำสั่งด้วยปุ่ม Tab" in shown
+    assert "--show-completion     แสดงสคริปต์เติมคำสั่ง" in shown
+    assert "-h, --help            แสดงวิธีใช้นี้แล้วจบ" in shown
+    for path, page, _texts in help_pages():
+        for english in ("Show this message", "Install completion", "Show completion", "customize the installation"):
+            assert english not in page, (path, english)
+
+
+def test_completion_still_installs_and_shows_with_thai_words(tmp_path):
+    """Typer's own completion options still work (their help is Thai; what they print says the same
+    in Thai): the script for bash, and its installation into ~/.bashrc."""
+    env = {**os.environ, "HOME": str(tmp_path), "SHELL": "/bin/bash", "COLUMNS": "80"}
+    env.pop("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", None)
+    run = [sys.executable, "-m", "nitet_cli"]
+    shown = subprocess.run([*run, "--show-completion"], capture_output=True, text=True, env=env, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "_NITET_COMPLETE" in shown.stdout and "complete" in shown.stdout
+    (tmp_path / ".bashrc").write_text("# mine\n", encoding="utf-8")
+    installed = subprocess.run([*run, "--install-completion"], capture_output=True, text=True, env=env, timeout=120)
+    assert installed.returncode == 0, installed.stderr
+    assert "# mine" in (tmp_path / ".bashrc").read_text(encoding="utf-8")
+    assert ".bash_completions" in (tmp_path / ".bashrc").read_text(encoding="utf-8")
+    assert "ติดตั้งการเติมคำสั่งของ bash แล้วที่" in installed.stdout and str(tmp_path) in installed.stdout
+    assert "installed in" not in installed.stdout and "restart" not in installed.stdout
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80])
+def test_help_pages_fit_the_terminal_and_never_break_inside_a_word(monkeypatch, columns):
+    """Every help page of every command at a real 40, 60 and 80 columns (not through CliRunner,
+    which forces 80): no line is wider than the terminal (click never wrapped below 50, so the
+    terminal cut every long line anywhere), and every line ends where the text had a space: never
+    inside a Thai word written without spaces, never between a consonant and its vowel."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    pages = list(help_pages())
+    assert len(pages) > 40
+    for path, page, texts in pages:
+        lines = page.splitlines()
+        for line in lines:
+            assert cell_len(line) <= columns, (path, line)
+            assert not THAI_NOT_AT_LINE_START.match(line.strip()), (path, line)
+        for before, after in zip(lines, lines[1:], strict=False):
+            if before.strip() and after.strip() and not before.endswith(" "):
+                joined = before.split()[-1] + after.split()[0]
+                assert not any(joined in text for text in texts), (path, before, after)
+
+
+def test_below_40_columns_a_long_stretch_is_broken_between_clusters_only(monkeypatch):
+    """Narrower than nitet's longest stretch of Thai without a space, a stretch has to be broken
+    inside (telling Thai words apart takes a dictionary): never between a consonant and its vowel or
+    tone mark, never after a vowel written before its consonant, and the page still fits."""
+    from nitet_cli.cli.help_pages import wrap
+
+    monkeypatch.setenv("COLUMNS", "24")
+    for path, page, _texts in help_pages():
+        for line in page.splitlines():
+            assert not THAI_NOT_AT_LINE_START.match(line.strip()), (path, line)
+            assert not re.search("[\u0e40-\u0e44]$", line), (path, line)
+            assert cell_len(line.rstrip()) <= 24 or line.startswith("Usage: nitet"), (path, line)
+    lines = wrap("ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงาน มีตัวตน", 12)
+    assert "".join(lines).replace(" ", "") == "ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงานมีตัวตน"
+    assert all(cell_len(line) <= 12 and not THAI_NOT_AT_LINE_START.match(line) for line in lines), lines

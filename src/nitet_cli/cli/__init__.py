@@ -66,14 +66,34 @@ def load_command(name: str) -> typer.core.TyperCommand | typer.core.TyperGroup:
 class RootGroup(NitetGroup):
     """``nitet`` itself: every command listed from :data:`COMMANDS`, each loaded on first use."""
 
+    def main(self, *args, **kwargs):
+        for param in self.params:  # Typer's --install-completion, saying what it did in Thai
+            if param.name == "install_completion" and param.callback is not None:
+                param.callback = _install_completion_in_thai(param.callback)
+        return super().main(*args, **kwargs)
+
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(COMMANDS)
 
     def get_command(self, ctx: typer.Context, cmd_name: str):
-        command = self.commands.get(cmd_name)
-        if command is None and cmd_name in COMMANDS:
-            command = self.commands[cmd_name] = load_command(cmd_name)
-        return command
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _install_completion_in_thai(original):
+    if getattr(original, "nitet_thai", False):
+        return original
+
+    def install(ctx: typer.Context, param, value):
+        if not value or ctx.resilient_parsing:
+            return original(ctx, param, value)
+        from nitet_cli.cli.help_pages import install_completion
+
+        return install_completion(original, ctx, param, value)
+
+    install.nitet_thai = True
+    return install
 
 
 app = typer.Typer(

@@ -151,10 +151,39 @@ def _output_failed(error: OSError) -> NoReturn:
     sys.exit(EXIT_OUTPUT)
 
 
+class NitetContext(typer.Context):
+    """The context of every nitet command: its help page is made by cli.help_pages (Thai help for
+    the options click and Typer add, wrapped for Thai at the terminal's width), loaded only then."""
+
+    def get_help(self) -> str:
+        from nitet_cli.cli.help_pages import help_page
+
+        return help_page(self)
+
+    def make_formatter(self):
+        from nitet_cli.cli.help_pages import Formatter
+
+        return Formatter(width=self.terminal_width, max_width=self.max_content_width)
+
+
 class NitetGroup(typer.core.TyperGroup):
     """The command groups of nitet. The root one (``main``) shows every error, nitet's own
     and click's usage errors alike, as one Thai line ``ข้อผิดพลาด: …`` on stderr with a
-    stable exit code (usage errors: 2), and makes a fresh console for each run."""
+    stable exit code (usage errors: 2), and makes a fresh console for each run. Its commands'
+    help pages are made by :class:`NitetContext`."""
+
+    context_class = NitetContext
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not issubclass(command.context_class, NitetContext):
+            command.context_class = NitetContext  # a command Typer made (click's attribute for it)
+        return command
+
+    def format_commands(self, ctx: typer.Context, formatter) -> None:
+        from nitet_cli.cli.help_pages import format_commands
+
+        format_commands(self, ctx, formatter)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode: bool = True, **extra):
         _consoles.clear()  # one console per run, made for this run's streams and terminal width
@@ -236,6 +265,8 @@ class OrderedCommand(typer.core.TyperCommand):
     options interleave. Click's own parser (``Command.make_parser``) reports that order — "a list
     of objects as they appear on the command line", one per occurrence — which is kept in
     ``ctx.meta[OPTION_ORDER]`` as parameter names before click parses the arguments as usual."""
+
+    context_class = NitetContext
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         _values, _rest, order = self.make_parser(ctx).parse_args(args=list(args))

@@ -187,7 +187,7 @@ def merge_command(
     into: Annotated[Path, typer.Option("--into", help="ฐานข้อมูลรวมของกลุ่ม (ค่าเริ่มต้น: ฐานข้อมูลของ --db)")] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """รวมฐานข้อมูลของศึกษานิเทศก์หลายคนเป็นฐานข้อมูลเดียว (รวมซ้ำได้: ไม่เพิ่มรายการซ้ำ)"""
+    """รวมฐานข้อมูลของศึกษานิเทศก์หลายคน เป็นฐานข้อมูลเดียว (รวมซ้ำได้: ไม่เพิ่มรายการซ้ำ)"""
     from nitet_cli.merge import merge
 
     st = state(ctx)

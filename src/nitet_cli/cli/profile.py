@@ -18,7 +18,7 @@ def new_identity_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="ทำโดยไม่ถาม (จำเป็นเมื่อรันจากสคริปต์)")] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงานมีตัวตนของตนเอง (UUID ใหม่ของเจ้าของและกิจกรรมของเจ้าของ)"""
+    """ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงาน มีตัวตนของตนเอง (UUID ใหม่ของเจ้าของและกิจกรรมของเจ้าของ)"""
     from nitet_cli.errors import InputError
     from nitet_cli.profile import new_identity
 
@@ -92,7 +92,7 @@ def set_command(
     ] = None,
     endorser_position: Annotated[
         str | None,
-        typer.Option(help="ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา", show_default=False),
+        typer.Option(help="ตำแหน่งผู้บังคับบัญชา เช่น ผู้อำนวยการกลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา", show_default=False),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
