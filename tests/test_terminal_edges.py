@@ -5,8 +5,11 @@ the terminal, help at 40 columns, and ``-o -`` as stdout.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -123,3 +126,114 @@ def test_below_40_columns_a_long_stretch_is_broken_between_clusters_only(monkeyp
     lines = wrap("ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงาน มีตัวตน", 12)
     assert "".join(lines).replace(" ", "") == "ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงานมีตัวตน"
     assert all(cell_len(line) <= 12 and not THAI_NOT_AT_LINE_START.match(line) for line in lines), lines
+
+
+# --- a stdout that cannot encode Thai --------------------------------------------------------------
+
+ENCODED_COMMANDS = [["list"], ["status"], ["manual", "show"], ["school", "list"], ["show", "1"], ["due"]]
+
+
+def _run(db, args, encoding, **kwargs):
+    env = {**os.environ, "NITET_DB": str(db), "NITET_TODAY": "2026-11-24", "PYTHONIOENCODING": encoding}
+    env.pop("PYTHONUTF8", None)
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.run([sys.executable, "-m", "nitet_cli", *args], env=env, timeout=120, **streams)
+
+
+@pytest.fixture
+def recorded(initialised):
+    initialised("school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่ 😀", "--group", "บ้านคู่")
+    initialised("log-visit", "-s", "57010001", "-t", "นิเทศการอ่าน", "-d", "2026-11-20")
+    return initialised
+
+
+@pytest.mark.parametrize("args", ENCODED_COMMANDS, ids=" ".join)
+def test_an_ascii_stdout_gets_utf8_as_clicks_echo_does(recorded, args):
+    """PYTHONIOENCODING=ascii (or an old locale's ASCII): the command does its work, exits 0 and
+    writes UTF-8, the encoding of every terminal, mail and file today; never a traceback."""
+    proc = _run(recorded.db_path, args, "ascii", stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert b"Traceback" not in proc.stderr and b"UnicodeEncodeError" not in proc.stderr
+    shown = proc.stdout.decode("utf-8")
+    assert re.search("[\u0e00-\u0e7f]", shown)
+
+
+@pytest.mark.parametrize("args", ENCODED_COMMANDS, ids=" ".join)
+def test_a_latin1_stdout_shows_thai_as_escapes(recorded, args):
+    """A legacy locale (latin-1) cannot write Thai: the output is written all the same, Thai as
+    \\u0e01-style escapes (as Python's own stderr does), exit 0."""
+    proc = _run(recorded.db_path, args, "latin-1", stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr.decode("latin-1")[-2000:]
+    assert b"Traceback" not in proc.stderr
+    shown = proc.stdout.decode("latin-1")
+    assert "\\u0e" in shown and not re.search("[\u0e00-\u0e7f]", shown)
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "tis-620"])
+def test_json_on_a_legacy_stdout_is_still_the_same_json(recorded, encoding):
+    """--json stays valid JSON with the same values on any stdout: escapes where Thai cannot be written."""
+    expected = recorded.json("list")
+    proc = _run(recorded.db_path, ["list", "--json"], encoding, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr.decode("latin-1")[-2000:]
+    assert json.loads(proc.stdout.decode("utf-8" if encoding == "ascii" else encoding)) == expected
+
+
+def test_a_person_at_a_legacy_terminal_is_told_once_why(recorded):
+    """At a terminal (stderr a tty) whose encoding cannot show Thai, one line on stderr says how to
+    fix it (its ASCII part readable there); cron and pipes get nothing but the output."""
+    import pty
+
+    main, secondary = pty.openpty()
+    try:
+        proc = _run(recorded.db_path, ["list"], "latin-1", stdin=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+        said = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(main, 4096):
+                said += chunk
+    finally:
+        os.close(main)
+    assert proc.returncode == 0
+    assert said.count(b"LANG=C.UTF-8") == 1 and b"iso8859-1" in said
+    assert b"LANG=C.UTF-8" not in _run(recorded.db_path, ["list"], "latin-1", stdin=subprocess.DEVNULL).stderr
+
+
+# --- controls a terminal acts on: C1, line separators, bidi -------------------------------------------
+
+HOSTILE = "ร.ร.\x9b31m\u202eคู่\u202c\u2066x\u2069\u2028\x85\x7fจบ"
+RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def test_json_output_escapes_c1_separators_and_bidi_controls(recorded):
+    """JSON may carry U+0080–U+009F, U+2028/9 and the bidi controls raw; a terminal acts on them
+    (U+009B is CSI). Every --json output writes them as \\u escapes: the same value, read back exactly."""
+    conn = sqlite3.connect(recorded.db_path)
+    conn.execute("UPDATE schools SET name = ? WHERE code = '57010001'", (HOSTILE,))
+    conn.execute("UPDATE activities SET title = ?", (HOSTILE,))
+    conn.commit()
+    conn.close()
+    for args in (["list", "--json"], ["show", "1", "--json"], ["school", "list", "--json"], ["status", "--json"]):
+        out = recorded(*args).stdout
+        assert not RAW.search(out), (args, out)
+        assert "\\u009b31m\\u202e" in out, args
+        assert HOSTILE in json.dumps(json.loads(out), ensure_ascii=False), args
+
+
+def test_terminal_output_escapes_bidi_controls_too(recorded):
+    """A right-to-left override in a name would show what follows reversed on a terminal that lays
+    out bidirectional text: shown as \\u202e, with C1 and the separators, in every human output."""
+    from nitet_cli.cli.common import terminal_safe
+
+    assert terminal_safe("a\u202eb\u2066c\u2069\u202a") == "a\\u202eb\\u2066c\\u2069\\u202a"
+    assert terminal_safe("ก\u200bข\u200e") == "ก\u200bข\u200e"  # a Thai word break and a mark are kept
+    conn = sqlite3.connect(recorded.db_path)
+    conn.execute("UPDATE schools SET name = ? WHERE code = '57010001'", (HOSTILE,))
+    conn.execute("UPDATE activities SET title = ?", (HOSTILE,))
+    conn.commit()
+    conn.close()
+    wide = {"COLUMNS": "300"}
+    for args in (["list"], ["show", "1"], ["school", "list"], ["school", "show", "57010001"], ["status"], ["due"]):
+        result = recorded(*args, env=wide)
+        for stream in (result.stdout, result.stderr):
+            assert not RAW.search(stream), (args, stream)
+        assert "\\u202e" in result.stdout or args[0] in ("status", "due"), (args, result.stdout)

@@ -54,10 +54,16 @@ class State:
 # --- text for a terminal --------------------------------------------------------------------------
 
 # Every C0 control but tab and newline, DEL, and every C1 control (U+0080–U+009F: a
-# terminal may take U+009B for CSI, the start of an escape sequence); and the line and
+# terminal may take U+009B for CSI, the start of an escape sequence); the line and
 # paragraph separators U+2028/U+2029, which rich breaks a line at (a one-line field would
-# show on two) and terminals show as nothing.
-_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"
+# show on two) and terminals show as nothing; and the bidirectional embeddings, overrides and
+# isolates (U+202A–U+202E, U+2066–U+2069), with which a terminal that lays out right-to-left
+# text shows what follows reversed or moved (Thai never needs them). The marks U+200E/U+200F
+# and the zero-width space U+200B (a Thai word break) are kept.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_CONTROLS = f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]"
+# What JSON leaves raw in a string and a terminal would act on (JSON escapes C0 itself).
+_JSON_RAW_CONTROLS = f"[\x7f-\x9f\u2028\u2029{_BIDI}]"
 
 
 def _escape(match: re.Match) -> str:
@@ -72,6 +78,43 @@ def terminal_safe(value: object) -> str:
     if shown.isprintable():  # none of them is printable: most lines need no pattern (nor its compile)
         return shown
     return re.sub(_CONTROLS, _escape, shown)
+
+
+def _encoding(stream) -> str:
+    import codecs  # loaded by Python itself at start-up
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name
+    except LookupError:
+        return "utf-8"
+
+
+def _encodes_thai(stream) -> bool:
+    """``stream`` writes every character: UTF-8 (or another UTF), as on any system set up today."""
+    return _encoding(stream).startswith("utf")
+
+
+def readable_output() -> None:
+    """Makes a stdout that cannot write Thai write the run's output anyway (never a traceback
+    half way through a table): ASCII, the encoding of no real terminal today (an explicit
+    ``PYTHONIOENCODING=ascii``, an old ``LANG``), becomes UTF-8 — what click's own ``echo`` already
+    writes there; another legacy encoding (latin-1, TIS-620 without emoji) keeps its encoding and
+    shows what it cannot write as ``\\u0e01`` escapes, as Python's stderr does. Said once on stderr
+    to a person at a terminal; cron and pipes get the output only."""
+    for stream in (sys.stderr, sys.stdout):  # stderr too: rich's progress bar writes to it directly
+        if _encoding(stream) == "ascii" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    out = sys.stdout
+    encoding = _encoding(out)
+    if encoding.startswith("utf") or getattr(out, "errors", "strict") != "strict" or not hasattr(out, "reconfigure"):
+        return
+    out.reconfigure(errors="backslashreplace")
+    if sys.stderr is not None and sys.stderr.isatty():
+        echo(
+            f"หมายเหตุ: เทอร์มินัลนี้ใช้รหัสอักขระ {encoding} ซึ่งแสดงภาษาไทยไม่ได้ครบ จึงแสดงเป็นรหัสแบบ \\u0e01"
+            " — ตั้ง LANG=C.UTF-8 (หรือ PYTHONIOENCODING=utf-8) เพื่อให้แสดงภาษาไทย",
+            err=True,
+        )
 
 
 def echo(message: object = "", *, err: bool = False) -> None:
@@ -191,6 +234,7 @@ class NitetGroup(typer.core.TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if sys.stdout is None:  # started with its output closed (`nitet list >&-`): the output goes nowhere
             sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        readable_output()
         try:
             # Not standalone: click hands every error back here instead of printing it in English.
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -311,19 +355,29 @@ def print_sample_notice(conn) -> None:
         echo(line, err=True)
 
 
+def json_safe(text: str) -> str:
+    """JSON text with DEL, the C1 controls (U+009B is CSI to a terminal), U+2028/U+2029 and the
+    bidi controls written as ``\\u009b`` escapes: the same JSON value, nothing a terminal acts on.
+    (Outside its strings JSON is ASCII, so each one found is inside a string.)"""
+    return re.sub(_JSON_RAW_CONTROLS, lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout, Thai as it is: indented for a person at a terminal, compact (no spaces,
     one line) for a pipe, a file or a program — the C encoder then writes it about four times
-    faster (a national ``status --json``: 0.25 s -> 0.07 s for its 37,500 school rows)."""
+    faster (a national ``status --json``: 0.25 s -> 0.07 s for its 37,500 school rows). Controls
+    a terminal would act on are escaped (:func:`json_safe`); on a stdout that cannot encode Thai
+    (``PYTHONIOENCODING=ascii``, a latin-1 locale) all of it is ``\\u0e01`` escapes: still the same JSON."""
     import json
 
     out = sys.stdout
+    ascii_only = not _encodes_thai(out)
     isatty = getattr(out, "isatty", None)
     if isatty is not None and isatty():
-        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        text = json.dumps(data, ensure_ascii=ascii_only, indent=2, default=str)
     else:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    out.write(text + "\n")
+        text = json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":"), default=str)
+    out.write(json_safe(text) + "\n")
 
 
 def is_interactive() -> bool:
