@@ -12,6 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -212,7 +213,13 @@ def test_json_output_escapes_c1_separators_and_bidi_controls(recorded):
     conn.execute("UPDATE activities SET title = ?", (HOSTILE,))
     conn.commit()
     conn.close()
-    for args in (["list", "--json"], ["show", "1", "--json"], ["school", "list", "--json"], ["status", "--json"]):
+    for args in (
+        ["list", "--json"],
+        ["show", "1", "--json"],
+        ["school", "list", "--json"],
+        ["status", "--json"],
+        ["export"],
+    ):
         out = recorded(*args).stdout
         assert not RAW.search(out), (args, out)
         assert "\\u009b31m\\u202e" in out, args
@@ -237,3 +244,63 @@ def test_terminal_output_escapes_bidi_controls_too(recorded):
         for stream in (result.stdout, result.stderr):
             assert not RAW.search(stream), (args, stream)
         assert "\\u202e" in result.stdout or args[0] in ("status", "due"), (args, result.stdout)
+
+
+# --- -o - is stdout --------------------------------------------------------------------------------
+
+
+def test_report_json_to_dash_is_stdout_and_no_file_named_dash(recorded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown = recorded("report", "--format", "json", "-o", "-")
+    assert shown.stderr == ""
+    recorded("report", "--format", "json", "-o", str(tmp_path / "r.json"))
+    assert json.loads(shown.stdout) == json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert json.loads(shown.stdout)["entries"][0]["title"] == "นิเทศการอ่าน"
+    assert not (tmp_path / "-").exists()
+
+
+def test_export_and_manual_yaml_to_dash_are_stdout(recorded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("json", "csv"):
+        assert recorded("export", "-f", fmt, "-o", "-").stdout_bytes == recorded("export", "-f", fmt).stdout_bytes
+    recorded("manual", "export", "--yaml", "-o", str(tmp_path / "my-duties.yaml"))
+    yaml_text = recorded("manual", "export", "--yaml", "-o", "-").stdout
+    assert yaml_text == (tmp_path / "my-duties.yaml").read_text(encoding="utf-8")
+    assert not (tmp_path / "-").exists()
+
+
+DASH_REFUSED = [
+    (["report", "-o", "-"], "--format json"),
+    (["report", "--pdf", "-o", "-"], "รายงาน.docx"),
+    (["report", "--format", "json", "-o", "-", "--json"], "--json"),
+    (["export", "-f", "xlsx", "-o", "-"], ".xlsx"),
+    (["export", "--with-evidence", "-o", "-"], ".zip"),
+    (["export", "-o", "-", "--json"], "--json"),
+    (["manual", "export", "-o", "-"], "--yaml -o -"),
+    (["manual", "export", "--yaml", "-o", "-", "--json"], "--json"),
+    (["backup", "-"], "nitet backup ~/nitet-backup/"),
+    (["template", "export", "report", "-"], "report.docx"),
+]
+
+
+@pytest.mark.parametrize(("args", "named"), DASH_REFUSED, ids=[" ".join(a) for a, _ in DASH_REFUSED])
+def test_dash_for_a_file_only_output_is_refused_in_thai(recorded, tmp_path, monkeypatch, args, named):
+    """A Word document, a PDF, a workbook, an archive or a database copy is a file: `-o -` is
+    refused in one Thai line, exit 2, nothing written (never a file named '-')."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    result = recorded(*args, ok=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("ข้อผิดพลาด: ") and "stdout" in line and named in line, line
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_no_service_writes_a_file_named_dash(tmp_path, monkeypatch):
+    from nitet_cli.errors import OutputError
+    from nitet_cli.files import check_output
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match="stdout"):
+        check_output(Path("-"), db=None)
+    assert check_output(tmp_path / "-", db=None) == tmp_path / "-"  # named by its full path: a file

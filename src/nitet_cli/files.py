@@ -120,6 +120,10 @@ def check_output(out: Path | str, *, db: Path | None, reading: Reading = ()) -> 
     ``db`` is the database in use (None: no database involved); ``reading`` the files the
     command reads. Raises OutputError (exit 5) naming the path and what it is; nothing is written.
     """
+    if str(out) == "-":  # stdout to the user (-o -): a command that writes a file never writes one named '-'
+        raise OutputError(
+            "'-' หมายถึง stdout แต่คำสั่งนี้เขียนเป็นไฟล์ — ระบุชื่อไฟล์หรือโฟลเดอร์ (ไฟล์ชื่อ - จริง ๆ: ใช้ชื่อเต็ม เช่น $PWD/-)"
+        )
     out = Path(out).expanduser()
     what = protected_by(out, db, reading)
     if what is not None:

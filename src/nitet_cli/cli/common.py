@@ -380,6 +380,12 @@ def print_json(data: Any) -> None:
     out.write(json_safe(text) + "\n")
 
 
+def is_stdout(path: Path | None) -> bool:
+    """``-o -``: the output goes to stdout, as with most command-line tools (a file named ``-``
+    is never written: its full path names it, e.g. ``$PWD/-``)."""
+    return path is not None and str(path) == "-"
+
+
 def is_interactive() -> bool:
     return sys.stdin.isatty()
 

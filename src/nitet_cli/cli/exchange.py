@@ -69,7 +69,7 @@ def export_command(
         ExportFormat | None,
         typer.Option("--format", "-f", case_sensitive=False, help="ค่าเริ่มต้น: ตามนามสกุลของ -o หรือ json"),
     ] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="ไฟล์ผลลัพธ์ (ไม่ระบุ: พิมพ์ออกทางหน้าจอ)")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="ไฟล์ผลลัพธ์ (ไม่ระบุ หรือ -o -: พิมพ์ออกทาง stdout)")] = None,
     what: Annotated[
         ExportWhat, typer.Option("--what", help="สำหรับ CSV: activities (กิจกรรม) หรือ schools (โรงเรียน)")
     ] = ExportWhat.activities,
@@ -96,6 +96,14 @@ def export_command(
     from nitet_cli.errors import InputError
     from nitet_cli.exchange import export, export_period
 
+    if common.is_stdout(output):  # -o -: stdout, as without -o; a workbook or an archive is a file
+        if with_evidence:
+            raise InputError("--with-evidence เขียนไฟล์ .zip จึงเขียนออกทาง stdout (-o -) ไม่ได้ — ระบุไฟล์ เช่น -o ส่งออก.zip")
+        if fmt is not None and fmt.value == "xlsx":
+            raise InputError("สมุดงาน Excel (.xlsx) เขียนออกทาง stdout (-o -) ไม่ได้ — ระบุไฟล์ เช่น -o กิจกรรม.xlsx")
+        if json_output:
+            raise InputError("--json แสดงสรุปของไฟล์ที่เขียน จึงใช้กับ -o - ไม่ได้ (-o - พิมพ์ข้อมูลออกทาง stdout อยู่แล้ว)")
+        output = None
     suffix = output.suffix.lower() if output else ""
     if suffix == ".zip":
         with_evidence = True
@@ -127,8 +135,11 @@ def export_command(
             on_progress=on_progress,
         )
     if output is None:
+        data = summary.pop("data")
+        if fmt == "json":  # nothing a terminal acts on (C1, bidi controls): the same JSON
+            data = common.json_safe(data.decode("utf-8")).encode("utf-8")
         sys.stdout.flush()
-        sys.stdout.buffer.write(summary.pop("data"))
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     if json_output:

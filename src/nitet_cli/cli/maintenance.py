@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from nitet_cli.cli.common import JsonOption, echo, print_json, state
+from nitet_cli.cli.common import JsonOption, echo, is_stdout, print_json, state
 
 app = typer.Typer()  # this module's commands; the root group (nitet_cli.cli) loads them when used
 
@@ -79,6 +79,12 @@ def backup(
     if list_only:
         _list_backups(dest, json_output, keep)
         return
+    if is_stdout(dest):
+        from nitet_cli.errors import InputError
+
+        raise InputError(
+            "สำเนาฐานข้อมูลเขียนออกทาง stdout (-) ไม่ได้ — ระบุโฟลเดอร์หรือไฟล์ .db เช่น nitet backup ~/nitet-backup/"
+        )
     from nitet_cli.maintenance import backup as run_backup
 
     st = state(ctx)

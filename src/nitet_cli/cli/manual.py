@@ -1,5 +1,6 @@
 """``nitet init`` and ``nitet manual load|show|export``."""
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from nitet_cli.cli.common import (
     PdfOption,
     console,
     echo,
+    is_stdout,
     open_db,
     print_json,
     print_sample_notice,
@@ -270,7 +272,12 @@ YAML_SUFFIXES = (".yaml", ".yml")
 def manual_export(
     ctx: typer.Context,
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: manual.docx หรือ my-duties.yaml กับ --yaml)")
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: manual.docx หรือ my-duties.yaml กับ --yaml; -o - กับ --yaml: พิมพ์ออกทาง stdout)",
+        ),
     ] = None,
     yaml_output: Annotated[
         bool,
@@ -287,14 +294,27 @@ def manual_export(
 
     if output is not None and output.suffix.lower() in YAML_SUFFIXES:
         yaml_output = True
+    if is_stdout(output):
+        if not yaml_output:
+            raise InputError(
+                "เอกสาร Word เขียนออกทาง stdout (-o -) ไม่ได้ — ระบุไฟล์ เช่น -o manual.docx"
+                " หรือพิมพ์คู่มือเป็น YAML ด้วย --yaml -o -"
+            )
+        if json_output:
+            raise InputError("--json แสดงสรุปของไฟล์ที่เขียน จึงใช้กับ -o - ไม่ได้ (-o - พิมพ์ YAML ออกทาง stdout อยู่แล้ว)")
     if yaml_output:
-        if output is not None and output.suffix.lower() not in YAML_SUFFIXES:
+        if output is not None and output.suffix.lower() not in YAML_SUFFIXES and not is_stdout(output):
             raise InputError(f"--yaml เขียนไฟล์ YAML — ใช้ชื่อที่ลงท้ายด้วย .yaml เช่น -o {output.with_suffix('.yaml')}")
         if pdf or template is not None:
             raise InputError(f"{'--pdf' if pdf else '--template'} ใช้กับเอกสาร Word เท่านั้น ไม่ใช่ --yaml")
         from nitet_cli.documents import export_manual_yaml
 
         conn = open_db(ctx)
+        if is_stdout(output):
+            from nitet_cli.manual import manual_yaml
+
+            sys.stdout.write(manual_yaml(conn, db_name=state(ctx).db_path.name))
+            return
         path = export_manual_yaml(conn, state(ctx).db_path, output or Path("my-duties.yaml"))
         if json_output:
             print_json({"output": str(path), "format": "yaml"})

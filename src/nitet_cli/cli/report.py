@@ -287,7 +287,8 @@ def report(
         typer.Option(
             "-o",
             "--output",
-            help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>, report-<ปี>-<เดือน> หรือ report-<วันแรก>_<วันสุดท้าย> .docx)",
+            help="ไฟล์ที่จะเขียน (ค่าเริ่มต้น: report-<ปี>-<ภาคเรียน>, report-<ปี>-<เดือน> หรือ report-<วันแรก>_<วันสุดท้าย> .docx;"
+            " -o - กับ --format json: พิมพ์ออกทาง stdout)",
         ),
     ] = None,
     template: Annotated[
@@ -308,9 +309,21 @@ def report(
     fmt = fmt.value
     if pdf and fmt != "docx":
         raise InputError("--pdf แปลงเอกสาร Word จึงใช้กับ --format docx เท่านั้น (ไม่ใช่ json)")
+    if common.is_stdout(output):
+        if fmt != "json":
+            raise InputError(
+                "-o - (เขียนออกทาง stdout) ใช้กับ --format json เท่านั้น — เอกสาร Word เป็นไฟล์: ระบุชื่อไฟล์ เช่น -o รายงาน.docx"
+            )
+        if json_output:
+            raise InputError("--json แสดงสรุปของไฟล์ที่เขียน จึงใช้กับ -o - ไม่ได้ (-o - พิมพ์รายงาน JSON ออกทาง stdout อยู่แล้ว)")
     period = _period(year, term, date_from, date_to, month)
     conn = open_db(ctx)
     chosen = period or _term(conn, year, term)
+    if common.is_stdout(output):  # the report's JSON itself, as the file would hold it
+        from nitet_cli.report import report_data
+
+        print_json(report_data(conn, chosen, today()))
+        return
     out = output or _default_output(chosen, fmt)
     if fmt == "json":
         from nitet_cli.documents import export_report_json
@@ -370,6 +383,11 @@ def template_export(
 ) -> None:
     """คัดลอกแม่แบบในตัวออกมาแก้ใน Word (หัวจดหมาย ถ้อยคำ ลายมือชื่อ) แล้วใช้ด้วย --template"""
     from nitet_cli.render import export_template
+
+    if common.is_stdout(directory):
+        from nitet_cli.errors import InputError
+
+        raise InputError(f"แม่แบบเป็นไฟล์ Word จึงเขียนออกทาง stdout (-) ไม่ได้ — ระบุโฟลเดอร์หรือไฟล์ เช่น {name}.docx")
 
     path = export_template(name, directory, db=state(ctx).db_path, force=force)
     if json_output:
