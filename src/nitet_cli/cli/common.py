@@ -89,7 +89,7 @@ def _encoding(stream) -> str:
         return "utf-8"
 
 
-def _encodes_thai(stream) -> bool:
+def _writes_everything(stream) -> bool:
     """``stream`` writes every character: UTF-8 (or another UTF), as on any system set up today."""
     return _encoding(stream).startswith("utf")
 
@@ -366,12 +366,12 @@ def print_json(data: Any) -> None:
     """JSON on stdout, Thai as it is: indented for a person at a terminal, compact (no spaces,
     one line) for a pipe, a file or a program — the C encoder then writes it about four times
     faster (a national ``status --json``: 0.25 s -> 0.07 s for its 37,500 school rows). Controls
-    a terminal would act on are escaped (:func:`json_safe`); on a stdout that cannot encode Thai
-    (``PYTHONIOENCODING=ascii``, a latin-1 locale) all of it is ``\\u0e01`` escapes: still the same JSON."""
+    a terminal would act on are escaped (:func:`json_safe`); on a stdout in a legacy encoding (a
+    latin-1 or TIS-620 locale, see :func:`readable_output`) all of it is ``\\u0e01`` escapes: the same JSON."""
     import json
 
     out = sys.stdout
-    ascii_only = not _encodes_thai(out)
+    ascii_only = not _writes_everything(out)
     isatty = getattr(out, "isatty", None)
     if isatty is not None and isatty():
         text = json.dumps(data, ensure_ascii=ascii_only, indent=2, default=str)
