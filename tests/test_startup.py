@@ -45,7 +45,7 @@ def test_the_registry_names_every_command_of_every_module_and_nothing_else():
 
 def test_help_lists_every_command_with_its_thai_help(nitet):
     shown = nitet("--help").stdout
-    listed = re.findall(r"^  (\S+)\s+(.+)$", shown.split("Commands:")[1], re.M)
+    listed = re.findall(r"^  (\S+)\s+(.+)$", shown.split("คำสั่ง:")[1], re.M)
     assert [name for name, _ in listed] == list(COMMANDS)
     for name, help_text in listed:
         assert re.search("[\u0e00-\u0e7f]", help_text), (name, help_text)  # Thai, as before

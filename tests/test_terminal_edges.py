@@ -37,7 +37,7 @@ def test_dash_h_is_help_for_nitet_and_every_command(nitet, args):
     long = nitet(*args, "--help")
     short = nitet(*args, "-h")
     assert short.exit_code == 0 and short.stderr == ""
-    assert short.stdout == long.stdout and "Usage: nitet" in short.stdout
+    assert short.stdout == long.stdout and "วิธีใช้: nitet" in short.stdout
     assert "-h, --help" in short.stdout
 
 
@@ -72,6 +72,29 @@ def test_the_options_click_and_typer_add_have_thai_help(nitet):
     for path, page, _texts in help_pages():
         for english in ("Show this message", "Install completion", "Show completion", "customize the installation"):
             assert english not in page, (path, english)
+
+
+def test_every_help_page_has_thai_headings_and_notes():
+    """Click's headings (``Usage:``, ``Options:``, ``Commands:``, ``Arguments:``) and the notes in
+    brackets after an option's help (``[default: …]``, ``[env var: …]``, ``[required]``) are Thai on
+    every page: click passes them through gettext, which has no Thai catalogue."""
+    seen = set()
+    for path, page, _texts in help_pages():
+        assert page.startswith(f"วิธีใช้: {path}"), (path, page[:40])
+        assert "ตัวเลือก:" in page, path
+        for english in (
+            "Usage:",
+            "Options:",
+            "Commands:",
+            "Arguments:",
+            "[default:",
+            "default: ",
+            "env var:",
+            "required]",
+        ):
+            assert english not in page, (path, english)
+        seen.update(word for word in ("คำสั่ง:", "ค่าที่ระบุ:", "[ค่าเริ่มต้น:", "[ตัวแปรสภาพแวดล้อม: NITET_DB]") if word in page)
+    assert seen == {"คำสั่ง:", "ค่าที่ระบุ:", "[ค่าเริ่มต้น:", "[ตัวแปรสภาพแวดล้อม: NITET_DB]"}
 
 
 def test_completion_still_installs_and_shows_with_thai_words(tmp_path):
@@ -123,7 +146,7 @@ def test_below_40_columns_a_long_stretch_is_broken_between_clusters_only(monkeyp
         for line in page.splitlines():
             assert not THAI_NOT_AT_LINE_START.match(line.strip()), (path, line)
             assert not re.search("[\u0e40-\u0e44]$", line), (path, line)
-            assert cell_len(line.rstrip()) <= 24 or line.startswith("Usage: nitet"), (path, line)
+            assert cell_len(line.rstrip()) <= 24 or line.startswith("วิธีใช้: nitet"), (path, line)
     lines = wrap("ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงาน มีตัวตน", 12)
     assert "".join(lines).replace(" ", "") == "ให้ฐานข้อมูลที่คัดลอกมาจากเพื่อนร่วมงานมีตัวตน"
     assert all(cell_len(line) <= 12 and not THAI_NOT_AT_LINE_START.match(line) for line in lines), lines

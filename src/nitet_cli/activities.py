@@ -215,6 +215,20 @@ def add_activity(
     ``allow_future``) or before the manual's year is refused; importers and merges,
     which copy entries already made, leave it off.
     """
+    return record_activity(conn, db_path, new, check_date=check_date, allow_future=allow_future)[0]
+
+
+def record_activity(
+    conn: sqlite3.Connection,
+    db_path: Path,
+    new: NewActivity,
+    *,
+    check_date: bool = False,
+    allow_future: bool = False,
+) -> tuple[int, NewActivity]:
+    """:func:`add_activity`, with the entry as recorded: ``new`` checked and cleaned (standards as
+    stored, ``๗.๒`` as ``7.2``, each once; schools and follow-up texts each once), for what the
+    command then says about it (``new`` itself is a named tuple, never changed)."""
     from nitet_cli import follow_ups
 
     new = check_activity_fields(new)
@@ -236,7 +250,7 @@ def add_activity(
             activity_id = _insert_activity(conn, new, stored)
             follow_ups.insert_follow_ups(conn, activity_id, new.schools, new.follow_ups, new.date, new.check_by)
             follow_ups.apply_closures(conn, new.closures, new.date)
-    return activity_id
+    return activity_id, new
 
 
 def _staging(conn: sqlite3.Connection, db_path: Path, items: list[EvidenceInput]):

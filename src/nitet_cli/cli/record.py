@@ -181,7 +181,13 @@ def _evidence_items(
 
 
 def _record(ctx: typer.Context, given: Recording) -> None:
-    from nitet_cli.activities import NewActivity, add_activity, check_entry_date, describe_activity, visit_standards_for
+    from nitet_cli.activities import (
+        NewActivity,
+        check_entry_date,
+        describe_activity,
+        record_activity,
+        visit_standards_for,
+    )
     from nitet_cli.dates import parse_date
     from nitet_cli.thai import be_date
 
@@ -238,7 +244,8 @@ def _record(ctx: typer.Context, given: Recording) -> None:
         check_by=due,
         closures=closures,
     )
-    activity_id = add_activity(conn, state(ctx).db_path, new, check_date=True, allow_future=given.allow_future)
+    # ``new`` as recorded (standards as stored, each school and follow-up once): what the summary counts
+    activity_id, new = record_activity(conn, state(ctx).db_path, new, check_date=True, allow_future=given.allow_future)
     if given.json_output:
         from nitet_cli.follow_ups import get_follow_up, open_at_schools
 
@@ -250,8 +257,8 @@ def _record(ctx: typer.Context, given: Recording) -> None:
         return
     echo(str(activity_id))
     if not state(ctx).quiet:
-        where = f" ที่ {', '.join(codes)}" if codes else ""
-        extra = f" ข้อเสนอแนะที่ต้องติดตาม {len(new.follow_ups) * len(codes)} รายการ" if new.follow_ups else ""
+        where = f" ที่ {', '.join(new.schools)}" if new.schools else ""
+        extra = f" ข้อเสนอแนะที่ต้องติดตาม {len(new.follow_ups) * len(new.schools)} รายการ" if new.follow_ups else ""
         extra += f" ปิดการติดตาม {len(new.closures)} รายการ" if new.closures else ""
         echo(
             f"บันทึกรายการที่ {activity_id}: {be_date(day)}{where} มาตรฐาน {', '.join(new.standards)}"
