@@ -91,6 +91,10 @@ def test_every_help_page_has_thai_headings_and_notes():
             "default: ",
             "env var:",
             "required]",
+            "<str>",
+            "<int>",
+            "<int range>",
+            "<path>",
         ):
             assert english not in page, (path, english)
         seen.update(word for word in ("คำสั่ง:", "ค่าที่ระบุ:", "[ค่าเริ่มต้น:", "[ตัวแปรสภาพแวดล้อม: NITET_DB]") if word in page)

@@ -1,8 +1,12 @@
 """Help pages as a Thai reader needs them; loaded only when a help page is shown.
 
 Click writes help pages with its ``HelpFormatter`` (reached here through typer's public
-``typer.Context.formatter_class``, never a private module). Three things it does not do for Thai:
+``typer.Context.formatter_class``, never a private module). Four things it does not do for Thai:
 
+- its headings (``Usage:``, ``Options``, ``Commands``, ``Arguments``) and the notes after an
+  option's help (``[default: …]``) go through gettext, which has no Thai catalogue, and Typer names
+  the kind of value an option takes in English (``<str>``): :class:`Formatter` writes them in Thai
+  (:data:`HEADINGS`, :data:`NOTES`, :data:`VALUES`);
 - the options click and Typer add by themselves (``-h/--help``, ``--install-completion``,
   ``--show-completion``) carry English help: :func:`help_page` gives them Thai help first;
 - it never wraps narrower than 50 columns, so in a terminal of 40 the terminal itself cuts every
@@ -132,8 +136,35 @@ def wrap_paragraphs(text: str, width: int, first: str = "", rest: str = "") -> s
     return "\n\n".join(out)
 
 
+#: Click's headings in Thai: the usage line's prefix, and the sections of a help page.
+USAGE = "วิธีใช้:"
+HEADINGS = {"Options": "ตัวเลือก", "Commands": "คำสั่ง", "Arguments": "ค่าที่ระบุ"}
+#: The notes click and Typer put in brackets after an option's help (``[env var: NITET_DB;
+#: default: today; required]``), in Thai.
+NOTES = {"env var: ": "ตัวแปรสภาพแวดล้อม: ", "default: ": "ค่าเริ่มต้น: ", "required": "ต้องระบุ"}
+#: What Typer writes after an option for the kind of value it takes (``--school <str>``), in Thai.
+VALUES = {"<str>": "<ข้อความ>", "<int>": "<ตัวเลข>", "<int range>": "<ตัวเลข>", "<path>": "<ไฟล์>"}
+
+
+def thai_notes(definition: str) -> str:
+    """``definition`` with the bracketed notes at its end in Thai (other text as it is)."""
+    found = re.search(r"\[([^\[\]]*)\]$", definition)
+    if found is None:
+        return definition
+    parts = []
+    for part in found.group(1).split("; "):
+        english = next((word for word in NOTES if part.startswith(word)), None)
+        parts.append(part if english is None else NOTES[english] + part[len(english) :])
+    return f"{definition[: found.start()]}[{'; '.join(parts)}]"
+
+
+def thai_values(term: str) -> str:
+    """An option's names and value (``-s, --school <str>``) with the kind of value in Thai."""
+    return re.sub(r"<[a-z][a-z ]*>", lambda found: VALUES.get(found.group(0), found.group(0)), term)
+
+
 class Formatter(typer.Context.formatter_class):
-    """Click's help formatter, wrapping as this module's docstring says."""
+    """Click's help formatter, in Thai and wrapping as this module's docstring says."""
 
     def __init__(self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None) -> None:
         super().__init__(indent_increment, width, max_width)
@@ -141,6 +172,12 @@ class Formatter(typer.Context.formatter_class):
             columns = shutil.get_terminal_size().columns
             if columns - 2 < CLICK_NARROWEST:  # every column: a terminal ends a full line without a blank one
                 self.width = max(columns, NARROWEST)
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, f"{USAGE} " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(HEADINGS.get(heading, heading))
 
     def beside(self, first_col: int, indent: int) -> bool:
         """A definition list whose first column takes ``first_col`` cells at ``indent`` has its
@@ -153,7 +190,7 @@ class Formatter(typer.Context.formatter_class):
         self.write("\n")
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-        rows = list(rows)
+        rows = [(thai_values(term), thai_notes(definition)) for term, definition in rows]
         if not rows:
             return
         first_col = min(max(cell_len(term) for term, _ in rows), col_max) + col_spacing
