@@ -141,3 +141,101 @@ def test_a_deletion_of_a_copy_a_few_hours_ahead_still_wins_over_that_copy(env):
     assert deleted_at(group, x) == soon
     result = group.json("import", path)
     assert entry(group, x) is None and result["activities_stay_deleted"] == 1 and result["conflicts"] == []
+
+
+# --- nitet doctor names the stamps ahead, and --fix sets them to now ------------------------------
+
+
+def stamps(db: Path) -> dict[str, list[tuple]]:
+    """Every stamp column that decides who wins, by table."""
+    return {
+        "activities": query(db, "SELECT id, created_at, updated_at FROM activities ORDER BY id"),
+        "follow_ups": query(db, "SELECT id, created_at, updated_at FROM follow_ups ORDER BY id"),
+        "schools": query(db, "SELECT code, created_at, updated_at FROM schools ORDER BY code"),
+        "supervisors": query(db, "SELECT uuid, updated_at FROM supervisors ORDER BY uuid"),
+        "deletions": query(db, "SELECT uuid, deleted_at FROM deletions ORDER BY uuid"),
+    }
+
+
+def without_stamps(nitet: Nitet) -> dict:
+    """Every row of every table but the stamp columns: what --fix must leave as it was."""
+    conn = sqlite3.connect(nitet.db_path)
+    try:
+        out = {}
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")]
+            kept = [c for c in columns if c not in ("created_at", "updated_at", "deleted_at")]
+            out[table] = conn.execute(f"SELECT {', '.join(kept)} FROM [{table}] ORDER BY 1").fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+def test_doctor_names_stamps_ahead_of_the_clock_and_fix_sets_them_to_now(env):
+    mali = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=3)
+    mali("log-visit", "-s", "57010001", "--title", "นิเทศติดตาม", "--follow-up", "ทำแผนนิเทศภายใน")
+    (gone,) = query(mali.db_path, "SELECT id FROM activities ORDER BY id LIMIT 1")[0]
+    mali("delete", gone, "--yes")
+    ahead, soon = far_future(), (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat(timespec="seconds")
+    (x, x_title), (y, _) = query(mali.db_path, "SELECT id, title FROM activities ORDER BY id LIMIT 2")
+    conn = sqlite3.connect(mali.db_path)
+    with conn:  # as a wrong clock (or an import before the rule) left them
+        conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (ahead, x))
+        conn.execute("UPDATE activities SET updated_at = ? WHERE id = ?", (soon, y))  # a few hours: believed
+        conn.execute("UPDATE follow_ups SET updated_at = ?", (ahead,))
+        conn.execute("UPDATE schools SET updated_at = ? WHERE code = '57010001'", (ahead,))
+        conn.execute("UPDATE deletions SET deleted_at = ?", (ahead,))
+    conn.close()
+    (follow_up,) = query(mali.db_path, "SELECT id FROM follow_ups")[0]
+    (deleted,) = query(mali.db_path, "SELECT uuid FROM deletions")[0]
+
+    report = mali.json("doctor")  # warnings: nothing is lost, exit 0
+    found = {(p["table"], p["key"]): p for p in report["problems"] if p["code"] == "future_stamp"}
+    assert set(found) == {("activities", x), ("follow_ups", follow_up), ("schools", "57010001"), ("deletions", deleted)}
+    assert report["ok"] and all(p["severity"] == "warning" and p["stamp"] == ahead for p in found.values())
+    human = mali("doctor").stdout
+    line = next(s for s in human.splitlines() if f"รายการที่ {x} " in s)
+    assert x_title in line and be_year(ahead) in line and "ยังมาไม่ถึง" in line
+    assert "nitet doctor --fix" in line and f"nitet edit {x}" in line
+    assert be_year(ahead) in next(s for s in human.splitlines() if deleted in s)
+
+    before, kept = stamps(mali.db_path), without_stamps(mali)
+    fixed = mali.json("doctor", "--fix")
+    assert not [p for p in fixed["problems"] if p["code"] == "future_stamp"]
+    assert {(r["table"], r["key"], r["was"]) for r in fixed["restamped"]} == {
+        ("activities", x, ahead),
+        ("follow_ups", follow_up, ahead),
+        ("schools", "57010001", ahead),
+        ("deletions", deleted, ahead),
+    }
+    after = stamps(mali.db_path)
+    assert without_stamps(mali) == kept  # nothing else changed, nothing deleted
+    assert all(not_ahead(s) for rows in after.values() for row in rows for s in row[1:])
+    changed = {(t, r[0]) for t in after for r, b in zip(after[t], before[t], strict=True) if r != b}
+    assert changed == {("activities", x), ("follow_ups", follow_up), ("schools", "57010001"), ("deletions", deleted)}
+    assert dict((r[0], r[2]) for r in after["activities"])[y] == soon
+    assert "ยังมาไม่ถึง" not in mali("doctor").stdout
+
+
+def test_a_deletion_doctor_fixed_then_travels(env):
+    """A deletion stamped years ahead by the old rule: after 'doctor --fix' another database applies it."""
+    mali = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=1)
+    group = Nitet(env / "group" / "group.db")
+    group.db_path.parent.mkdir()
+    group("init")
+    archive = env / "mali.zip"
+    mali("export", "-o", archive)
+    group("import", archive)
+    (x,) = query(mali.db_path, "SELECT uuid FROM activities ORDER BY id LIMIT 1")[0]
+    mali("delete", entry(mali, x), "--yes")
+    conn = sqlite3.connect(mali.db_path)
+    with conn:
+        conn.execute("UPDATE deletions SET deleted_at = ?", (far_future(),))
+    conn.close()
+    mali("export", "-o", archive)
+    group("import", archive)
+    assert entry(group, x) is not None  # a deletion from a wrong clock is not believed
+    mali("doctor", "--fix")
+    mali("export", "-o", archive)
+    group("import", archive)
+    assert entry(group, x) is None
