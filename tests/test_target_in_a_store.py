@@ -10,6 +10,7 @@ command line, and ``a.db`` is not named there. ``import`` had no such check at a
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,16 @@ def refused(result, owner: Path) -> None:
     assert "ที่เก็บหลักฐาน" in result.stderr and str(owner) in result.stderr
 
 
+def made_there(db: Path) -> Nitet:
+    """A database at ``db`` inside a store, copied in by hand or made by an older nitet (``init``
+    no longer makes one there: tests/test_new_database_in_a_store.py)."""
+    elsewhere = Nitet(db.parent.parent / "made-elsewhere" / db.name)
+    elsewhere.db_path.parent.mkdir()
+    elsewhere("init")
+    shutil.move(elsewhere.db_path, db)
+    return Nitet(db)
+
+
 def place(a: Nitet, b: Nitet, whose: str) -> tuple[Path, Path, Path]:
     """(the --db path, the database whose store it is in, that store)."""
     if whose == "source":
@@ -72,8 +83,7 @@ def test_merge_into_an_existing_db_inside_another_databases_store_is_refused(two
     """A database already there (copied in by hand, or made by an older nitet) is not filled either."""
     a, b = two
     store = a.db_path.parent / "nitet-evidence"
-    g = Nitet(store / "g.db")
-    g("init")
+    g = made_there(store / "g.db")
     files, before = tree(store), g.snapshot()
     refused(g("merge", b.db_path, ok=False), a.db_path)
     assert tree(store) == files and g.snapshot() == before
@@ -91,7 +101,7 @@ def test_import_into_a_db_inside_an_evidence_store_is_refused(two, tmp_path, who
         owner = db
     else:
         db, owner, store = place(a, b, whose)
-        Nitet(db)("init")
+        made_there(db)
     archive = tmp_path / "somchai.zip"
     b("export", "-o", archive)
     target = Nitet(db)

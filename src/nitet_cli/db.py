@@ -165,6 +165,25 @@ def _refuse_a_side_file_name(path: Path) -> None:
             )
 
 
+def _refuse_a_place_in_a_store(path: Path) -> None:
+    """A new database may not be made inside an evidence store (``a-evidence/g.db``: of the
+    database beside the store, or its own through a link): to ``nitet doctor`` it and its
+    files are foreign files of that store, which ``backup --keep`` or a removal of unused
+    files may take away, and its own store would nest inside the other. Asked only when the
+    file is about to be created, never when a database that is there is opened."""
+    from nitet_cli.errors import OutputError
+    from nitet_cli.files import store_of_place
+
+    held = store_of_place(path, [path])
+    if held is not None:
+        owner, store = held
+        raise OutputError(
+            f"ไม่สร้างฐานข้อมูล {path} เพราะอยู่ในที่เก็บหลักฐานของฐานข้อมูล {owner} ({store}) ซึ่ง nitet ดูแลเอง"
+            " (ไฟล์อื่นในนั้นเป็นไฟล์แปลกปลอมของที่เก็บ)"
+            f" — เลือกโฟลเดอร์นอกที่เก็บนั้น เช่น {store.parent / path.name}"
+        )
+
+
 def connect(path: Path | str, *, create: bool = True, migrate: bool = True, announce=None) -> sqlite3.Connection:
     """Open (and, with ``create``, make) the nitet database at ``path``.
 
@@ -181,6 +200,7 @@ def connect(path: Path | str, *, create: bool = True, migrate: bool = True, anno
         if not create:
             raise NotFoundError(f"ไม่พบฐานข้อมูล {path} — สร้างด้วย 'nitet init' หรือระบุไฟล์ที่มีอยู่ด้วย --db หรือ NITET_DB")
         _refuse_a_side_file_name(path)
+        _refuse_a_place_in_a_store(path)
         _create_private_file(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)

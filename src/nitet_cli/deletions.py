@@ -3,16 +3,23 @@ when and by whom, so that a deletion travels through export, import and merge (i
 
 ``nitet delete`` and ``nitet evidence remove`` call these inside the transaction that
 deletes, before the rows go. ``deleted_at`` is the moment of the deletion, but never earlier
-than the last edit of the copy it deleted: a deletion always wins over the copy it removed,
-even when that copy came from a computer whose clock runs ahead.
+than the last edit of the copy it deleted when that edit is stamped at most
+``FUTURE_TOLERANCE`` ahead of this computer's clock (two clocks a few hours apart): a deletion
+wins over the copy it removed. A copy stamped further ahead (a wrong clock) gives the deletion
+no stamp of its own: it is stamped now, so that other databases believe and apply it; import
+and merge never let a stamp that far ahead count as an edit made after a deletion.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from nitet_cli.clock import now_iso
+
+#: How far a time stamp may be ahead of this computer's clock (two clocks a few hours apart) and
+#: still be believed; a later one is a wrong clock on the computer that stamped it.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def instant(value: str | None) -> datetime:
@@ -27,9 +34,18 @@ def instant(value: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def ahead_of_clock(stamp: str | None, now: str | None = None) -> bool:
+    """``stamp`` is more than ``FUTURE_TOLERANCE`` later than ``now`` (this computer's clock):
+    made by a wrong clock, never believed to be later than anything."""
+    return instant(stamp) > instant(now or now_iso()) + FUTURE_TOLERANCE
+
+
 def _when(version: str | None) -> str:
+    """A deletion's stamp: now, or the deleted copy's last edit when that is later but believable."""
     now = now_iso()
-    return version if version and instant(version) > instant(now) else now
+    if version and instant(version) > instant(now) and not ahead_of_clock(version, now):
+        return version
+    return now
 
 
 def save(

@@ -114,6 +114,35 @@ def store_holding(path: Path, databases: Iterable[Path]) -> tuple[Path, Path] | 
     return None
 
 
+def store_around(path: Path) -> tuple[Path, Path] | None:
+    """The nitet database whose evidence store ``path`` is in, found beside the store itself
+    (``x-evidence/`` and a SQLite file ``x.db`` whose store it is, through links too), with
+    that store; or None. For a database no command line names (``--db`` inside another one's
+    store). The store need not exist yet: ``a.db``'s first photo makes ``a-evidence/``."""
+    from nitet_cli.paths import evidence_dir
+
+    path = Path(path).expanduser().absolute()
+    real = Path(os.path.realpath(path.parent)) / path.name
+    for folder in dict.fromkeys([*path.parents, *real.parents]):
+        if not folder.name.endswith("-evidence") or (folder.exists() and not folder.is_dir()):
+            continue
+        stem = folder.name.removesuffix("-evidence")
+        try:
+            beside = sorted(p for p in folder.parent.iterdir() if p.name.startswith(stem))
+        except OSError:
+            continue
+        for db in beside:
+            if db.is_file() and is_sqlite_file(db) and evidence_dir(db) == folder:
+                return db, folder
+    return None
+
+
+def store_of_place(path: Path, databases: Iterable[Path] = ()) -> tuple[Path, Path] | None:
+    """(the database, its evidence store) when ``path`` lies in the store of one of ``databases``
+    or of a nitet database beside that store; None for a place where a database may be."""
+    return store_holding(path, databases) or store_around(path)
+
+
 def check_output(out: Path | str, *, db: Path | None, reading: Reading = ()) -> Path:
     """``out`` as a file nitet may write: its folder exists, and it is nothing that must not be overwritten.
 

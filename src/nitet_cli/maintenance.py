@@ -19,8 +19,14 @@ store, or a database that is not an earlier backup of this one. Into a folder it
 dated copy (``nitet-YYYY-MM-DDTHHMM.db``) beside the others, all sharing one evidence store
 (``paths.evidence_dir``); ``--keep N`` removes the oldest of this database's copies beyond N.
 
-Nothing here writes to the database being checked or copied (``--fix`` takes its write
-lock only to remove files from the store).
+A time stamp more than a day ahead of this computer's clock (an entry, follow-up, school or
+supervisor edited while a clock was wrong, or kept by an import before import refused such
+stamps; a deletion so stamped) would win every disagreement in the next import or merge, or,
+on a deletion, be disbelieved by every other database: ``doctor`` names each one (a warning).
+
+Nothing here writes to the database being checked or copied, except ``--fix``: it removes
+files from the store, and sets the stamps ahead of the clock to now, in one transaction
+(nothing else in those rows changes; nothing is deleted).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from nitet_cli.clock import now_iso
 from nitet_cli.db import open_read_only
 from nitet_cli.errors import DatabaseError, InputError, OutputError
 
@@ -45,9 +52,12 @@ MAX_INTEGRITY_MESSAGES = 50
 @dataclass
 class Problem:
     severity: str  # ERROR or WARNING
-    code: str  # integrity, foreign_key, schema_old, schema_new, schema_unknown, evidence_missing, evidence_altered, evidence_unreadable, stray_file
+    code: str  # integrity, foreign_key, schema_old, schema_new, schema_unknown, evidence_missing, evidence_altered, evidence_unreadable, stray_file, future_stamp
     message: str  # one Thai sentence for the user
     path: str | None = None
+    table: str | None = None  # future_stamp: the table, the row (an entry's id, a school's code, …) and its stamp
+    key: int | str | None = None
+    stamp: str | None = None
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -63,6 +73,7 @@ class DoctorReport:
     evidence_checked: int = 0  # of which present with the right hash
     problems: list[Problem] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # stray files doctor --fix took away
+    restamped: list[dict] = field(default_factory=list)  # stamps ahead of the clock doctor --fix set to now
 
     @property
     def errors(self) -> list[Problem]:
@@ -89,6 +100,7 @@ class DoctorReport:
             "warnings": len(self.warnings),
             "problems": [p.as_dict() for p in self.problems],
             "removed": list(self.removed),
+            "restamped": list(self.restamped),
         }
 
 
@@ -133,19 +145,141 @@ def doctor(conn: sqlite3.Connection, db_path: Path, *, fix: bool = False) -> Doc
     except sqlite3.DatabaseError:
         pass  # a schema problem already reported
     _check_evidence(conn, db_path, report)
+    now = now_iso()
+    _check_stamps(conn, report, now)
     if fix:
         if any(p.code not in ("evidence_missing", "evidence_altered") for p in report.errors):
             report.problems.append(
                 Problem(
                     WARNING,
                     "stray_file",
-                    "ไม่ได้ลบไฟล์ที่ค้างในที่เก็บหลักฐาน เพราะฐานข้อมูลมีข้อผิดพลาดข้างต้น (อาจอ่านรายการที่อ้างถึงไฟล์ได้ไม่ครบ)"
-                    " — แก้ข้อผิดพลาดหรือกู้คืนจากไฟล์สำรองก่อน",
+                    "ไม่ได้ลบไฟล์ที่ค้างในที่เก็บหลักฐาน และไม่ได้ลงเวลาใหม่ เพราะฐานข้อมูลมีข้อผิดพลาดข้างต้น"
+                    " (อาจอ่านรายการได้ไม่ครบ) — แก้ข้อผิดพลาดหรือกู้คืนจากไฟล์สำรองก่อน",
                 )
             )
         else:
             _remove_strays(conn, db_path, report)
+            if any(p.code == FUTURE_STAMP for p in report.problems):
+                _restamp(conn, report, now)
     return report
+
+
+# --- time stamps ahead of this computer's clock -----------------------------------------------
+
+FUTURE_STAMP = "future_stamp"
+#: At most this many lines per table; the rest are counted in one more line.
+MAX_STAMP_LINES = 20
+
+
+@dataclass(frozen=True)
+class _Stamped:
+    """A table whose time stamps decide who wins in an import or merge."""
+
+    table: str
+    key: str  # the column that names a row to a person
+    label: str  # the column a person recognises the row by
+    stamps: tuple[str, ...]  # the stamp columns
+    named: str  # the row in Thai: {key} and {label} filled in
+    again: str = ""  # what else stamps the row anew, in Thai
+
+
+_WINS = "ในฐานข้อมูลนี้เวลานี้ชนะการแก้ไขอื่นทุกครั้งที่นำเข้าหรือรวม ส่วนฐานข้อมูลอื่นไม่เชื่อเวลานี้"
+_STAMPED = (
+    _Stamped(
+        "activities",
+        "id",
+        "title",
+        ("updated_at", "created_at"),
+        "รายการที่ {key} '{label}'",
+        " หรือแก้รายการนี้ด้วย 'nitet edit {key} …' ซึ่งลงเวลาเป็นตอนนี้เช่นกัน",
+    ),
+    _Stamped("follow_ups", "id", "text", ("updated_at", "created_at"), "ข้อเสนอแนะที่ต้องติดตามที่ {key} '{label}'"),
+    _Stamped("schools", "code", "name", ("updated_at", "created_at"), "โรงเรียน '{label}' (รหัส {key})"),
+    _Stamped("supervisors", "uuid", "name", ("updated_at",), "ศึกษานิเทศก์ '{label}' ({key})"),
+    _Stamped("deletions", "uuid", "kind", ("deleted_at",), "การลบ{label} {key}"),
+)
+
+
+def _ahead(conn: sqlite3.Connection, spec: _Stamped, now: str) -> list[tuple]:
+    """(key, label, {column: stamp ahead}) of the rows of ``spec.table`` with a stamp more than a day
+    ahead of ``now``; [] when the table is not there (an older schema). The SQL keeps only rows whose
+    stamp's date is today or later (a stamp's offset moves its date by under a day either way)."""
+    from datetime import datetime, timezone
+
+    from nitet_cli.deletions import ahead_of_clock
+
+    today = datetime.fromisoformat(now).astimezone(timezone.utc).date().isoformat()
+    where = " OR ".join(f"substr({c}, 1, 10) >= ?" for c in spec.stamps)
+    try:
+        rows = conn.execute(
+            f"SELECT {spec.key}, {spec.label}, {', '.join(spec.stamps)} FROM {spec.table} WHERE {where}"
+            f" ORDER BY {spec.key}",
+            (today,) * len(spec.stamps),
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        return []  # no such table yet, or damage already reported
+    found = []
+    for key, label, *values in rows:
+        late = {c: v for c, v in zip(spec.stamps, values, strict=True) if ahead_of_clock(v, now)}
+        if late:
+            found.append((key, label, late))
+    return found
+
+
+def _check_stamps(conn: sqlite3.Connection, report: DoctorReport, now: str) -> None:
+    from nitet_cli.deletions import instant
+    from nitet_cli.thai import be_date
+
+    for spec in _STAMPED:
+        rows = _ahead(conn, spec, now)
+        for key, label, late in rows[:MAX_STAMP_LINES]:
+            stamp = max(late.values(), key=instant)
+            if spec.table == "deletions":
+                label = "หลักฐาน" if label == "evidence" else "รายการ"
+                effect = "ฐานข้อมูลอื่นจะไม่เชื่อและไม่ทำตามการลบนี้เมื่อนำเข้าหรือรวม"
+            else:
+                effect = _WINS
+            report.problems.append(
+                Problem(
+                    WARNING,
+                    FUTURE_STAMP,
+                    f"{spec.named.format(key=key, label=label)} ลงเวลาไว้ {be_date(stamp)} ซึ่งยังมาไม่ถึงตามนาฬิกาของเครื่องนี้"
+                    f" (นาฬิกาผิดขณะบันทึก หรือรับมาจากเครื่องที่นาฬิกาผิด): {effect}"
+                    f" — 'nitet doctor --fix' ลงเวลาเป็นตอนนี้ให้ โดยไม่เปลี่ยนข้อมูลอื่น{spec.again.format(key=key)}",
+                    table=spec.table,
+                    key=key,
+                    stamp=stamp,
+                )
+            )
+        if len(rows) > MAX_STAMP_LINES:
+            report.problems.append(
+                Problem(
+                    WARNING,
+                    FUTURE_STAMP,
+                    f"และอีก {len(rows) - MAX_STAMP_LINES} แถวในตาราง {spec.table} ที่ลงเวลาไว้ล่วงหน้าเกินหนึ่งวัน"
+                    " — 'nitet doctor --fix' ลงเวลาเป็นตอนนี้ให้ทั้งหมด",
+                    table=spec.table,
+                )
+            )
+
+
+def _restamp(conn: sqlite3.Connection, report: DoctorReport, now: str) -> None:
+    """Set every stamp ahead of the clock to ``now``, in one transaction, looked for again under the
+    write lock (a row written meanwhile is judged as it is then). Nothing else in a row changes."""
+    from nitet_cli.db import transaction
+
+    done: list[dict] = []
+    try:
+        with transaction(conn):
+            for spec in _STAMPED:
+                for key, _label, late in _ahead(conn, spec, now):
+                    sets = ", ".join(f"{c} = ?" for c in late)
+                    conn.execute(f"UPDATE {spec.table} SET {sets} WHERE {spec.key} = ?", (*[now] * len(late), key))
+                    done.extend({"table": spec.table, "key": key, "column": c, "was": v} for c, v in late.items())
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"ลงเวลาใหม่ไม่สำเร็จ ({exc}) — ไม่ได้เปลี่ยนอะไร; ลองใหม่") from exc
+    report.restamped = done
+    report.problems = [p for p in report.problems if p.code != FUTURE_STAMP]
 
 
 def _remove_strays(conn: sqlite3.Connection, db_path: Path, report: DoctorReport) -> None:

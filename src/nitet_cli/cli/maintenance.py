@@ -29,7 +29,12 @@ def doctor(
     ctx: typer.Context,
     json_output: JsonOption = False,
     fix: Annotated[
-        bool, typer.Option("--fix", help="ลบไฟล์ในที่เก็บหลักฐานที่ไม่มีรายการใดอ้างถึง และไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ")
+        bool,
+        typer.Option(
+            "--fix",
+            help="ลบไฟล์ในที่เก็บหลักฐานที่ไม่มีรายการใดอ้างถึง และไฟล์ชั่วคราวที่ค้างจากคำสั่งที่ถูกขัดจังหวะ;"
+            " ลงเวลาที่ยังมาไม่ถึง (นาฬิกาผิด) เป็นเวลาปัจจุบัน",
+        ),
     ] = False,
 ) -> None:
     """ตรวจความสมบูรณ์ของฐานข้อมูลและไฟล์หลักฐาน (ออกด้วยรหัส 1 เมื่อพบปัญหา)"""
@@ -50,6 +55,9 @@ def doctor(
             echo(f"{_mark(problem.severity)} {problem.message}")
         if report.removed:
             echo(f"ลบไฟล์ที่ค้างในที่เก็บหลักฐาน {len(report.removed)} ไฟล์ (ไม่มีรายการใดอ้างถึง)")
+        if report.restamped:
+            rows = len({(r["table"], r["key"]) for r in report.restamped})
+            echo(f"ลงเวลาที่ยังมาไม่ถึงเป็นเวลาปัจจุบัน {rows} แถว (ข้อมูลอื่นไม่เปลี่ยน)")
         if report.ok and not report.warnings:
             echo("ไม่พบปัญหา ✓")
         elif report.ok:

@@ -50,7 +50,9 @@ removes it (and is recorded in the target, so that it travels on); a copy edited
 the deletion is kept and the disagreement reported. A source's time stamp more than a day
 ahead of this computer's clock (a wrong clock) never wins: the target's copy or deletion is
 kept and that reported; what the target lacks is added with the stamp replaced by the time
-of the import (``apply._Applier``). Never: the database owner's own
+of the import (``apply._Applier``). Nor does the target's own copy so stamped (from before that
+rule, or this computer's clock) count as edited after a source's deletion: the deletion
+applies, reported. Never: the database owner's own
 profile changed (``is_self``; the one exception is ``import --as-owner`` into a fresh
 database, ``take_owner``), two people under one supervisor UUID, a piece of evidence
 moved to another entry — those are refused (``check_conflicts``). Everything is checked

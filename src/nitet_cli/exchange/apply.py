@@ -12,7 +12,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from nitet_cli.activity_rows import (
     write_activity,
 )
 from nitet_cli.clock import now_iso
-from nitet_cli.deletions import instant
+from nitet_cli.deletions import FUTURE_TOLERANCE, instant
 from nitet_cli.errors import DatabaseError, InputError, NotFoundError
 from nitet_cli.exchange.files import Progress, Source
 from nitet_cli.exchange.shape import DELETION_FIELDS, FOLLOW_UP_FIELDS
@@ -47,6 +47,7 @@ class Conflict:
     kept: str  # "source" (the source's entry is newer), "target", "owner" (the database owner's own profile), or "deleted" (a deletion kept)
     deleted_in: str | None = None  # a deletion that lost to a later edit: where it was deleted
     future: str | None = None  # the source's time stamp that is later than this computer's clock allows
+    future_in: str | None = None  # where the copy stamped ``future`` is, when not in the source: the target
 
     def message(self) -> str:
         thing = {
@@ -90,6 +91,12 @@ class Conflict:
         when = f"ลงเวลาไว้ {be_date(self.future)} ซึ่งยังมาไม่ถึงตามนาฬิกาของเครื่องนี้ (นาฬิกาของเครื่องต้นทางอาจตั้งผิด)"
         again = "ถ้าฉบับในต้นทางถูก ให้ต้นทางตั้งนาฬิกาให้ถูก แก้ไขรายการนี้อีกครั้ง แล้วส่งออกหรือรวมใหม่"
         entry = f"{thing} '{self.label}' ({self.key})"
+        if self.future_in is not None:
+            return (
+                f"{entry} ใน{self.future_in} ลงเวลาแก้ไขไว้ {be_date(self.future)} ซึ่งยังมาไม่ถึงตามนาฬิกาของเครื่องนี้"
+                f" (นาฬิกาของเครื่องที่แก้ไขอาจตั้งผิด) — ลบตามการลบใน {self.deleted_in} แล้ว"
+                " (เวลาที่ยังมาไม่ถึงไม่นับว่าแก้ไขหลังการลบ); ถ้ายังต้องการรายการนี้ ให้บันทึกใหม่"
+            )
         if self.kept == "source":
             return f"{entry} ใน {self.source} {when} — รับไว้แล้ว โดยลงเวลาเป็นเวลาที่นำเข้าแทน"
         if self.kept == "deleted":
@@ -168,11 +175,6 @@ class ApplyResult:
         data["conflicts"] = [{**asdict(c), "message": c.message()} for c in self.conflicts]
         data["changed"] = self.changed
         return data
-
-
-#: How far a source's time stamp may be ahead of this computer's clock (two clocks a few hours
-#: apart) and still be believed; a later one is a wrong clock on the computer it came from.
-FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def _newer(incoming: str | None, existing: str | None) -> bool:
@@ -415,7 +417,10 @@ class _Applier:
     copy, does not bring back a deleted entry, and a deletion so stamped (``late``) removes
     nothing and is not recorded — each reported. What the target lacks is added (a colleague's
     work is never dropped) with such stamps replaced by ``now``, and reported, so that the
-    target never holds a time stamp that would beat every later edit.
+    target never holds a time stamp that would beat every later edit. The target's own copy
+    stamped that far ahead (written before this rule, or on this computer while its clock was
+    wrong) does not stop a source's deletion either: the deletion applies, reported, so that
+    both databases end with the entry deleted whichever way the deletion travels.
     """
 
     TARGET = "ฐานข้อมูลปลายทาง"
@@ -763,12 +768,30 @@ class _Applier:
         self, d: dict, kind: str, uuid: str, label: str, supervisor_uuid: str | None, edited: str
     ) -> bool:
         """A source's deletion that leaves the target's copy (``edited``: its last edit), reported:
-        one of the owner's own entries deleted by someone else, or a copy edited after the deletion."""
+        one of the owner's own entries deleted by someone else, or a copy edited after the deletion
+        (a stamp ahead of this computer's clock is not an edit after it: reported, and False)."""
         future = None
         if self._by_someone_else(d, supervisor_uuid, in_target=True):
             kept = "owner"
         elif self.future(d["deleted_at"]):
             kept, future = "target", d["deleted_at"]
+        elif _newer(edited, d["deleted_at"]) and self.future(edited):
+            # The target's copy stamped by a wrong clock: as a source's copy so stamped never brings a
+            # deleted entry back, this one never stops a deletion. Reported; the deletion applies.
+            self.result.conflicts.append(
+                Conflict(
+                    kind,
+                    uuid,
+                    label,
+                    d["source"],
+                    ["deleted"],
+                    "deleted",
+                    deleted_in=d["source"],
+                    future=edited,
+                    future_in=self.TARGET,
+                )
+            )
+            return False
         elif _newer(edited, d["deleted_at"]):
             kept = "target"
         else:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -37,36 +36,13 @@ Progress = Callable[[str, int, int], None]
 # --- where a target may be -------------------------------------------------------------------
 
 
-def _store_around(path: Path) -> tuple[Path, Path] | None:
-    """The nitet database whose evidence store ``path`` is in, found beside the store itself
-    (``x-evidence/`` and a SQLite file ``x.db`` whose store it is, through links too), with
-    that store; or None. For a database no command line names (``--db`` inside another one's store)."""
-    from nitet_cli.files import is_sqlite_file
-    from nitet_cli.paths import evidence_dir
-
-    path = Path(path).expanduser().absolute()
-    real = Path(os.path.realpath(path.parent)) / path.name
-    for folder in dict.fromkeys([*path.parents, *real.parents]):
-        if not folder.name.endswith("-evidence") or not folder.is_dir():
-            continue
-        stem = folder.name.removesuffix("-evidence")
-        try:
-            beside = sorted(p for p in folder.parent.iterdir() if p.name.startswith(stem))
-        except OSError:
-            continue
-        for db in beside:
-            if db.is_file() and is_sqlite_file(db) and evidence_dir(db) == folder:
-                return db, folder
-    return None
-
-
 def check_target_place(target: Path, databases: list[Path]) -> None:
     """Refuse (exit 5) a target of ``import`` or ``merge`` inside an evidence store: of one of
     ``databases`` (``--db``, the sources), or of any nitet database beside the store's folder.
     Its files would be foreign files of that store to ``nitet doctor`` (and ``doctor --fix``'s to remove)."""
-    from nitet_cli.files import store_holding
+    from nitet_cli.files import store_of_place
 
-    held = store_holding(target, databases) or _store_around(target)
+    held = store_of_place(target, databases)
     if held is not None:
         owner, store = held
         raise OutputError(
