@@ -728,8 +728,8 @@ def m008_deletions(conn: sqlite3.Connection) -> None:
     ``nitet delete`` and ``nitet evidence remove`` write one row here in the transaction that
     deletes; exports carry the rows (exchange format version 2), and import and merge apply a
     deletion that is at least as new as the target's copy (exchange.py). ``uuid`` is the deleted
-    entry's or evidence's UUID; ``deleted_at`` when (never before the last edit of the copy it
-    deleted); ``deleted_by`` the UUID of the supervisor whose database it was deleted in (NULL
+    entry's or evidence's UUID; ``deleted_at`` when (now; the copy's last edit when that is
+    later but within a day, deletions.FUTURE_TOLERANCE); ``deleted_by`` the UUID of the supervisor whose database it was deleted in (NULL
     when it had no owner); ``activity`` the UUID of a deleted piece of evidence's entry.
     """
     conn.executescript(
