@@ -21,3 +21,17 @@ def test_the_summary_line_names_the_standards_and_follow_ups_as_recorded(initial
     )  # fmt: skip
     assert nitet.query("SELECT count(*) FROM follow_ups") == [(1,)]
     assert "ที่ 1057010001 มาตรฐาน 7.3 หลักฐาน 0 ชิ้น ข้อเสนอแนะที่ต้องติดตาม 1 รายการ" in result.stderr, result.stderr
+
+
+def test_a_school_name_pasted_with_zero_width_spaces_names_the_school(initialised, tmp_path):
+    """Thai documents carry zero-width spaces between words: ``--school "ดอย<ZWSP>งาม"`` was
+    'not found', its nearest match the very school, the refusal showing the name as typed with
+    the character invisible. The name is looked for without them; a refusal shows them."""
+    nitet = with_schools(
+        initialised, tmp_path, SCHOOLS + "1057010002,โรงเรียนดอยงาม,พื้นที่สูง,บ่อเกลือ\n"
+    )  # fmt: skip
+    nitet("log-visit", "--school", "ดอย\u200bงาม", "--title", "นิเทศ")
+    nitet("log-visit", "--school", "โรงเรียน\u200bดอยงาม\u200b", "--title", "นิเทศ")
+    assert nitet.query("SELECT school_code FROM activity_schools") == [("1057010002",), ("1057010002",)]
+    refused = nitet("log-visit", "--school", "ดอย\u200bสูง", "--title", "นิเทศ", ok=False)
+    assert refused.exit_code == 3 and "ดอย\\u200bสูง" in refused.stderr, refused.stderr
