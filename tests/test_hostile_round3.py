@@ -3,6 +3,10 @@ targets, the terminal, import/merge): each test fails on the code before its fix
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from conftest import with_schools
 
 SCHOOLS = "code,name,group,district\n1057010001,โรงเรียนบ้านคู่,บ้านคู่,เมืองน่าน\n"
@@ -35,3 +39,20 @@ def test_a_school_name_pasted_with_zero_width_spaces_names_the_school(initialise
     assert nitet.query("SELECT school_code FROM activity_schools") == [("1057010002",), ("1057010002",)]
     refused = nitet("log-visit", "--school", "ดอย\u200bสูง", "--title", "นิเทศ", ok=False)
     assert refused.exit_code == 3 and "ดอย\\u200bสูง" in refused.stderr, refused.stderr
+
+
+def test_manual_yaml_to_dash_on_a_latin1_stdout_is_the_files_utf8(initialised, tmp_path):
+    """``manual export --yaml -o -`` on a stdout in a legacy encoding wrote every Thai text as
+    ``\\u0e04…`` text (the terminal's escapes), which ``manual load`` then stored as it stood,
+    replacing the whole manual's Thai. Like ``export -o -``, it writes the file's UTF-8 bytes."""
+    initialised("manual", "export", "--yaml", "-o", tmp_path / "my-duties.yaml")
+    env = {**os.environ, "NITET_DB": str(initialised.db_path), "PYTHONIOENCODING": "latin-1"}
+    env.pop("PYTHONUTF8", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nitet_cli", "manual", "export", "--yaml", "-o", "-"],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode("latin-1")
+    assert proc.stdout == (tmp_path / "my-duties.yaml").read_bytes()
+    (tmp_path / "piped.yaml").write_bytes(proc.stdout)
+    assert "ไม่มีการเปลี่ยนแปลง" in initialised("manual", "load", tmp_path / "piped.yaml").stdout
