@@ -288,6 +288,11 @@ def test_report_json_to_dash_is_stdout_and_no_file_named_dash(recorded, tmp_path
 
 def test_export_and_manual_yaml_to_dash_are_stdout(recorded, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    # One clock for both exports: a second that ticks between them changed "exported_at" (a flaky test).
+    import importlib
+
+    collect = importlib.import_module("nitet_cli.exchange.collect")
+    monkeypatch.setattr(collect, "now_iso", lambda: "2026-11-24T09:00:00+00:00")
     for fmt in ("json", "csv"):
         assert recorded("export", "-f", fmt, "-o", "-").stdout_bytes == recorded("export", "-f", fmt).stdout_bytes
     recorded("manual", "export", "--yaml", "-o", str(tmp_path / "my-duties.yaml"))

@@ -96,6 +96,11 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
     rows = conn.execute("SELECT * FROM schools WHERE name = ?", (text,)).fetchall()
     if len(rows) == 1:
         return _row_to_school(rows[0])
+    # A name pasted from a Thai document often holds zero-width spaces (word-break hints): the
+    # name is looked for without them, and a refusal shows them (visible) rather than hide them.
+    typed, text = text, without_invisible(text).strip() or text
+    if text != typed and len(rows := conn.execute("SELECT * FROM schools WHERE name = ?", (text,)).fetchall()) == 1:
+        return _row_to_school(rows[0])
     bare = text.removeprefix("โรงเรียน").strip()
     rows = conn.execute(
         "SELECT * FROM schools WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT 11", (like_pattern(bare),)
@@ -104,11 +109,11 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
         return _row_to_school(rows[0])
     if len(rows) > 1:
         shown = ", ".join(f"{r['name']} ({r['code']})" for r in rows[:10])
-        raise InputError(f"'{text}' ตรงกับหลายโรงเรียน: {shown} — ระบุรหัสโรงเรียนหรือชื่อให้ชัดขึ้น")
+        raise InputError(f"'{visible(typed)}' ตรงกับหลายโรงเรียน: {shown} — ระบุรหัสโรงเรียนหรือชื่อให้ชัดขึ้น")
     names = {r["name"]: r["code"] for r in conn.execute("SELECT code, name FROM schools")}
     if not names:
         raise NotFoundError(
-            f"ไม่พบโรงเรียน '{text}' — ยังไม่มีโรงเรียนในฐานข้อมูล; เพิ่มด้วย 'nitet school add' หรือ 'nitet school import'"
+            f"ไม่พบโรงเรียน '{visible(typed)}' — ยังไม่มีโรงเรียนในฐานข้อมูล; เพิ่มด้วย 'nitet school add' หรือ 'nitet school import'"
         )
     close = nearest(text, list(names)) or nearest(bare, [n.removeprefix("โรงเรียน") for n in names])
     hint = (
@@ -116,7 +121,7 @@ def resolve_school(conn: sqlite3.Connection, query: str) -> School:
         if close
         else "ดูรายชื่อด้วย 'nitet school list'"
     )
-    raise NotFoundError(f"ไม่พบโรงเรียน '{text}' — ใกล้เคียง: {hint}")
+    raise NotFoundError(f"ไม่พบโรงเรียน '{visible(typed)}' — ใกล้เคียง: {hint}")
 
 
 def school_groups(conn: sqlite3.Connection) -> list[str]:

@@ -313,7 +313,11 @@ def manual_export(
         if is_stdout(output):
             from nitet_cli.manual import manual_yaml
 
-            sys.stdout.write(manual_yaml(conn, db_name=state(ctx).db_path.name))
+            # The file's bytes (UTF-8), as export -o - writes them: a stdout in a legacy encoding
+            # (latin-1) would turn the Thai into \u0e01 text that manual load reads back as it stands.
+            sys.stdout.flush()
+            sys.stdout.buffer.write(manual_yaml(conn, db_name=state(ctx).db_path.name).encode("utf-8"))
+            sys.stdout.buffer.flush()
             return
         path = export_manual_yaml(conn, state(ctx).db_path, output or Path("my-duties.yaml"))
         if json_output:
