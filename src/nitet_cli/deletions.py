@@ -23,9 +23,10 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def instant(value: str | None) -> datetime:
-    """An ISO timestamp as an aware datetime (naive ones are UTC; missing or unreadable ones are the earliest)."""
+    """An ISO timestamp as an aware datetime (naive ones are UTC; missing or unreadable ones are the earliest,
+    as is a value that is not text: a hand-edited column holding a BLOB)."""
     earliest = datetime.min.replace(tzinfo=timezone.utc)
-    if not value:
+    if not value or not isinstance(value, str):
         return earliest
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,38 @@
+"""Found by a hostile pass over the day's changes (wrong clocks, databases in evidence stores,
+Thai help pages, ``-o -``): each test failed before its fix."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import Nitet, visit
+
+
+def _set(db, sql: str, params=()) -> None:
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(sql, params)
+    conn.close()
+
+
+def _school(nitet: Nitet) -> None:
+    nitet("school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่")
+
+
+# --- wrong clocks ----------------------------------------------------------------------------------
+
+
+def test_doctor_reads_a_stamp_hand_edited_into_a_blob(initialised):
+    """A stamp column holding a BLOB (a database browser's "binary" cell): doctor named the other
+    stamps ahead of the clock and ended in a TypeError traceback on it."""
+    _school(initialised)
+    visit(initialised, "-s", "57010001", "-d", "2026-11-20")
+    visit(initialised, "-s", "57010001", "-d", "2026-11-21")
+    _set(initialised.db_path, "UPDATE activities SET updated_at = ? WHERE id = 1", (b"2099-12-31T00:00:00",))
+    _set(initialised.db_path, "UPDATE activities SET updated_at = '2099-12-31T00:00:00+00:00' WHERE id = 2")
+    result = initialised("doctor", "--json")
+    report = __import__("json").loads(result.stdout)
+    assert [(p["table"], p["key"]) for p in report["problems"] if p["code"] == "future_stamp"] == [("activities", 2)]
+    fixed = initialised.json("doctor", "--fix")
+    assert [(r["table"], r["key"]) for r in fixed["restamped"]] == [("activities", 2)]
+    assert initialised.query("SELECT typeof(updated_at) FROM activities WHERE id = 1") == [("blob",)]
