@@ -36,3 +36,24 @@ def test_doctor_reads_a_stamp_hand_edited_into_a_blob(initialised):
     fixed = initialised.json("doctor", "--fix")
     assert [(r["table"], r["key"]) for r in fixed["restamped"]] == [("activities", 2)]
     assert initialised.query("SELECT typeof(updated_at) FROM activities WHERE id = 1") == [("blob",)]
+
+
+def test_a_spreadsheet_export_of_an_entry_imported_with_a_year_one_stamp(initialised, tmp_path):
+    """An export file's entry stamped ``0001-01-01T00:00:00+07:00`` (a clock reset to year one, or a
+    hand edit) is accepted by import; export to CSV or a workbook then failed with "a number too
+    large" (exit 2): the stamp has no Thai time. The row is written, its last-edit cell empty."""
+    _school(initialised)
+    visit(initialised, "-s", "57010001", "-d", "2026-11-20", "-t", "นิเทศการอ่าน")
+    exported = tmp_path / "mine.json"
+    initialised("export", "-o", exported)
+    data = __import__("json").loads(exported.read_text(encoding="utf-8"))
+    data["activities"][0]["created_at"] = data["activities"][0]["updated_at"] = "0001-01-01T00:00:00+07:00"
+    exported.write_text(__import__("json").dumps(data, ensure_ascii=False), encoding="utf-8")
+    group = Nitet(tmp_path / "group.db")
+    group("init")
+    group("import", exported)
+    assert group.query("SELECT updated_at FROM activities") == [("0001-01-01T00:00:00+07:00",)]
+    shown = group("export", "-f", "csv", "-o", "-").stdout
+    assert "นิเทศการอ่าน" in shown and "0001-01-01" not in shown
+    group("export", "-o", tmp_path / "group.xlsx")
+    assert (tmp_path / "group.xlsx").stat().st_size > 0

@@ -75,13 +75,19 @@ SCHOOL_COLUMNS = (
 
 
 def thai_time(stamp: str | None) -> datetime | None:
-    """A stored timestamp (UTC, ISO) in Thai time; one without an offset is taken as UTC."""
+    """A stored timestamp (UTC, ISO) in Thai time; one without an offset is taken as UTC. One that
+    cannot be read (hand-edited), or that has no Thai time (``0001-01-01T00:00:00+07:00``, which an
+    import accepts, is before the first day a datetime holds in UTC), gives an empty cell: the JSON
+    export keeps it as written."""
     if not stamp:
         return None
-    moment = datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(THAI_TIME)
+    try:
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(THAI_TIME)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def local_columns(conn: sqlite3.Connection, uuids: set[str]) -> dict[str, tuple[int, str]]:
