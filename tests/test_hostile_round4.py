@@ -57,3 +57,18 @@ def test_a_spreadsheet_export_of_an_entry_imported_with_a_year_one_stamp(initial
     assert "นิเทศการอ่าน" in shown and "0001-01-01" not in shown
     group("export", "-o", tmp_path / "group.xlsx")
     assert (tmp_path / "group.xlsx").stat().st_size > 0
+
+
+# --- a new database in an evidence store -----------------------------------------------------------
+
+
+def test_a_database_named_through_the_store_and_back_out_is_not_in_it(tmp_path, monkeypatch):
+    """``--db a-evidence/../g.db`` is ``g.db`` beside the store: init refused it (exit 5) as inside
+    ``a-evidence/``, suggesting the very same file as the place outside."""
+    monkeypatch.chdir(tmp_path)
+    Nitet(tmp_path / "a.db")("init")
+    (tmp_path / "a-evidence").mkdir()
+    Nitet("a-evidence/../g.db")("init")
+    assert (tmp_path / "g.db").is_file() and list((tmp_path / "a-evidence").iterdir()) == []
+    inside = Nitet("a-evidence/sub/../g.db")("init", ok=False)  # still in the store: refused
+    assert inside.exit_code == 5 and "ที่เก็บหลักฐาน" in inside.stderr

@@ -121,8 +121,9 @@ def store_around(path: Path) -> tuple[Path, Path] | None:
     store). The store need not exist yet: ``a.db``'s first photo makes ``a-evidence/``."""
     from nitet_cli.paths import evidence_dir
 
-    path = Path(path).expanduser().absolute()
-    real = Path(os.path.realpath(path.parent)) / path.name
+    named = Path(path).expanduser()
+    real = Path(os.path.realpath(named.parent)) / named.name
+    path = Path(os.path.abspath(named))  # 'a-evidence/../g.db' is beside the store, not in it
     for folder in dict.fromkeys([*path.parents, *real.parents]):
         if not folder.name.endswith("-evidence") or (folder.exists() and not folder.is_dir()):
             continue
