@@ -72,3 +72,20 @@ def test_a_database_named_through_the_store_and_back_out_is_not_in_it(tmp_path, 
     assert (tmp_path / "g.db").is_file() and list((tmp_path / "a-evidence").iterdir()) == []
     inside = Nitet("a-evidence/sub/../g.db")("init", ok=False)  # still in the store: refused
     assert inside.exit_code == 5 and "ที่เก็บหลักฐาน" in inside.stderr
+
+
+# --- help pages in Thai ----------------------------------------------------------------------------
+
+
+def test_the_range_of_a_number_option_is_said_in_thai_on_every_page():
+    """Click notes a number option's range as ``[x>=0]`` (list --limit/--offset, --teachers of
+    log-visit, log, edit): left in that notation on the Thai pages. It reads as the error says it."""
+    import re
+
+    from test_terminal_edges import help_pages
+
+    pages = {path: page for path, page, _texts in help_pages()}
+    for path, page in pages.items():
+        assert not re.search(r"\bx\s*[<>]=?\s*-?\d|\d\s*<=?\s*x\b", page), path
+    assert "[ค่าเริ่มต้น: 50; ไม่น้อยกว่า 0]" in " ".join(pages["nitet list"].split())
+    assert "[ไม่น้อยกว่า 0]" in " ".join(pages["nitet log-visit"].split())

@@ -4,9 +4,9 @@ Click writes help pages with its ``HelpFormatter`` (reached here through typer's
 ``typer.Context.formatter_class``, never a private module). Four things it does not do for Thai:
 
 - its headings (``Usage:``, ``Options``, ``Commands``, ``Arguments``) and the notes after an
-  option's help (``[default: …]``) go through gettext, which has no Thai catalogue, and Typer names
-  the kind of value an option takes in English (``<str>``): :class:`Formatter` writes them in Thai
-  (:data:`HEADINGS`, :data:`NOTES`, :data:`VALUES`);
+  option's help (``[default: …]``, a number's range ``x>=0``) go through gettext, which has no Thai
+  catalogue, or none, and Typer names the kind of value an option takes in English (``<str>``):
+  :class:`Formatter` writes them in Thai (:data:`HEADINGS`, :data:`NOTES`, :data:`BOUNDS`, :data:`VALUES`);
 - the options click and Typer add by themselves (``-h/--help``, ``--install-completion``,
   ``--show-completion``) carry English help: :func:`help_page` gives them Thai help first;
 - it never wraps narrower than 50 columns, so in a terminal of 40 the terminal itself cuts every
@@ -146,6 +146,23 @@ NOTES = {"env var: ": "ตัวแปรสภาพแวดล้อม: ", "
 VALUES = {"<str>": "<ข้อความ>", "<int>": "<ตัวเลข>", "<int range>": "<ตัวเลข>", "<path>": "<ไฟล์>"}
 
 
+#: The range of a number option (click's ``x>=0``, ``1<=x<=5``) in words, as its error says it.
+BOUNDS = {">=": "ไม่น้อยกว่า", ">": "มากกว่า", "<=": "ไม่เกิน", "<": "น้อยกว่า"}
+_RANGE = re.compile(r"(?:(-?[\d.]+)(<=?))?x(?:([<>]=?)(-?[\d.]+))?")
+
+
+def thai_range(part: str) -> str:
+    """Click's note of a number option's range (``x>=0``, ``0<=x<5``) in Thai; other notes as they are."""
+    found = _RANGE.fullmatch(part)
+    if found is None or part == "x":
+        return part
+    low, low_op, op, bound = found.groups()
+    words = [f"{BOUNDS[low_op.replace('<', '>')]} {low}"] if low else []
+    if op:
+        words.append(f"{BOUNDS[op]} {bound}")
+    return " และ".join(words)
+
+
 def thai_notes(definition: str) -> str:
     """``definition`` with the bracketed notes at its end in Thai (other text as it is)."""
     found = re.search(r"\[([^\[\]]*)\]$", definition)
@@ -154,7 +171,7 @@ def thai_notes(definition: str) -> str:
     parts = []
     for part in found.group(1).split("; "):
         english = next((word for word in NOTES if part.startswith(word)), None)
-        parts.append(part if english is None else NOTES[english] + part[len(english) :])
+        parts.append(thai_range(part) if english is None else NOTES[english] + part[len(english) :])
     return f"{definition[: found.start()]}[{'; '.join(parts)}]"
 
 
