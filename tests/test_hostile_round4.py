@@ -89,3 +89,21 @@ def test_the_range_of_a_number_option_is_said_in_thai_on_every_page():
         assert not re.search(r"\bx\s*[<>]=?\s*-?\d|\d\s*<=?\s*x\b", page), path
     assert "[ค่าเริ่มต้น: 50; ไม่น้อยกว่า 0]" in " ".join(pages["nitet list"].split())
     assert "[ไม่น้อยกว่า 0]" in " ".join(pages["nitet log-visit"].split())
+
+
+def test_the_usage_line_is_thai_and_broken_at_spaces_at_any_width(monkeypatch):
+    """The usage line kept click's ``[OPTIONS]`` and ``COMMAND [ARGS]...``, and at 20 columns click
+    cut it anywhere (``[OPTION`` / ``S]``). Its words are Thai now, and its lines end at spaces."""
+    from test_terminal_edges import help_pages
+
+    for columns in (20, 24, 40, 80, 200):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        for path, page, _texts in help_pages():
+            usage = page.split("\n\n")[0]
+            for english in ("[OPTIONS]", "COMMAND", "[ARGS]"):
+                assert english not in page, (columns, path, english)
+            assert usage.split()[:2] == ["วิธีใช้:", "nitet"] and "[ตัวเลือก]" in usage.split(), (columns, usage)
+            assert all(line == line.rstrip() for line in usage.splitlines()), (columns, usage)
+    monkeypatch.setenv("COLUMNS", "80")
+    root = next(page for path, page, _texts in help_pages() if path == "nitet")
+    assert root.startswith("วิธีใช้: nitet [ตัวเลือก] คำสั่ง [ค่าที่ระบุ]...\n")

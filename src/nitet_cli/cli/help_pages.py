@@ -3,7 +3,8 @@
 Click writes help pages with its ``HelpFormatter`` (reached here through typer's public
 ``typer.Context.formatter_class``, never a private module). Four things it does not do for Thai:
 
-- its headings (``Usage:``, ``Options``, ``Commands``, ``Arguments``) and the notes after an
+- its headings (``Usage:``, ``Options``, ``Commands``, ``Arguments``), the usage line's ``[OPTIONS]``
+  and ``COMMAND [ARGS]...`` (:data:`USAGE_WORDS`), and the notes after an
   option's help (``[default: …]``, a number's range ``x>=0``) go through gettext, which has no Thai
   catalogue, or none, and Typer names the kind of value an option takes in English (``<str>``):
   :class:`Formatter` writes them in Thai (:data:`HEADINGS`, :data:`NOTES`, :data:`BOUNDS`, :data:`VALUES`);
@@ -138,6 +139,8 @@ def wrap_paragraphs(text: str, width: int, first: str = "", rest: str = "") -> s
 
 #: Click's headings in Thai: the usage line's prefix, and the sections of a help page.
 USAGE = "วิธีใช้:"
+#: The placeholders of click's usage line (``nitet [OPTIONS] COMMAND [ARGS]...``), in Thai.
+USAGE_WORDS = {"[OPTIONS]": "[ตัวเลือก]", "COMMAND [ARGS]...": "คำสั่ง [ค่าที่ระบุ]..."}
 HEADINGS = {"Options": "ตัวเลือก", "Commands": "คำสั่ง", "Arguments": "ค่าที่ระบุ"}
 #: The notes click and Typer put in brackets after an option's help (``[env var: NITET_DB;
 #: default: today; required]``), in Thai.
@@ -191,7 +194,17 @@ class Formatter(typer.Context.formatter_class):
                 self.width = max(columns, NARROWEST)
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, f"{USAGE} " if prefix is None else prefix)
+        """Click's usage line, its placeholders in Thai (:data:`USAGE_WORDS`), broken at spaces
+        only: click cut ``[OPTIONS]`` in two below 30 columns."""
+        for english, thai in USAGE_WORDS.items():
+            args = args.replace(english, thai)
+        head = f"{f'{USAGE} ' if prefix is None else prefix:>{self.current_indent}}{prog}"
+        indent = " " * (cell_len(head) + 1)
+        if self.width - cell_len(indent) >= 20:  # click's rule: the arguments beside the command
+            self.write("\n".join(wrap(args, self.width, f"{head} ", indent)).rstrip() + "\n")
+        else:  # below it, a little further in
+            indent = " " * (self.current_indent + 2 * self.indent_increment)
+            self.write(f"{head}\n" + "\n".join(wrap(args, self.width, indent, indent)) + "\n")
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(HEADINGS.get(heading, heading))
