@@ -286,6 +286,36 @@ def test_report_json_to_dash_is_stdout_and_no_file_named_dash(recorded, tmp_path
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--format", "json", "-o", "-"],
+        ["export", "-f", "json", "-o", "-"],
+        ["export", "-f", "csv", "-o", "-"],
+        ["export", "-f", "json"],
+        ["manual", "export", "--yaml", "-o", "-"],
+    ],
+    ids=" ".join,
+)
+def test_dash_with_stdout_closed_is_refused_not_lost(recorded, tmp_path, args):
+    """``-o - >&-``: the output asked for has nowhere to go; exit 5 in one Thai line, never a silent
+    exit 0 (a script would believe it was written), and no file named '-' either."""
+    env = {**os.environ, "NITET_DB": str(recorded.db_path), "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "nitet_cli", *args],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=lambda: os.close(1),  # started with stdout closed, as `>&-` does
+        timeout=120,
+    )
+    message = proc.stderr.decode("utf-8")
+    assert proc.returncode == 5, message
+    assert "stdout ถูกปิดอยู่" in message and "Traceback" not in message
+    assert not (tmp_path / "-").exists()
+
+
 def test_export_and_manual_yaml_to_dash_are_stdout(recorded, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     # One clock for both exports: a second that ticks between them changed "exported_at" (a flaky test).

@@ -233,6 +233,8 @@ class NitetGroup(typer.core.TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if sys.stdout is None:  # started with its output closed (`nitet list >&-`): the output goes nowhere
+            global _stdout_closed
+            _stdout_closed = True
             sys.stdout = open(os.devnull, "w", encoding="utf-8")
         readable_output()
         try:
@@ -380,10 +382,27 @@ def print_json(data: Any) -> None:
     out.write(json_safe(text) + "\n")
 
 
+#: True when nitet was started with its stdout closed (``>&-``): what it prints goes nowhere.
+_stdout_closed = False
+
+
 def is_stdout(path: Path | None) -> bool:
     """``-o -``: the output goes to stdout, as with most command-line tools (a file named ``-``
-    is never written: its full path names it, e.g. ``$PWD/-``)."""
-    return path is not None and str(path) == "-"
+    is never written: its full path names it, e.g. ``$PWD/-``). Refused, before any work, when
+    stdout is closed: the output asked for would be lost while the command said it succeeded."""
+    if path is None or str(path) != "-":
+        return False
+    require_stdout()
+    return True
+
+
+def require_stdout() -> None:
+    """Refuse, before any work, output that is the command's work (``-o -``, ``export`` without
+    ``-o``) when stdout is closed: it would be lost while the command said it succeeded."""
+    if _stdout_closed:
+        from nitet_cli.errors import OutputError
+
+        raise OutputError("ผลลัพธ์ต้องออกทาง stdout แต่ stdout ถูกปิดอยู่ (>&-) — ระบุไฟล์ด้วย -o FILE หรือเปิด stdout")
 
 
 def is_interactive() -> bool:

@@ -104,6 +104,8 @@ def export_command(
         if json_output:
             raise InputError("--json แสดงสรุปของไฟล์ที่เขียน จึงใช้กับ -o - ไม่ได้ (-o - พิมพ์ข้อมูลออกทาง stdout อยู่แล้ว)")
         output = None
+    if output is None:  # the export itself goes to stdout
+        common.require_stdout()
     suffix = output.suffix.lower() if output else ""
     if suffix == ".zip":
         with_evidence = True
