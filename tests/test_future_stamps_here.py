@@ -11,6 +11,7 @@ whichever way the deletion travels. ``nitet doctor`` names every such stamp.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -239,3 +240,28 @@ def test_a_deletion_doctor_fixed_then_travels(env):
     mali("export", "-o", archive)
     group("import", archive)
     assert entry(group, x) is None
+
+
+RESET = "2000-01-01T00:00:05+00:00"  # a dead clock battery's date
+
+
+def test_a_clock_reset_to_2000_judges_no_stamp_and_changes_nothing(env, monkeypatch):
+    """With this computer's clock reset (2000), every true stamp looks years ahead of it: doctor must not
+    call them wrong, doctor --fix must not set them to 2000 (colleagues' copies would then win every
+    merge, deletions stamped 2000 never apply), and import and merge must not judge who wins by it."""
+    mali = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=2)
+    malai = supervisor_db(env / "malai" / "nitet.db", "นางมาลัย ดีงาม", env / "work-b", visits=1, tag="b")
+    archive = env / "malai.zip"
+    malai("export", "-o", archive)
+    before, kept = stamps(mali.db_path), without_stamps(mali)
+    monkeypatch.setattr("nitet_cli.maintenance.now_iso", lambda: RESET)
+    monkeypatch.setattr("nitet_cli.deletions.now_iso", lambda: RESET)
+
+    report = json.loads(mali("doctor", "--fix", "--json", ok=False).stdout)
+    (clock,) = [p for p in report["problems"] if p["code"] == "wrong_clock"]
+    assert clock["severity"] == "error" and "2543" in clock["message"] and "ตั้งวันเวลา" in clock["message"]
+    assert not [p for p in report["problems"] if p["code"] == "future_stamp"] and not report["restamped"]
+    for args in (["import", archive], ["merge", malai.db_path]):
+        refused = mali(*args, ok=False)
+        assert refused.exit_code == 2 and "นาฬิกาของเครื่องนี้" in refused.stderr, refused.output
+    assert stamps(mali.db_path) == before and without_stamps(mali) == kept

@@ -20,6 +20,23 @@ from nitet_cli.clock import now_iso
 #: How far a time stamp may be ahead of this computer's clock (two clocks a few hours apart) and
 #: still be believed; a later one is a wrong clock on the computer that stamped it.
 FUTURE_TOLERANCE = timedelta(days=1)
+#: No computer running this version of nitet is truly earlier than this: a clock before it has been
+#: reset (a dead clock battery: 1 Jan 2000, or 1970), and by it every true stamp would look ahead
+#: of the clock. Stamps are then not judged against it at all (:func:`wrong_clock`).
+CLOCK_FLOOR = "2026-11-30T00:00:00+00:00"
+
+
+def wrong_clock(now: str | None = None) -> str | None:
+    """Why this computer's clock cannot be believed (one Thai sentence), or None."""
+    now = now or now_iso()
+    if instant(now) >= instant(CLOCK_FLOOR):
+        return None
+    from nitet_cli.thai import be_date
+
+    return (
+        f"นาฬิกาของเครื่องนี้บอกวันที่ {be_date(instant(now))} ซึ่งก่อนที่ nitet รุ่นนี้จะมีอยู่ (นาฬิกาถูกตั้งใหม่"
+        " เช่น แบตเตอรี่นาฬิกาหมด) จึงตัดสินเวลาที่บันทึกไว้ไม่ได้ — ตั้งวันเวลาของเครื่องให้ถูกต้องก่อน แล้วลองใหม่"
+    )
 
 
 def instant(value: str | None) -> datetime:

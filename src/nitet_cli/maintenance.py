@@ -40,6 +40,7 @@ from pathlib import Path
 
 from nitet_cli.clock import now_iso
 from nitet_cli.db import open_read_only
+from nitet_cli.deletions import wrong_clock
 from nitet_cli.errors import DatabaseError, InputError, OutputError
 
 ERROR = "error"
@@ -146,7 +147,11 @@ def doctor(conn: sqlite3.Connection, db_path: Path, *, fix: bool = False) -> Doc
         pass  # a schema problem already reported
     _check_evidence(conn, db_path, report)
     now = now_iso()
-    _check_stamps(conn, report, now)
+    clock_problem = wrong_clock(now)
+    if clock_problem is None:
+        _check_stamps(conn, report, now)
+    else:  # every true stamp would look ahead of this clock: none is judged, none is set to it
+        report.problems.append(Problem(ERROR, "wrong_clock", clock_problem))
     if fix:
         if any(p.code not in ("evidence_missing", "evidence_altered") for p in report.errors):
             report.problems.append(

@@ -918,8 +918,12 @@ def write_sources(
     ``first(result)`` (taking the owner, copying a manual), the files placed, every source
     applied. Afterwards, once the caller is done with the target: ``remove_unused_files``."""
     from nitet_cli.db import transaction
+    from nitet_cli.deletions import wrong_clock
     from nitet_cli.evidence_store import Staging
 
+    clock_problem = wrong_clock()  # who wins is judged by this clock: a reset one would misjudge every entry
+    if clock_problem is not None:
+        raise InputError(clock_problem)
     with damaged_database_says_so(db_path):
         check_references(conn, sources, extra_standards)
         check_conflicts(conn, sources)
