@@ -19,7 +19,15 @@ from nitet_cli.clock import now_iso
 from nitet_cli.db import transaction
 from nitet_cli.errors import InputError, NotFoundError
 from nitet_cli.profile import ENDORSER_FIELDS, PROFILE_FIELDS
-from nitet_cli.targets import EVERY_VISIT, LINKED_VISITS, MAX_PER_TERM, TARGET_COUNTS, TARGET_KINDS, parse_target
+from nitet_cli.targets import (
+    EVERY_VISIT,
+    LINKED_VISITS,
+    MAX_PER_TERM,
+    TARGET_COUNTS,
+    TARGET_KINDS,
+    parse_target,
+    visit_target,
+)
 from nitet_cli.text import clean_text, decode_utf8
 from nitet_cli.thai import to_arabic_digits
 
@@ -33,7 +41,13 @@ class Standard:
     step: int
     activity: str
     standard: str
+    #: The target as every command counts by it: the YAML's checked target, or (read back from the
+    #: database) targets.visit_target of the stored one; None for none, or one that counts nothing.
     target: dict | None = None
+    #: Read back from the database: the target's JSON text as stored (None for none).
+    stored_target: str | None = None
+    #: Where the stored target is read otherwise than it is written (:func:`target_notes`).
+    target_notes: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -429,7 +443,9 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
                 step=r["step"],
                 activity=r["activity"],
                 standard=r["standard"],
-                target=parse_target(r["target"]),
+                target=visit_target(r["target"]),
+                stored_target=r["target"] or None,
+                target_notes=target_notes(r["target"]),
             )
         )
     return Manual(
@@ -441,6 +457,85 @@ def get_manual(conn: sqlite3.Connection, *, include_retired: bool = False) -> Ma
         own_profile=own_profile,
         year=int(meta["year"]) if meta.get("year", "").isdigit() else None,
     )
+
+
+# --- a target edited by hand in the database -------------------------------------------------
+
+#: How much of a stored value a note shows (a 20,000-name list is cut).
+SHOWN_CHARS = 40
+
+
+def _shown(value: Any) -> str:
+    """A stored value as a short JSON text for a note (:func:`_cut`)."""
+    try:
+        return _cut(json.dumps(value, ensure_ascii=False))
+    except (ValueError, RecursionError):  # (nested too deep to write back)
+        return f"ค่าชนิด {type(value).__name__}"
+
+
+def _cut(shown: str) -> str:
+    """``shown`` cut after SHOWN_CHARS characters, and every character a terminal or a YAML comment
+    would not keep on its line (a lone surrogate, a control or line-separator character) escaped,
+    ``\\ud800``."""
+    if len(shown) > SHOWN_CHARS:
+        shown = shown[:SHOWN_CHARS] + "…"
+    if shown.isprintable():
+        return shown
+    return "".join(
+        c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}" for c in shown
+    )
+
+
+def _loaded_minimum(value: Any) -> int | None:
+    """``min_per_term`` as the manual's loader reads it; None where it refuses it."""
+    try:
+        return _number(value, "", "min_per_term", MAX_PER_TERM)
+    except InputError:
+        return None
+
+
+def _loaded_groups(value: Any) -> list[str] | None:
+    """``school_groups`` as the manual's loader reads it (each name once); None where it refuses it."""
+    groups = [] if value is None else value
+    try:
+        _check_groups(groups, "")
+    except InputError:
+        return None
+    return list(dict.fromkeys(clean_text(g) for g in groups))
+
+
+def target_notes(raw: str | None) -> list[str]:
+    """Where a stored target (edited by hand in the database) is read otherwise than the manual's
+    YAML would read it: one short phrase per field, in the YAML's own words and with the value
+    every command counts by (targets.visit_target), e.g. ``school_groups "ขยายโอกาส" อ่านเป็น
+    ["ขยายโอกาส"]`` or ``ไม่มี min_per_term อ่านเป็น 1``; ``[]`` for a target the YAML reads the
+    same way (one loaded from the YAML), or none."""
+    if not raw:
+        return []
+    target = parse_target(raw)
+    if target is None:
+        return [f"ไม่ใช่ชุดค่า JSON: {_cut(raw)}"]
+    read = visit_target(raw)
+    if read is None:
+        kinds = ", ".join(sorted(TARGET_KINDS))
+        return [f"kind {_shown(target['kind'])} ไม่ใช่ {kinds}" if "kind" in target else f"ไม่มี kind (ต้องเป็น {kinds})"]
+    notes = []
+    if _loaded_minimum(target.get("min_per_term")) != read["min_per_term"]:
+        stored = f"min_per_term {_shown(target['min_per_term'])}" if "min_per_term" in target else "ไม่มี min_per_term"
+        notes.append(f"{stored} อ่านเป็น {read['min_per_term']}")
+    groups, loaded = target.get("school_groups"), _loaded_groups(target.get("school_groups"))
+    if loaded != read["school_groups"]:
+        written = isinstance(groups, list) and all(isinstance(g, str) for g in groups)
+        if written and list(dict.fromkeys(groups)) == read["school_groups"]:  # a name the loader cleans or refuses
+            loader = f"อ่านเป็น {_shown(loaded)}" if loaded is not None else "ไม่รับ"
+            notes.append(f"school_groups {_shown(groups)} นับตามที่เขียน แต่ 'manual load' {loader}")
+        else:
+            every = " (ทุกโรงเรียน)" if not read["school_groups"] else ""
+            notes.append(f"school_groups {_shown(groups)} อ่านเป็น {_shown(read['school_groups'])}{every}")
+    counts = target.get("counts")
+    if counts is not None and counts not in TARGET_COUNTS:
+        notes.append(f"counts {_shown(counts)} อ่านเป็น {LINKED_VISITS}")
+    return notes
 
 
 # --- the manual as the user's own YAML ---------------------------------------------------------
@@ -479,9 +574,67 @@ def _yaml_dumper():
     return Dumper
 
 
+TARGETS_TO_FIX = """\
+#
+# เป้าหมายที่แก้ในฐานข้อมูลโดยตรง: เขียนไว้ตามที่เก็บ แต่ 'nitet manual load' ไม่รับหรืออ่านต่างจากที่นับอยู่
+# — แก้แถวเหล่านี้ก่อนโหลด (ค่าหลัง "อ่านเป็น" คือค่าที่ status นับอยู่ตอนนี้):
+"""
+
+#: A stored target the YAML export writes as a mapping loads back within safe_yaml's limits: it
+#: sits 5 levels down in the file (the file, duties, a duty, its standards, the row), and holds at
+#: most a quarter of a file's values.
+TARGET_DEPTH_IN_FILE = 5
+
+
+def _fits_yaml(value: Any) -> bool:
+    """True when ``value`` (a stored target) nests and holds no more than a manual file may: its
+    levels counted as safe_yaml counts them (a scalar is a level), its values with their keys."""
+    from nitet_cli.safe_yaml import MAX_DEPTH, MAX_VALUES
+
+    stack, count = [(value, TARGET_DEPTH_IN_FILE + 1)], 0
+    while stack:  # (not recursive: a stored target may nest ~1,000 levels, beyond Python's stack)
+        item, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH or count > MAX_VALUES // 4:
+            return False
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for pair in item.items() for child in pair)
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return True
+
+
+def exported_target(standard: Standard) -> tuple[Any, list[str]]:
+    """What ``manual export --yaml`` writes for a standard's stored target, and the notes that flag
+    it (``[]``: the YAML loads it back as every command counts it now). The stored object itself,
+    every key as stored, never the counted reading; a stored text that is not a JSON object, or an
+    object nested deeper or holding more than a manual file may, as that very text (the loader
+    refuses a target that is a text, naming its row: a load never drops or rewrites it silently)."""
+    if not standard.stored_target:
+        return None, []
+    stored = parse_target(standard.stored_target)
+    if stored is not None and _fits_yaml(stored):
+        return stored, standard.target_notes
+    notes = standard.target_notes if stored is None else [*standard.target_notes, "ซ้อนลึกหรือใหญ่เกินกว่าไฟล์คู่มือรับ"]
+    return standard.stored_target, [*notes, "เขียนไว้เป็นข้อความตามที่เก็บ"]
+
+
+def targets_to_fix(manual: Manual) -> list[dict]:
+    """The stored targets the YAML export flags (:func:`exported_target`): standard and notes."""
+    found = []
+    for duty in manual.duties:
+        for s in duty.standards:
+            notes = exported_target(s)[1]
+            if notes:
+                found.append({"standard": s.id, "notes": notes})
+    return found
+
+
 def manual_yaml(conn: sqlite3.Connection, *, db_name: str = "", file_name: str = "my-duties.yaml") -> str:
     """The stored manual (profile, title, year, duties, standards and their targets as stored) as a
-    YAML file that ``read_manual`` reads back to the same manual: loading it changes nothing."""
+    YAML file that ``read_manual`` reads back to the same manual: loading it changes nothing. A
+    target edited by hand that the loader would refuse or read otherwise than it is counted now is
+    written as stored too, and listed at the top with what it is counted as (:func:`exported_target`)."""
     import yaml
 
     manual = get_manual(conn)
@@ -489,13 +642,16 @@ def manual_yaml(conn: sqlite3.Connection, *, db_name: str = "", file_name: str =
     if manual.year is not None:
         meta["year"] = manual.year
     profile = {f: manual.profile.get(f, "") for f in (*PROFILE_FIELDS, *ENDORSER_FIELDS)}
-    duties = []
+    duties, to_fix = [], []
     for duty in manual.duties:
         rows = []
         for s in duty.standards:
             row: dict[str, Any] = {"step": s.step, "activity": s.activity, "standard": s.standard}
-            if s.target:
-                row["target"] = dict(s.target)  # every key as stored: what the loader accepted
+            target, notes = exported_target(s)
+            if target is not None:
+                row["target"] = target
+            if notes:
+                to_fix.append(f"#   {s.id}: {'; '.join(notes)}\n")
             rows.append(row)
         duties.append({"number": duty.number, "title": duty.title, "standards": rows})
     body = yaml.dump(
@@ -507,6 +663,8 @@ def manual_yaml(conn: sqlite3.Connection, *, db_name: str = "", file_name: str =
         default_flow_style=False,
     )
     header = YAML_HEADER.format(db=db_name or "ฐานข้อมูล", name=file_name)
+    if to_fix:
+        header += TARGETS_TO_FIX + "".join(to_fix)
     return header + ("" if manual.own_profile else NO_OWNER_NOTE) + "\n" + body
 
 
@@ -527,7 +685,8 @@ def manual_as_dict(manual: Manual) -> dict:
                         "step": s.step,
                         "activity": s.activity,
                         "standard": s.standard,
-                        "target": s.target,
+                        "target": s.target,  # as counted (targets.visit_target)
+                        "target_notes": s.target_notes,
                     }
                     for s in d.standards
                 ],

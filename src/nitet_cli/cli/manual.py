@@ -211,18 +211,30 @@ def manual_show(
         _print_manual_short(out, manual)
 
 
-def _target_text(standard, sep: str = " ") -> str:
-    """``บ้านคู่: ≥2 ครั้ง/ภาคเรียน``, and ``(นับทุกครั้งที่นิเทศ)`` after ``sep`` for a target
-    counting every visit."""
-    if not standard.target:
-        return ""
-    groups = ", ".join(standard.target.get("school_groups") or []) or "ทุกโรงเรียน"
-    target = f"{groups}: ≥{standard.target['min_per_term']} ครั้ง/ภาคเรียน"
-    from nitet_cli.targets import counts_every_visit
+#: After ``manual show`` when a target stored in the database is read otherwise than it is written.
+TARGETS_READ_OTHERWISE = (
+    "(เป้าหมายที่แก้ในฐานข้อมูลโดยตรงนับตามที่แสดง — แก้ในไฟล์จาก 'nitet manual export --yaml' แล้วโหลดกลับด้วย 'nitet manual load')"
+)
 
+
+def _target_text(standard, sep: str = " ") -> str:
+    """The target as every command counts by it (targets.target_groups, target_minimum):
+    ``บ้านคู่: ≥2 ครั้ง/ภาคเรียน``, and ``(นับทุกครั้งที่นิเทศ)`` after ``sep`` for a target
+    counting every visit; ``ไม่นับเป็นเป้าหมาย`` for a stored one that counts nothing."""
+    from nitet_cli.targets import counts_every_visit, target_groups, target_minimum
+
+    if not standard.target:
+        return "ไม่นับเป็นเป้าหมาย" if standard.target_notes else ""
+    groups = ", ".join(target_groups(standard.target)) or "ทุกโรงเรียน"
+    target = f"{groups}: ≥{target_minimum(standard.target)} ครั้ง/ภาคเรียน"
     if counts_every_visit(standard.target):
         target += f"{sep}(นับทุกครั้งที่นิเทศ)"
     return target
+
+
+def _stored_text(standard) -> str:
+    """How the stored target is written where it is read otherwise (manual.target_notes)."""
+    return f"ในฐานข้อมูล: {'; '.join(standard.target_notes)}"
 
 
 def _print_manual_full(out, manual) -> None:
@@ -230,27 +242,37 @@ def _print_manual_full(out, manual) -> None:
     run of Thai longer than a line), never cut."""
     from rich.padding import Padding
 
+    noted = False
     for d in manual.duties:
         out.print()
         out.print(text(f"เรื่องที่ {d.number}. {d.title}", "bold"), overflow="fold")
         for s in d.standards:
             out.print(text(s.id, "bold"))
+            target = _target_text(s)
+            if s.target_notes:
+                target += f" ({_stored_text(s)})"
+                noted = True
             for label, value in (
                 ("กิจกรรม/วิธีปฏิบัติ", s.activity),
                 ("มาตรฐานการปฏิบัติงาน", s.standard),
-                ("เป้าหมาย", _target_text(s)),
+                ("เป้าหมาย", target),
             ):
                 if value:
                     line = text(f"{label}: ", "dim")
                     line.append(text(value))
                     out.print(Padding(line, (0, 0, 0, 4)), overflow="fold")
+    if noted:
+        out.print()
+        out.print(text(TARGETS_READ_OTHERWISE), overflow="fold")
 
 
 def _print_manual_short(out, manual) -> None:
     """A table per duty, a line per row: a look over the manual on a screen; a text longer
-    than its column ends with … (``--full`` shows it whole)."""
+    than its column ends with … (``--full`` shows it whole). A target stored otherwise than
+    it is read is marked ``*``, and how it is stored follows the table."""
     from rich.table import Table
 
+    noted = False
     for d in manual.duties:
         # expand: rich shares the width by the ratios only in an expanded table; otherwise the
         # texts' full widths overflow it and every column, the standard's number too, shrinks.
@@ -260,9 +282,27 @@ def _print_manual_short(out, manual) -> None:
         table.add_column("มาตรฐานการปฏิบัติงาน", ratio=3, no_wrap=True, overflow="ellipsis")
         table.add_column("เป้าหมาย", ratio=1, no_wrap=True, overflow="ellipsis")
         for s in d.standards:
-            table.add_row(text(s.id), text(s.activity), text(s.standard), text(_target_text(s, "\n")))
+            target = ("* " if s.target_notes else "") + _target_text(s, "\n")
+            table.add_row(text(s.id), text(s.activity), text(s.standard), text(target))
         out.print(table)
+        for s in d.standards:
+            if s.target_notes:
+                out.print(text(f"* {s.id} {_stored_text(s)}"), overflow="fold")
+                noted = True
     echo("(ข้อความยาวถูกย่อด้วย … — ดูข้อความเต็มด้วย 'nitet manual show --full')")
+    if noted:
+        out.print(text(TARGETS_READ_OTHERWISE), overflow="fold")
+
+
+def _note_targets_to_fix(to_fix: list[dict], where: str) -> None:
+    """One line on stderr naming the targets edited by hand that the YAML export lists (manual.targets_to_fix)."""
+    if to_fix:
+        echo(
+            f"หมายเหตุ: เป้าหมายของมาตรฐาน {', '.join(t['standard'] for t in to_fix)} ถูกแก้ในฐานข้อมูลโดยตรง"
+            " — เขียนไว้ตามที่เก็บ และ 'nitet manual load' จะไม่รับหรืออ่านต่างจากที่นับอยู่:"
+            f" แก้ตามรายการ{where} ก่อนโหลดกลับ",
+            err=True,
+        )
 
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -308,8 +348,10 @@ def manual_export(
         if pdf or template is not None:
             raise InputError(f"{'--pdf' if pdf else '--template'} ใช้กับเอกสาร Word เท่านั้น ไม่ใช่ --yaml")
         from nitet_cli.documents import export_manual_yaml
+        from nitet_cli.manual import get_manual, targets_to_fix
 
         conn = open_db(ctx)
+        to_fix = targets_to_fix(get_manual(conn))  # targets edited by hand, written as stored and listed in the file
         if is_stdout(output):
             from nitet_cli.manual import manual_yaml
 
@@ -318,12 +360,14 @@ def manual_export(
             sys.stdout.flush()
             sys.stdout.buffer.write(manual_yaml(conn, db_name=state(ctx).db_path.name).encode("utf-8"))
             sys.stdout.buffer.flush()
+            _note_targets_to_fix(to_fix, "ในหัวของ YAML ที่พิมพ์ออก")
             return
         path = export_manual_yaml(conn, state(ctx).db_path, output or Path("my-duties.yaml"))
         if json_output:
-            print_json({"output": str(path), "format": "yaml"})
+            print_json({"output": str(path), "format": "yaml", "targets_to_fix": to_fix})
             return
         echo(f"เขียน {path} — แก้แล้วโหลดกลับด้วย: nitet manual load {path}")
+        _note_targets_to_fix(to_fix, f"ที่หัวไฟล์ {path}")
         print_sample_notice(conn)
         return
 
