@@ -60,9 +60,10 @@ def clean_text(value: str | None, *, multiline: bool = True) -> str | None:
     every "must not be empty" check refuses it instead of storing an invisible value."""
     if value is None:
         return None
-    value = unicodedata.normalize("NFC", str(value))
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = strip_xml_forbidden(value)
+    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    # NFC after the forbidden characters are gone: one between a letter and its combining mark
+    # ("A\x1f\u0301") would otherwise leave them to combine only on the next cleaning (Á).
+    value = unicodedata.normalize("NFC", strip_xml_forbidden(value))
     if not multiline:
         value = " ".join(value.split("\n"))
     value = value.strip()
