@@ -170,7 +170,7 @@ def test_the_console_script_closes_the_database_before_it_ends(initialised):
     database file and removed its -wal file, as at every close."""
     env = {**os.environ, "NITET_DB": str(initialised.db_path), "NITET_TODAY": "2026-11-24"}
     proc = subprocess.run(
-        [sys.executable, "-c", "from nitet_cli.cli import main; main()", "log", "1.2", "--title", "ประชุม"],
+        [sys.executable, "-c", "from nitet_cli.console import main; main()", "log", "1.2", "--title", "ประชุม"],
         capture_output=True,
         env=env,
         timeout=120,
@@ -180,3 +180,34 @@ def test_the_console_script_closes_the_database_before_it_ends(initialised):
     assert proc.stdout.decode().strip() == "1"
     assert not Path(f"{initialised.db_path}-wal").exists()
     assert initialised.query("SELECT title FROM activities") == [("ประชุม",)]
+
+
+#: Run as the console script does, and say at exit whether the cyclic collector was on.
+GC_AT_EXIT = (
+    "import atexit, gc, sys; atexit.register(lambda: print('gc', gc.isenabled(), file=sys.stderr)); "
+    "from nitet_cli.console import main; main()"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "paused"),
+    [
+        (["log", "1.2", "--title", "ประชุม"], True),
+        (["log-visit", "-s", "57010001", "-t", "นิเทศ"], True),
+        (["status"], False),
+        (["list"], False),
+        (["report", "--format", "json", "-o", "-"], False),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else str(v),
+)
+def test_only_the_recording_commands_run_without_the_cyclic_collector(initialised, args, paused):
+    """The console script pauses Python's cyclic garbage collector while it starts (nitet_cli.console);
+    log and log-visit, short, run to the end without it, every other command gets it back once its
+    module is loaded, so a long report or a national status never runs without it."""
+    initialised("school", "add", "--code", "57010001", "--name", "โรงเรียนบ้านคู่", "--group", "บ้านคู่")
+    env = {**os.environ, "NITET_DB": str(initialised.db_path), "NITET_TODAY": "2026-11-24"}
+    proc = subprocess.run(
+        [sys.executable, "-c", GC_AT_EXIT, *args], capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL
+    )
+    assert proc.returncode in (0, 1), proc.stderr.decode()[-2000:]  # status: 1 when targets are behind
+    assert f"gc {not paused}" in proc.stderr.decode()

@@ -1,3 +1,3 @@
-from nitet_cli.cli import main
+from nitet_cli.console import main
 
 main()

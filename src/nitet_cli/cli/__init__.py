@@ -45,6 +45,11 @@ COMMANDS = {
 }
 
 
+#: The commands that run to the end with Python's cyclic garbage collector paused (see
+#: nitet_cli.console): short, and making few objects.
+WITHOUT_GC = frozenset({"log", "log-visit"})
+
+
 def load_command(name: str) -> typer.core.TyperCommand | typer.core.TyperGroup:
     """The click command (or group) ``name`` as Typer makes it, from its module's ``app``:
     only that command is converted (``typer.main.get_command`` of a Typer holding it alone),
@@ -78,6 +83,11 @@ class RootGroup(NitetGroup):
     def get_command(self, ctx: typer.Context, cmd_name: str):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.commands[cmd_name] = load_command(cmd_name)
+        if cmd_name not in WITHOUT_GC and not gc.isenabled():
+            # Paused by the console script for the start (nitet_cli.console); a command that may
+            # run long or make many objects gets it back, what is loaded by now frozen out of it.
+            gc.freeze()
+            gc.enable()
         return super().get_command(ctx, cmd_name)
 
 

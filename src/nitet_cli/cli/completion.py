@@ -8,8 +8,6 @@ word is completed, never when a command is declared or run. (Typer passes the co
 parameters' annotations: ``typer.Context`` and ``str``.)
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
