@@ -153,7 +153,8 @@ def doctor(conn: sqlite3.Connection, db_path: Path, *, fix: bool = False) -> Doc
     else:  # every true stamp would look ahead of this clock: none is judged, none is set to it
         report.problems.append(Problem(ERROR, "wrong_clock", clock_problem))
     if fix:
-        if any(p.code not in ("evidence_missing", "evidence_altered") for p in report.errors):
+        # A wrong clock hides no entry: the strays are removed as usual (no stamp is judged by it).
+        if any(p.code not in ("evidence_missing", "evidence_altered", "wrong_clock") for p in report.errors):
             report.problems.append(
                 Problem(
                     WARNING,
