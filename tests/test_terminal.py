@@ -206,11 +206,15 @@ def test_output_to_a_full_disk_is_one_thai_line_and_exit_5(initialised, args):
 @pytest.mark.parametrize("args", STREAM_COMMANDS, ids=" ".join)
 def test_a_closed_stdout_is_no_traceback(initialised, args):
     """`nitet list >&-`: a process started without stdout (sys.stdout is None) runs the command
-    and drops its output, as click and rich do for their own lines."""
+    and drops its output, as click and rich do for their own lines; but `export`, whose output is
+    the work itself, is refused before any work (exit 5, one Thai line), never lost in silence."""
     proc = _run_console_script(initialised.db_path, args, preexec_fn=lambda: os.close(1))
     err = proc.stderr.decode()
-    assert proc.returncode == 0, err[-2000:]
     assert "Traceback" not in err and "Exception ignored" not in err, err[-2000:]
+    if args[0] == "export":
+        assert proc.returncode == 5 and "stdout ถูกปิดอยู่" in err, err[-2000:]
+    else:
+        assert proc.returncode == 0, err[-2000:]
 
 
 @pytest.mark.parametrize("args", STREAM_COMMANDS, ids=" ".join)
