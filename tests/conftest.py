@@ -40,6 +40,18 @@ class Nitet:
             raise AssertionError(f"nitet {' '.join(map(str, args))} exited {result.exit_code}:\n{result.output}")
         return result
 
+    def complete(self, line: str) -> list[str]:
+        """What bash completion offers for ``line`` (the words typed so far; the last, maybe empty, is
+        the one being completed), as the shell asks for it."""
+        result = self.runner.invoke(
+            app,
+            [],
+            prog_name="nitet",
+            env={"_NITET_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(line.split(" ")) - 1)},
+        )
+        assert result.exit_code == 0, result.output
+        return [ln for ln in result.stdout.splitlines() if ln]
+
     def json(self, *args: str, **kwargs):
         result = self(*args, "--json", **kwargs)
         return json.loads(result.stdout)

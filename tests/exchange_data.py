@@ -14,6 +14,7 @@ from conftest import BUNDLED_MANUAL, Nitet
 
 from nitet_cli.activities import EvidenceInput, NewActivity, add_activity
 from nitet_cli.db import connect
+from nitet_cli.deletions import instant
 from nitet_cli.schools import School, add_or_update_school
 
 SCHOOLS = [
@@ -33,6 +34,27 @@ def later(hours: float = 1) -> str:
 def far_future(years: int = 5) -> str:
     """A time stamp of a computer whose clock is years ahead."""
     return (datetime.now(timezone.utc) + timedelta(days=365 * years)).isoformat(timespec="seconds")
+
+
+def be_year(stamp: str) -> str:
+    """The Buddhist Era year of an ISO stamp, as nitet's messages name it."""
+    return str(int(stamp[:4]) + 543)
+
+
+def not_ahead(stamp: str) -> bool:
+    """No later than this computer's clock (with the day of tolerance)."""
+    return instant(stamp) <= datetime.now(timezone.utc) + timedelta(days=1)
+
+
+def imported_copy(source: Nitet, target: Path, archive: Path) -> Nitet:
+    """A new database at ``target`` (`nitet init`, its folder made) holding ``source``'s entries:
+    ``source`` exported to ``archive``, imported."""
+    copy = Nitet(target)
+    copy.db_path.parent.mkdir()
+    copy("init")
+    source("export", "-o", archive)
+    copy("import", archive)
+    return copy
 
 
 def manual_for(name: str, directory: Path) -> Path:

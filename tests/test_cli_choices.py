@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from nitet_cli.cli import app
 from nitet_cli.cli.choices import Choice, Kind, Mode
 from nitet_cli.cli.exchange import ExportFormat, ExportWhat
 from nitet_cli.cli.follow_ups import FollowUpResult
@@ -57,18 +56,6 @@ def test_the_choices_are_the_services_words():
     assert len(words) == len(set(words))
 
 
-def bash(nitet, line: str) -> list[str]:
-    words = line.split(" ")
-    result = nitet.runner.invoke(
-        app,
-        [],
-        prog_name="nitet",
-        env={"_NITET_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)},
-    )
-    assert result.exit_code == 0, result.output
-    return [ln for ln in result.stdout.splitlines() if ln]
-
-
 @pytest.mark.parametrize(
     ("line", "offered"),
     [
@@ -83,7 +70,7 @@ def bash(nitet, line: str) -> list[str]:
     ],
 )
 def test_completion_offers_the_choices(nitet, line, offered):
-    assert bash(nitet, line) == offered
+    assert nitet.complete(line) == offered
 
 
 def test_choices_are_read_case_insensitively_where_they_were(initialised, tmp_path):

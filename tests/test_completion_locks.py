@@ -15,7 +15,6 @@ import sqlite3
 
 import pytest
 
-from nitet_cli.cli import app
 from nitet_cli.db import connect
 from nitet_cli.schools import School, add_or_update_school
 
@@ -35,18 +34,6 @@ def folder(nitet) -> list[str]:
     return sorted(os.listdir(nitet.db_path.parent))
 
 
-def complete(nitet, line: str) -> list[str]:
-    words = line.split(" ")
-    result = nitet.runner.invoke(
-        app,
-        [],
-        prog_name="nitet",
-        env={"_NITET_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)},
-    )
-    assert result.exit_code == 0, result.output
-    return [ln for ln in result.stdout.splitlines() if ln]
-
-
 @pytest.fixture
 def timeouts(monkeypatch) -> list[float]:
     """The busy timeout of every connection SQLite is asked to open."""
@@ -64,7 +51,7 @@ def timeouts(monkeypatch) -> list[float]:
 def test_completion_leaves_no_file_beside_the_database(db):
     before = folder(db)
     assert before == [db.db_path.name]  # no -wal, no -shm once nitet's connection closed
-    assert complete(db, f"nitet --db {db.db_path} log-visit --school 5701") == CODES
+    assert db.complete(f"nitet --db {db.db_path} log-visit --school 5701") == CODES
     assert folder(db) == before
 
 
@@ -76,7 +63,7 @@ def test_completion_reads_at_once_while_a_writer_holds_the_database_exclusively(
         writer.execute("UPDATE schools SET name = 'ยังไม่ได้บันทึก'")
         during = folder(db)
         timeouts.clear()
-        found = complete(db, f"nitet --db {db.db_path} log-visit --school 5701")
+        found = db.complete(f"nitet --db {db.db_path} log-visit --school 5701")
         assert writer.in_transaction  # the lock was held all along
         assert found == CODES  # what is committed, read from the database file at once
         assert folder(db) == during  # no -shm made beside the writer's -wal
@@ -97,12 +84,12 @@ def test_completion_does_not_wait_for_a_write_lock_on_a_rollback_journal_databas
         writer.execute("UPDATE schools SET name = 'ยังไม่ได้บันทึก'")
         during = folder(db)
         timeouts.clear()
-        assert complete(db, f"nitet --db {db.db_path} log-visit --school 5701") == []
+        assert db.complete(f"nitet --db {db.db_path} log-visit --school 5701") == []
         assert writer.in_transaction
         assert timeouts and all(t == 0 for t in timeouts)  # not waited for
         assert folder(db) == during
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    assert complete(db, f"nitet --db {db.db_path} log-visit --school 5701") == CODES
+    assert db.complete(f"nitet --db {db.db_path} log-visit --school 5701") == CODES
     assert folder(db) == [db.db_path.name]

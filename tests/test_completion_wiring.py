@@ -26,18 +26,6 @@ def db(initialised):
     return initialised
 
 
-def bash(nitet, line: str) -> list[str]:
-    words = line.split(" ")
-    result = nitet.runner.invoke(
-        app,
-        [],
-        prog_name="nitet",
-        env={"_NITET_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)},
-    )
-    assert result.exit_code == 0, result.output
-    return [ln for ln in result.stdout.splitlines() if ln]
-
-
 @pytest.mark.parametrize(
     "command",
     [
@@ -48,22 +36,22 @@ def bash(nitet, line: str) -> list[str]:
     ],
 )
 def test_school_options_complete_codes(db, command):
-    found = bash(db, f"nitet --db {db.db_path} {command} 5701")
+    found = db.complete(f"nitet --db {db.db_path} {command} 5701")
     assert found == ["57010001", "57010002"]
 
 
 def test_school_add_code_completes_the_codes_already_there(db):
     """For `school add --update`: the code of a school to correct."""
-    assert bash(db, f"nitet --db {db.db_path} school add --code 5701") == ["57010001", "57010002"]
+    assert db.complete(f"nitet --db {db.db_path} school add --code 5701") == ["57010001", "57010002"]
 
 
 def test_school_names_complete_without_the_word_school(db):
-    assert bash(db, f"nitet --db {db.db_path} log-visit --school บ้านดอย") == ["บ้านดอยฮาง"]
+    assert db.complete(f"nitet --db {db.db_path} log-visit --school บ้านดอย") == ["บ้านดอยฮาง"]
 
 
 @pytest.mark.parametrize("command", ["log-visit --standard", "list --standard", "edit 1 --standard", "log"])
 def test_standard_options_and_arguments_complete_ids(db, command):
-    found = bash(db, f"nitet --db {db.db_path} {command} 7.")
+    found = db.complete(f"nitet --db {db.db_path} {command} 7.")
     assert "7.3" in found and all(v.startswith("7.") for v in found)
     expected = [
         r[0] for r in db.query("SELECT id FROM standards WHERE id LIKE '7.%' AND retired_at IS NULL ORDER BY step")
@@ -72,16 +60,16 @@ def test_standard_options_and_arguments_complete_ids(db, command):
 
 
 def test_standard_argument_of_log_after_another_standard(db):
-    found = bash(db, f"nitet --db {db.db_path} log 1.2 9.")
+    found = db.complete(f"nitet --db {db.db_path} log 1.2 9.")
     assert found and all(v.startswith("9.") for v in found)
 
 
 def test_thai_digits_typed_are_completed_in_thai_digits(db):
     """Typer and the shells keep only candidates that start with the word typed: ``๗.`` offered
     ``7.1`` showed nothing. Candidates continue what was typed, in Thai digits, which nitet reads."""
-    assert bash(db, f"nitet --db {db.db_path} log ๗.") == ["๗.๑", "๗.๒", "๗.๓", "๗.๔"]
-    assert bash(db, f"nitet --db {db.db_path} log-visit --standard ๗.๓") == ["๗.๓"]
-    assert bash(db, f"nitet --db {db.db_path} log-visit --school ๕๗๐๑") == ["๕๗๐๑๐๐๐๑", "๕๗๐๑๐๐๐๒"]
+    assert db.complete(f"nitet --db {db.db_path} log ๗.") == ["๗.๑", "๗.๒", "๗.๓", "๗.๔"]
+    assert db.complete(f"nitet --db {db.db_path} log-visit --standard ๗.๓") == ["๗.๓"]
+    assert db.complete(f"nitet --db {db.db_path} log-visit --school ๕๗๐๑") == ["๕๗๐๑๐๐๐๑", "๕๗๐๑๐๐๐๒"]
     db("log-visit", "--school", "๕๗๐๑๐๐๐๒", "--standard", "๗.๓", "--title", "นิเทศ")  # what was offered is accepted
     found = db.query(
         "SELECT school_code, standard_id FROM activity_schools JOIN activity_standards USING (activity_id)"
@@ -91,19 +79,19 @@ def test_thai_digits_typed_are_completed_in_thai_digits(db):
 
 def test_school_group_options(db):
     for command in ("school add --code 1 --name x --group", "school list --group"):
-        assert bash(db, f"nitet --db {db.db_path} {command} บ้าน") == ["บ้านคู่"]
-    assert bash(db, f"nitet --db {db.db_path} school list --group พื้น") == ["พื้นที่สูง"]
+        assert db.complete(f"nitet --db {db.db_path} {command} บ้าน") == ["บ้านคู่"]
+    assert db.complete(f"nitet --db {db.db_path} school list --group พื้น") == ["พื้นที่สูง"]
 
 
 def test_template_options_and_names(db, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "รายงานสำนักงาน.docx").write_bytes(b"PK")
     for command in ("report --template", "manual export --template"):
-        found = bash(db, f"nitet --db {db.db_path} {command} ")
+        found = db.complete(f"nitet --db {db.db_path} {command} ")
         assert "manual" in found and "report" in found and "รายงานสำนักงาน.docx" in found
-    assert bash(db, f"nitet --db {db.db_path} report --template rep") == ["report"]
+    assert db.complete(f"nitet --db {db.db_path} report --template rep") == ["report"]
     # NAME of `template export` offers the built-in names only, with what they are (zsh shows the help).
-    assert bash(db, "nitet template export ") == ["manual", "report"]
+    assert db.complete("nitet template export ") == ["manual", "report"]
     shown = db.runner.invoke(
         app,
         [],
@@ -125,5 +113,5 @@ def test_completion_through_zsh_gives_names_as_help(db):
 
 def test_completion_on_a_missing_database_offers_nothing_and_creates_nothing(tmp_path, nitet):
     missing = tmp_path / "none.db"
-    assert bash(nitet, f"nitet --db {missing} log-visit --school 57") == []
+    assert nitet.complete(f"nitet --db {missing} log-visit --school 57") == []
     assert not missing.exists()

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Nitet
-from exchange_data import far_future, query, supervisor_db
-
-from nitet_cli.deletions import instant
+from exchange_data import be_year, far_future, imported_copy, not_ahead, query, supervisor_db
 
 MALI = "นางสาวมาลี ใจดี"
 NEW_UUID = "5b0a3c1e-7d2f-4e8a-9b6c-0d1e2f3a4b5c"
@@ -31,15 +29,6 @@ def env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def be_year(stamp: str) -> str:
-    return str(int(stamp[:4]) + 543)
-
-
-def not_ahead(stamp: str) -> bool:
-    """Stored no later than this computer's clock (with the day of tolerance)."""
-    return instant(stamp) <= datetime.now(timezone.utc) + timedelta(days=1)
-
-
 def row_id(nitet: Nitet, uuid: str) -> int:
     return query(nitet.db_path, "SELECT id FROM activities WHERE uuid = ?", (uuid,))[0][0]
 
@@ -50,12 +39,8 @@ def titles(nitet: Nitet) -> dict[str, str]:
 
 def test_import_from_a_clock_years_ahead_never_beats_a_local_edit_or_deletion(env):
     colleague = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=3)
-    target = Nitet(env / "target" / "nitet.db")
-    target.db_path.parent.mkdir()
-    target("init")
     archive = env / "mali.zip"
-    colleague("export", "-o", archive)
-    target("import", archive)
+    target = imported_copy(colleague, env / "target" / "nitet.db", archive)
     ahead = far_future()
     data = json.loads(colleague("export").stdout)
     z = next(a for a in data["activities"] if not a["evidence"])  # its deletion here takes no photo away
@@ -163,12 +148,8 @@ def test_merge_from_a_laptop_whose_clock_is_years_ahead_keeps_the_desktops_edits
 def test_a_stamp_a_few_hours_ahead_is_believed(env, tmp_path: Path):
     """Two computers' clocks a little apart are not a wrong clock: the later edit still wins."""
     colleague = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=1)
-    target = Nitet(env / "target" / "nitet.db")
-    target.db_path.parent.mkdir()
-    target("init")
     archive = env / "mali.zip"
-    colleague("export", "-o", archive)
-    target("import", archive)
+    target = imported_copy(colleague, env / "target" / "nitet.db", archive)
     data = json.loads(colleague("export").stdout)
     entry = data["activities"][0]
     entry["title"] = "แก้ในเครื่องที่นาฬิกาเร็วไปสามชั่วโมง"

@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Nitet
-from exchange_data import far_future, query, supervisor_db
-
-from nitet_cli.deletions import instant
+from exchange_data import be_year, far_future, imported_copy, not_ahead, query, supervisor_db
 
 MALI = "นางสาวมาลี ใจดี"
 
@@ -30,15 +28,6 @@ def env(tmp_path, monkeypatch):
     monkeypatch.delenv("NITET_DB", raising=False)
     monkeypatch.setenv("NITET_TODAY", "2026-11-24")
     return tmp_path
-
-
-def be_year(stamp: str) -> str:
-    return str(int(stamp[:4]) + 543)
-
-
-def not_ahead(stamp: str) -> bool:
-    """No later than this computer's clock (with the day of tolerance)."""
-    return instant(stamp) <= datetime.now(timezone.utc) + timedelta(days=1)
 
 
 def set_stamp(db: Path, uuid: str, stamp: str) -> None:
@@ -61,12 +50,8 @@ def deleted_at(nitet: Nitet, uuid: str) -> str | None:
 
 def test_deleting_an_entry_stamped_ahead_travels_through_export_and_import(env):
     mali = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=2)
-    group = Nitet(env / "group" / "group.db")
-    group.db_path.parent.mkdir()
-    group("init")
     archive = env / "mali.zip"
-    mali("export", "-o", archive)
-    group("import", archive)
+    group = imported_copy(mali, env / "group" / "group.db", archive)
     ahead = far_future()
     (x,), (y,) = query(mali.db_path, "SELECT uuid FROM activities ORDER BY id LIMIT 2")
     for db in (mali.db_path, group.db_path):  # both copies carry the wrong clock's stamp
@@ -221,12 +206,8 @@ def test_doctor_names_stamps_ahead_of_the_clock_and_fix_sets_them_to_now(env):
 def test_a_deletion_doctor_fixed_then_travels(env):
     """A deletion stamped years ahead by the old rule: after 'doctor --fix' another database applies it."""
     mali = supervisor_db(env / "mali" / "nitet.db", MALI, env / "work", visits=1)
-    group = Nitet(env / "group" / "group.db")
-    group.db_path.parent.mkdir()
-    group("init")
     archive = env / "mali.zip"
-    mali("export", "-o", archive)
-    group("import", archive)
+    group = imported_copy(mali, env / "group" / "group.db", archive)
     (x,) = query(mali.db_path, "SELECT uuid FROM activities ORDER BY id LIMIT 1")[0]
     mali("delete", entry(mali, x), "--yes")
     conn = sqlite3.connect(mali.db_path)
