@@ -373,7 +373,7 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     and a school of another group → 7.3 and 6.3). In manual order; empty when the manual
     has no target for any of them.
     """
-    from nitet_cli.targets import visit_target
+    from nitet_cli.targets import target_groups, visit_target
 
     if not school_codes:
         return []
@@ -381,9 +381,7 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     groups = {
         r[0] for r in conn.execute(f"SELECT DISTINCT school_group FROM schools WHERE code IN ({marks})", school_codes)
     }
-    # Each target read by targets.visit_target, the one reading status counts by; school_groups
-    # that is not a list names no group, a list of anything names something (kept as a list:
-    # ``in`` needs no hashable items).
+    # Each target's groups as status counts them (targets.visit_target, target_groups).
     targets = []
     for sid, raw in conn.execute(
         "SELECT id, target FROM standards WHERE retired_at IS NULL AND target IS NOT NULL"
@@ -391,8 +389,7 @@ def visit_standards_for(conn: sqlite3.Connection, school_codes: list[str]) -> li
     ):
         target = visit_target(raw)
         if target is not None:
-            named = target.get("school_groups") or []
-            targets.append((sid, named if isinstance(named, list) else []))
+            targets.append((sid, target_groups(target)))
     wanted = set()
     for group in groups:
         specific = [sid for sid, named in targets if group in named]
