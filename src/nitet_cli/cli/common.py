@@ -232,9 +232,9 @@ class NitetGroup(typer.core.TyperGroup):
         _consoles.clear()  # one console per run, made for this run's streams and terminal width
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        if sys.stdout is None:  # started with its output closed (`nitet list >&-`): the output goes nowhere
-            global _stdout_closed
-            _stdout_closed = True
+        global _stdout_closed
+        _stdout_closed = sys.stdout is None  # said by each run, not left over from an earlier one
+        if _stdout_closed:  # started with its output closed (`nitet list >&-`): the output goes nowhere
             sys.stdout = open(os.devnull, "w", encoding="utf-8")
         readable_output()
         try:
