@@ -74,6 +74,15 @@ class Nitet:
 
 
 @pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A folder for several databases (the exchange tests: export, import, merge), with no NITET_DB
+    to fall back on and today pinned (24 Nov 2569, term 2)."""
+    monkeypatch.delenv("NITET_DB", raising=False)
+    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
+    return tmp_path
+
+
+@pytest.fixture
 def nitet(tmp_path, monkeypatch) -> Nitet:
     monkeypatch.delenv("NITET_DB", raising=False)
     monkeypatch.setenv("NITET_TODAY", "2026-11-24")

@@ -40,13 +40,6 @@ SOMCHAI = "นายสมชาย รักเรียน"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.delenv("NITET_DB", raising=False)
-    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
-    return tmp_path
-
-
 def mali(env: Path, visits: int = 2) -> Nitet:
     return supervisor_db(env / "mali" / "nitet.db", MALI, env / "work-a", visits=visits)
 

@@ -16,13 +16,6 @@ from exchange_data import later, manual_for
 FIELDS = "f.uuid, a.uuid, f.school_code, f.text, f.given_on, f.check_by, f.status, f.result, f.closed_on, f.updated_at"
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.delenv("NITET_DB", raising=False)
-    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
-    return tmp_path
-
-
 def supervisor(env: Path, name: str) -> Nitet:
     """A supervisor's database with two schools, a visit to both with two follow-ups (one
     closed at a later visit), and a visit to one with a follow-up due by a date."""

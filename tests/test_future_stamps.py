@@ -14,19 +14,11 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from conftest import Nitet
 from exchange_data import be_year, far_future, imported_copy, not_ahead, query, supervisor_db
 
 MALI = "นางสาวมาลี ใจดี"
 NEW_UUID = "5b0a3c1e-7d2f-4e8a-9b6c-0d1e2f3a4b5c"
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.delenv("NITET_DB", raising=False)
-    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
-    return tmp_path
 
 
 def row_id(nitet: Nitet, uuid: str) -> int:

@@ -16,18 +16,10 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from conftest import Nitet
 from exchange_data import be_year, far_future, imported_copy, not_ahead, query, supervisor_db
 
 MALI = "นางสาวมาลี ใจดี"
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.delenv("NITET_DB", raising=False)
-    monkeypatch.setenv("NITET_TODAY", "2026-11-24")
-    return tmp_path
 
 
 def set_stamp(db: Path, uuid: str, stamp: str) -> None:
